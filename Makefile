@@ -1,0 +1,35 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STORE ?= data/kubernetes-learning-path.json
+OUT ?= output/content/posts
+
+.PHONY: install demo sync test lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Sync the bundled Notion store through the local API emulator (no token), then build the site.
+demo: install
+	$(PY) -m pipeline sync --store $(STORE) --out $(OUT)
+	$(PY) -m pipeline build-site output --destination build/public
+
+# The real thing: NOTION_TOKEN in the environment, the data source in pipeline.toml.
+sync: install
+	$(PY) -m pipeline sync --out $(OUT)
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(PY) -m compileall -q pipeline tests bench
+	bash .ci/actionlint
+
+clean:
+	rm -rf $(VENV) build

@@ -1,0 +1,82 @@
+"""Plain data passed from one stage to the next.
+
+Stages never share anything but these: `source` produces `Entry` objects,
+`frontmatter`, `render` and `validate` read them, `bundle` writes `Post`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One Notion block object as the API returns it, with its children fetched."""
+
+    data: dict[str, Any]
+    children: tuple["Block", ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def type(self) -> str:
+        return self.data["type"]
+
+    @property
+    def value(self) -> dict[str, Any]:
+        """The type-specific payload, e.g. `block["paragraph"]`."""
+        return self.data.get(self.type) or {}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A Notion page (a data source entry or a page named with --page) and its body."""
+
+    page: dict[str, Any]
+    blocks: tuple[Block, ...]
+
+    @property
+    def id(self) -> str:
+        return self.page["id"]
+
+    @property
+    def url(self) -> str:
+        return self.page.get("url") or "https://www.notion.so/" + self.id.replace("-", "")
+
+    @property
+    def last_edited_time(self) -> str:
+        return self.page.get("last_edited_time", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a contributor or operator must fix, located as precisely as we can."""
+
+    severity: str  # "error" rejects the entry; "warning" is reported and the entry still exports
+    entry_title: str
+    entry_url: str
+    where: str  # the Notion property name, or "block <id> (<type>)"
+    message: str  # what is wrong and what to do
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "severity": self.severity,
+            "entry": self.entry_title,
+            "url": self.entry_url,
+            "where": self.where,
+            "message": self.message,
+        }
+
+
+@dataclass(slots=True)
+class Post:
+    """What one entry becomes on disk: `<slug>/index.md` plus files beside it."""
+
+    entry_id: str
+    slug: str
+    text: str  # the whole index.md, front matter included
+    last_edited_time: str
+    files: dict[str, bytes] = field(default_factory=dict)  # bundle-relative name -> bytes
