@@ -1,0 +1,221 @@
+"""The thin Click layer: each command parses options, calls one library function, and turns
+`PipelineError` into one clear paragraph and an exit code.
+
+Exit codes: 0 all written; 1 some entries invalid (the valid ones still written);
+2 usage or config error; 3 Notion or network failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import click
+
+from pipeline.config import Config, load_config
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.model import Problem
+from pipeline.source import DEFAULT_BASE_URL, SourceOptions
+from pipeline.sync import Report, Selection, sync
+
+EPILOG = """\b
+Environment:
+  NOTION_TOKEN     the integration's secret (required unless --store is given)
+  NOTION_BASE_URL  the API's address (default https://api.notion.com)
+\b
+Exit codes: 0 all written, 1 some entries invalid (the valid ones written),
+2 usage or config error, 3 Notion or network failure."""
+
+
+def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that reads Notion."""
+    decorators = [
+        click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("pipeline.toml"),
+                     show_default=True, help="The pipeline's configuration file."),
+        click.option("--data-source", metavar="ID|URL",
+                     help="Export the entries of this data source (or database) instead of the configured one."),
+        click.option("--page", "pages", metavar="ID|URL", multiple=True,
+                     help="Export this single page (repeatable); replaces the configured source."),
+        click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Read a frozen Notion workspace (a store file) through the local API emulator "
+                          "instead of Notion: no token needed. This is what `make demo` does."),
+        click.option("--verbose", is_flag=True, help="On failure, show the traceback too."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+@contextlib.contextmanager
+def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
+    """(base URL, token): the emulator serving a store file, or Notion itself."""
+    if store is not None:
+        from pipeline.emulator import NotionEmulator, load_store
+
+        token = "store-" + secrets.token_hex(8)
+        with NotionEmulator(load_store(store), token=token) as emulator:
+            yield emulator.base_url, token
+        return
+    token = os.environ.get("NOTION_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "NOTION_TOKEN is not set. Create an integration at notion.so/profile/integrations, share "
+            "your Posts database with it, and export its secret: NOTION_TOKEN=ntn_… (or use --store FILE "
+            "to read a frozen workspace)."
+        )
+    yield os.environ.get("NOTION_BASE_URL", "").strip() or DEFAULT_BASE_URL, token
+
+
+def run_guarded(verbose: bool, action: Callable[[], int]) -> None:
+    try:
+        code = action()
+    except PipelineError as error:
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    sys.exit(code)
+
+
+def format_problems(problems: list[Problem]) -> str:
+    lines = []
+    for problem in problems:
+        lines.append(f"{problem.severity}: {problem.entry_title} ({problem.entry_url})")
+        lines.append(f"  {problem.where}: {problem.message}")
+    return "\n".join(lines)
+
+
+def markdown_report(report: Report) -> str:
+    lines = ["## Notion sync", ""]
+    lines.append(f"{len(report.posts)} posts exported, {len(report.rejected)} entries rejected.")
+    if report.problems:
+        lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
+        for p in report.problems:
+            cells = [p.severity, f"[{p.entry_title}]({p.entry_url})", p.where, p.message]
+            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+class Progress:
+    """Counts on stderr while Notion is read: shown on a terminal, silent otherwise unless asked."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.counts = {"entries": 0, "blocks": 0}
+
+    def __call__(self, event: str, n: int) -> None:
+        self.counts[event] = self.counts.get(event, 0) + n
+        if self.enabled:
+            click.echo(f"\rread {self.counts['entries']} entries, {self.counts['blocks']} blocks", nl=False, err=True)
+
+    def done(self) -> None:
+        if self.enabled and any(self.counts.values()):
+            click.echo("", err=True)
+
+
+@click.group(epilog=EPILOG)
+@click.version_option(package_name="notion-hugo-pipeline")
+def main() -> None:
+    """Keep a Notion data source as the editing source of a Hugo blog.
+
+    \b
+    Quick start:
+      notion-hugo sync --store data/kubernetes-learning-path.json   # offline demo
+      NOTION_TOKEN=ntn_… notion-hugo sync                           # the real thing
+    """
+
+
+def _config(path: Path) -> Config:
+    return load_config(path)
+
+
+@main.command(epilog=EPILOG)
+@source_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output/content/posts"), show_default=True,
+              help="Where the page bundles go: <out>/<slug>/index.md. Its folder name is the Hugo section.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written and removed; write nothing.")
+@click.option("--report-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the validation report as Markdown to this file (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print the report.")
+@click.option("--progress/--no-progress", default=None, help="Show progress (default: only on a terminal).")
+def sync_command(config_path: Path, data_source: str | None, pages: tuple[str, ...], store: Path | None,
+                 verbose: bool, out_dir: Path, dry_run: bool, report_file: Path | None, fmt: str,
+                 progress: bool | None) -> None:
+    """Export every published entry as a Hugo page bundle.
+
+    Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
+    every entry against schema/post.schema.json, and writes <out>/<slug>/index.md for each
+    valid one. Invalid entries are reported with their Notion URL and the property to fix;
+    their earlier output is left as it was. Files are replaced atomically.
+    """
+
+    def action() -> int:
+        config = _config(config_path)
+        selection = Selection.from_config(config, data_source, pages)
+        if selection.data_source is None and not selection.pages:
+            raise ConfigError(f"{config_path}: notion.data_source is empty. Set it, or pass --data-source or --page.")
+        meter = Progress(sys.stderr.isatty() if progress is None else progress)
+        with notion_endpoint(store) as (base_url, token):
+            report = sync(config, selection, token=token, out_dir=out_dir,
+                          options=SourceOptions(base_url=base_url), dry_run=dry_run, progress=meter)
+        meter.done()
+        emit(report, fmt, dry_run, out_dir)
+        if report_file is not None:
+            with report_file.open("a", encoding="utf-8") as handle:
+                handle.write(markdown_report(report))
+        return report.exit_code
+
+    run_guarded(verbose, action)
+
+
+def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({
+            "written": report.change.written, "unchanged": report.change.unchanged,
+            "removed": report.change.removed, "rejected": report.rejected,
+            "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
+        }, indent=2, ensure_ascii=False))
+        return
+    verb = "would write" if dry_run else "wrote"
+    for slug in report.change.written:
+        click.echo(f"{verb} {out_dir / slug / 'index.md'}")
+    for path in report.change.removed:
+        click.echo(f"{'would remove' if dry_run else 'removed'} {out_dir / path}")
+    if report.problems:
+        click.echo(format_problems(report.problems), err=True)
+    click.echo(
+        f"{len(report.posts)} posts ({len(report.change.written)} changed, {len(report.change.unchanged)} unchanged), "
+        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
+        err=True,
+    )
+
+
+sync_command.name = "sync"
+
+
+@main.command("build-site")
+@click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("build/public"),
+              show_default=True, help="Where Hugo writes the HTML.")
+def build_site_command(site_dir: Path, destination: Path) -> None:
+    """Build a Hugo site with the Hugo binary from the `hugo` Python package (the demo uses it)."""
+    from pipeline.site import build_site
+
+    try:
+        build_site(site_dir, destination)
+    except RuntimeError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"built {site_dir} into {destination}")
+
+
+if __name__ == "__main__":
+    main()

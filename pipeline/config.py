@@ -1,0 +1,146 @@
+"""pipeline.toml → a checked `Config`. The schema is data (schema/config.schema.json), not code."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from pipeline.errors import ConfigError
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatterField:
+    key: str
+    property: str | None = None
+    value: Any = None
+    derived: str | None = None
+    style: str = "plain"
+    default: Any = None
+    fallback: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_source: str = ""
+    pages: tuple[str, ...] = ()
+    status_property: str = "Status"
+    published: tuple[str, ...] = ("Published",)
+    drafts: tuple[str, ...] = ("Draft",)
+    include_drafts: bool = False
+    slug_property: str = "Slug"
+    link_style: str = "relref"
+    front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
+
+    @property
+    def exported_statuses(self) -> tuple[str, ...]:
+        return self.published + (self.drafts if self.include_drafts else ())
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "enum":
+        allowed = ", ".join(json.dumps(v) for v in error.validator_value)
+        return f"{error.instance!r} is not allowed; use one of {allowed}"
+    if error.validator == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        known = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"unknown key {', '.join(unknown)}; known keys are {known}"
+    if error.validator == "oneOf":
+        return "give exactly one of `property`, `value` or `derived`"
+    return error.message
+
+
+def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
+    validator = jsonschema.Draft202012Validator(load_schema("config.schema.json"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [f"{source}: {_key_path(e)}: {_describe(e)}" for e in errors]
+        raise ConfigError("\n".join(lines))
+    notion = data.get("notion", {})
+    publish = data.get("publish", {})
+    fields = tuple(FrontMatterField(**row) for row in data.get("front_matter", ()))
+    keys = [f.key for f in fields]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ConfigError(f"{source}: front_matter: key {', '.join(duplicates)} is mapped twice")
+    return Config(
+        data_source=notion.get("data_source", ""),
+        pages=tuple(notion.get("pages", ())),
+        status_property=publish.get("status_property", "Status"),
+        published=tuple(publish.get("published", ("Published",))),
+        drafts=tuple(publish.get("drafts", ("Draft",))),
+        include_drafts=publish.get("include_drafts", False),
+        slug_property=data.get("slug", {}).get("property", "Slug"),
+        link_style=data.get("links", {}).get("style", "relref"),
+        front_matter=fields,
+    )
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file. Create it with `notion-hugo init DATA_SOURCE`, or pass --config."
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(data, str(path))
+
+
+_UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})", re.I)
+_NOTION_HOST = re.compile(r"^https?://([a-z0-9-]+\.)*(notion\.so|notion\.site|notion\.com)(/|$)", re.I)
+
+
+def notion_id(text: str) -> str | None:
+    """The dashed UUID named by an id or a Notion URL, or None.
+
+    URLs are accepted from notion.so, *.notion.site and app.notion.com; the page id is the
+    last 32-hex run of the path (a `?v=` view id or `?pvs=` flag in the query is ignored).
+    """
+    text = text.strip()
+    if "://" in text:
+        if not _NOTION_HOST.match(text):
+            return None
+        text = re.split(r"[?#]", text, maxsplit=1)[0]
+        matches = list(_UUID.finditer(text))
+        if not matches:
+            return None
+        match = matches[-1]
+    else:
+        match = _UUID.fullmatch(text)
+        if not match:
+            return None
+    return "-".join(match.groups()).lower()
+
+
+def require_notion_id(text: str, what: str) -> str:
+    found = notion_id(text)
+    if found is None:
+        raise ConfigError(
+            f"{what} {text!r} is not a Notion id or URL. Copy the link of the page or database "
+            "in Notion (Share → Copy link), or its 32-character id."
+        )
+    return found

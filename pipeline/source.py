@@ -1,0 +1,267 @@
+"""The only module that talks to Notion.
+
+Builds the `notion-client` client (token, base URL, retry options, one shared rate limiter),
+queries a data source, walks block trees with pagination, downloads Notion-hosted files.
+Returns plain data (`pipeline.model`): no Markdown here.
+
+Endpoints (API version 2025-09-03, developers.notion.com/reference):
+  POST /v1/data_sources/{id}/query      query-a-data-source   (paginated, `filter`)
+  GET  /v1/databases/{id}               retrieve-a-database   (`data_sources: [{id, name}]`)
+  GET  /v1/pages/{id}                   retrieve-a-page
+  GET  /v1/blocks/{id}/children         get-block-children    (paginated, page_size ≤ 100)
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import httpx
+from notion_client import APIErrorCode, APIResponseError, Client
+from notion_client.client import RetryOptions
+from notion_client.errors import NotionClientErrorBase
+
+from pipeline.errors import NotionError
+from pipeline.model import Block, Entry
+
+DEFAULT_BASE_URL = "https://api.notion.com"
+PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
+# Blocks whose children belong to another page: rendered as links, never walked.
+NOT_WALKED = frozenset({"child_page", "child_database"})
+
+
+class RateLimiter:
+    """Token bucket shared by every request of a run: Notion allows an average of three
+    requests a second per integration, with bursts (developers.notion.com/reference/request-limits).
+    Waiting here, before sending, is what keeps a normal sync free of 429s."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.capacity = max(1, burst)
+        self.tokens = float(self.capacity)
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+        self.waiting = 0
+
+    def acquire(self) -> None:
+        if self.rate <= 0:
+            return
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            self.tokens -= 1
+            wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
+            if wait:
+                self.waiting += 1
+        if wait:
+            time.sleep(wait)
+            with self.lock:
+                self.waiting -= 1
+
+
+_RETRIED_STATUS = frozenset({502, 504})  # notion-client already retries 429, 500 and 503
+
+
+def _idempotent(request: httpx.Request) -> bool:
+    # A data source query only reads, though it is a POST.
+    return request.method == "GET" or request.url.path.endswith("/query")
+
+
+class NotionTransport(httpx.BaseTransport):
+    """The one door to Notion: waits on the shared limiter before each request and retries
+    idempotent reads on gateway errors, timeouts, dropped connections and cut-off bodies,
+    with jittered exponential backoff and a bound. Swappable like any httpx transport."""
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        inner: httpx.BaseTransport | None = None,
+        *,
+        retries: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        self.limiter = limiter
+        self.inner = inner or httpx.HTTPTransport()
+        self.retries = retries
+        self.backoff = backoff
+        self.sent = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt = 0
+        while True:
+            self.limiter.acquire()
+            self.sent += 1
+            try:
+                response = self.inner.handle_request(request)
+                response.read()  # a truncated body raises here, where it can still be retried
+            except httpx.TransportError:
+                if attempt >= self.retries or not _idempotent(request):
+                    raise
+            else:
+                if response.status_code not in _RETRIED_STATUS or attempt >= self.retries or not _idempotent(request):
+                    return response
+                response.close()
+            time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
+            attempt += 1
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    base_url: str = DEFAULT_BASE_URL
+    rate: float = 3.0
+    burst: int = 10
+    workers: int = 4
+    timeout: float = 30.0
+    retries: int = 4
+    backoff: float = 0.5
+
+
+def make_client(token: str, options: SourceOptions, inner: httpx.BaseTransport | None = None) -> Client:
+    transport = NotionTransport(
+        RateLimiter(options.rate, options.burst),
+        inner,
+        retries=options.retries,
+        backoff=options.backoff,
+    )
+    return Client(
+        auth=token,
+        base_url=options.base_url.rstrip("/"),
+        timeout_ms=int(options.timeout * 1000),
+        retry=RetryOptions(max_retries=options.retries, initial_retry_delay_ms=int(options.backoff * 1000)),
+        client=httpx.Client(transport=transport),
+    )
+
+
+def explain(error: Exception, what: str) -> NotionError:
+    """One paragraph an operator can act on. Never includes the token."""
+    if isinstance(error, APIResponseError):
+        if error.code == APIErrorCode.Unauthorized:
+            return NotionError(
+                "Notion refused the token (401 unauthorized). Check NOTION_TOKEN: it must be the "
+                "Internal Integration Secret of your integration (notion.so/profile/integrations)."
+            )
+        if error.code in (APIErrorCode.ObjectNotFound, APIErrorCode.RestrictedResource):
+            return NotionError(
+                f"Notion cannot find {what}, or the integration cannot see it ({error.status} "
+                f"{error.code}). Check the id, then share the page or data source with your "
+                "integration: open it in Notion, ••• menu → Connections → add the integration."
+            )
+        if error.code == APIErrorCode.RateLimited:
+            return NotionError(f"Notion kept answering 429 rate_limited while reading {what}, after retries. Try again later.")
+        return NotionError(f"Notion answered {error.status} {error.code} while reading {what}: {error}")
+    if isinstance(error, (NotionClientErrorBase, httpx.HTTPError, ValueError)):
+        return NotionError(
+            f"Notion could not be reached or answered garbage while reading {what}, after retries "
+            f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again."
+        )
+    raise error
+
+
+class NotionSource:
+    """Reads entries from Notion through one client; every call goes through `call`."""
+
+    def __init__(self, client: Client, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> None:
+        self.client = client
+        self.options = options
+        self.progress = progress or (lambda event, n: None)
+
+    def call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - explain() re-raises what it does not know
+            raise explain(error, what) from error
+
+    def _paginate(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            if cursor:
+                kwargs["start_cursor"] = cursor
+            page = self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs)
+            results.extend(page.get("results", ()))
+            cursor = page.get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return results
+
+    def query(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """Every entry of the data source (page objects), in query order. A database id is
+        resolved to its (first) data source when the query says it is not one."""
+        kwargs = {"filter": status_filter} if status_filter else {}
+        what = f"data source {data_source_id}"
+        try:
+            pages = self._paginate(what, self.client.data_sources.query, data_source_id, **kwargs)
+        except NotionError as error:
+            cause = error.__cause__
+            if not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ObjectNotFound):
+                raise
+            database = self.call(f"database or data source {data_source_id}", self.client.databases.retrieve, data_source_id)
+            sources = database.get("data_sources") or []
+            if not sources:
+                raise NotionError(f"Database {data_source_id} has no data source to export.") from None
+            pages = self._paginate(what, self.client.data_sources.query, sources[0]["id"], **kwargs)
+        self.progress("entries", len(pages))
+        return [page for page in pages if page.get("object") == "page"]
+
+    def page(self, page_id: str) -> dict[str, Any]:
+        return self.call(f"page {page_id}", self.client.pages.retrieve, page_id)
+
+    def children(self, block_id: str) -> list[dict[str, Any]]:
+        blocks = self._paginate(f"the blocks of {block_id}", self.client.blocks.children.list, block_id)
+        self.progress("blocks", len(blocks))
+        return blocks
+
+    def entries(self, pages: Iterable[dict[str, Any]]) -> list[Entry]:
+        """Each page with its whole block tree. Containers are fetched level by level across
+        all pages at once, in parallel within the rate limit; each container exactly once."""
+        pages = list(pages)
+        listed: dict[str, list[dict[str, Any]]] = {}
+        frontier = [page["id"] for page in pages]
+        with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
+            while frontier:
+                for container, blocks in zip(frontier, pool.map(self.children, frontier)):
+                    listed[container] = blocks
+                frontier = list(dict.fromkeys(
+                    _container_of(block)
+                    for container in frontier
+                    for block in listed[container]
+                    if block.get("has_children") and block.get("type") not in NOT_WALKED
+                    and _container_of(block) not in listed
+                ))
+        return [Entry(page=page, blocks=_tree(page["id"], listed)) for page in pages]
+
+
+def _container_of(block: dict[str, Any]) -> str:
+    """Whose children a block shows: a synced copy shows its original's."""
+    if block.get("type") == "synced_block":
+        original = ((block.get("synced_block") or {}).get("synced_from") or {}).get("block_id")
+        if original:
+            return original
+    return block["id"]
+
+
+def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 0) -> tuple[Block, ...]:
+    if depth > 64:  # a synced block that contains itself; Notion forbids it, but be safe
+        return ()
+    return tuple(
+        Block(
+            data=block,
+            children=_tree(_container_of(block), listed, depth + 1)
+            if block.get("has_children") and block.get("type") not in NOT_WALKED
+            else (),
+        )
+        for block in listed.get(container, ())
+    )
+
+
+def download(url: str, client: httpx.Client) -> bytes:
+    response = client.get(url, follow_redirects=True)
+    response.raise_for_status()
+    return response.content

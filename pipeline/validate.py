@@ -1,0 +1,111 @@
+"""What is allowed: the post schema (schema/post.schema.json) plus the rules a schema cannot
+say (unique slugs, link targets). Returns problems located by Notion URL and property or block,
+each with the fix; never raises for bad content."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+import jsonschema
+
+from pipeline.config import Config, load_schema
+from pipeline.model import Block, Entry, Problem
+
+_FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(load_schema("post.schema.json"), format_checker=_FORMATS)
+
+
+def _hint(error: jsonschema.ValidationError, key: str, schema: dict[str, Any]) -> str:
+    if isinstance(error.schema, dict) and "x-hint" in error.schema:
+        return error.schema["x-hint"]
+    prop = schema["properties"].get(key, {})
+    if "$ref" in prop:
+        prop = schema["$defs"][prop["$ref"].rsplit("/", 1)[-1]]
+    return prop.get("x-hint", "fix the value")
+
+
+def _what_is_wrong(error: jsonschema.ValidationError) -> str:
+    value = error.instance
+    if error.validator == "required":
+        return "is missing"
+    if value is None or value == "" or value == []:
+        return "is empty"
+    if error.validator in ("pattern", "anyOf", "not", "format", "enum"):
+        return f"has {value!r}, which is not allowed"
+    if error.validator in ("maxLength", "minLength"):
+        return f"has {len(value)} characters"
+    return f"has {value!r}: {error.message}"
+
+
+def check_front_matter(entry: Entry, title: str, metadata: dict[str, Any], slug: str, config: Config) -> list[Problem]:
+    schema = load_schema("post.schema.json")
+    properties = {spec.key: spec.property or spec.key for spec in config.front_matter}
+    properties["slug"] = config.slug_property
+    problems = []
+    for error in sorted(_validator().iter_errors({**metadata, "slug": slug}), key=lambda e: list(map(str, e.absolute_path))):
+        if error.validator == "required":
+            key = re.search(r"'([^']+)'", error.message).group(1)
+        else:
+            key = str(error.absolute_path[0]) if error.absolute_path else "(front matter)"
+        problems.append(Problem(
+            "error", title, entry.url, properties.get(key, key),
+            f"{properties.get(key, key)} {_what_is_wrong(error)}: {_hint(error, key, schema)}.",
+        ))
+    return problems
+
+
+def check_unique_slugs(slugs: Iterable[tuple[Entry, str, str]]) -> list[Problem]:
+    """The first entry in query order keeps a slug; later ones are told to change theirs."""
+    owner: dict[str, tuple[str, str]] = {}
+    problems = []
+    for entry, title, slug in slugs:
+        if slug in owner:
+            first_title, first_url = owner[slug]
+            problems.append(Problem(
+                "error", title, entry.url, "Slug",
+                f"Slug {slug!r} is already used by {first_title!r} ({first_url}), which comes first: "
+                "give this entry a different slug.",
+            ))
+        else:
+            owner[slug] = (title, entry.url)
+    return problems
+
+
+# A link a contributor mistyped: an encoded or literal quote, or a stray bracket at the end.
+_SUSPICIOUS = re.compile(r"(%22|%27|[\"'>)\]]|%E2%80%9D)$", re.I)
+
+
+def _links(blocks: Iterable[Block]) -> Iterator[tuple[Block, str]]:
+    for block in blocks:
+        value = block.value
+        for key in ("rich_text", "caption"):
+            for item in value.get(key) or ():
+                link = ((item.get("text") or {}).get("link") or {}).get("url")
+                if item.get("type") == "text" and link:
+                    yield block, link
+        if block.type in ("bookmark", "embed", "link_preview") and value.get("url"):
+            yield block, value["url"]
+        if value.get("type") == "external" and (value.get("external") or {}).get("url"):
+            yield block, value["external"]["url"]
+        yield from _links(block.children)
+
+
+def check_links(entry: Entry, title: str) -> list[Problem]:
+    problems = []
+    for block, url in _links(entry.blocks):
+        where = f"block {block.id} ({block.type})"
+        if not re.match(r"^(https?://[^\s/]+|mailto:\S+@)", url, re.I):
+            problems.append(Problem(
+                "error", title, entry.url, where,
+                f"link {url!r} is not an absolute http(s) URL: correct it (e.g. 'https://…') or remove the link.",
+            ))
+        elif _SUSPICIOUS.search(url):
+            problems.append(Problem(
+                "warning", title, entry.url, where,
+                f"link {url!r} ends in {_SUSPICIOUS.search(url).group(0)!r}, which looks like a typo: check the link.",
+            ))
+    return problems
