@@ -19,6 +19,8 @@ from typing import Any
 from pipeline.model import Post
 
 MANIFEST = ".notion-hugo.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -29,6 +31,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes it private; a post is not a secret
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

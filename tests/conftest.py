@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.emulator import NotionEmulator, load_store
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SEED_STORE = DATA / "kubernetes-learning-path.json"
+INVALID_STORE = DATA / "invalid-entries.json"
+SEED_DATA_SOURCE = "f49e1ed9-ebb1-4a68-97b6-0fcc507da055"
+INVALID_DATA_SOURCE = "07a63a90-3740-402f-b5b6-dbce483a4d6f"
+TOKEN = "secret_test_token_d41d8cd98f00b204"
+
+
+@pytest.fixture
+def seed_api():
+    with NotionEmulator(load_store(SEED_STORE), token=TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def invalid_api():
+    with NotionEmulator(load_store(INVALID_STORE), token=TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def notion_env(monkeypatch):
+    """Point the CLI at an emulator the way a user points it at Notion: the environment."""
+
+    def point(emulator, token: str = TOKEN) -> None:
+        monkeypatch.setenv("NOTION_TOKEN", token)
+        monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
+
+    return point
