@@ -55,6 +55,7 @@ class Manifest:
     """page id → {slug, last_edited_time, sha256 of index.md, files (bundle-relative paths)}."""
 
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fingerprint: str = ""  # of the config and pipeline version that wrote these files
 
     @classmethod
     def load(cls, out_dir: Path) -> "Manifest":
@@ -65,10 +66,11 @@ class Manifest:
         except (OSError, ValueError):
             # A manifest we cannot read protects nothing: treat every file as not ours.
             return cls()
-        return cls(pages=dict(data.get("pages", {})))
+        return cls(pages=dict(data.get("pages", {})), fingerprint=data.get("fingerprint", ""))
 
     def save(self, out_dir: Path) -> None:
-        text = json.dumps({"format": "notion-hugo-manifest/1", "pages": dict(sorted(self.pages.items()))}, indent=2, ensure_ascii=False)
+        data = {"format": "notion-hugo-manifest/1", "fingerprint": self.fingerprint, "pages": dict(sorted(self.pages.items()))}
+        text = json.dumps(data, indent=2, ensure_ascii=False)
         atomic_write(out_dir / MANIFEST, (text + "\n").encode("utf-8"))
 
 
@@ -83,14 +85,16 @@ def _post_files(post: Post) -> dict[str, bytes]:
     return {"index.md": post.text.encode("utf-8"), **post.files}
 
 
-def plan(out_dir: Path, posts: list[Post], manifest: Manifest, *, keep: set[str], prune: bool) -> tuple[Change, Manifest]:
+def plan(
+    out_dir: Path, posts: list[Post], manifest: Manifest, *, keep: set[str], prune: bool, fingerprint: str
+) -> tuple[Change, Manifest]:
     """What writing `posts` would change, without touching the disk.
 
     `keep`: page ids whose earlier output stays as it is (rejected entries, unchanged ones).
     `prune`: the posts are the whole data source, so pages no longer in it lose their bundle.
     """
     change = Change()
-    new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid in keep or not prune})
+    new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid in keep or not prune}, fingerprint=fingerprint)
     wanted: set[str] = set()
     for post in posts:
         files = _post_files(post)
@@ -106,6 +110,7 @@ def plan(out_dir: Path, posts: list[Post], manifest: Manifest, *, keep: set[str]
             "last_edited_time": post.last_edited_time,
             "sha256": digest(files["index.md"]),
             "files": paths,
+            "links": dict(sorted(post.links.items())),
         }
     still_listed = {path for rec in new.pages.values() for path in rec["files"]}
     for rec in manifest.pages.values():

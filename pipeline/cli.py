@@ -141,13 +141,15 @@ def _config(path: Path) -> Config:
               default=Path("output/content/posts"), show_default=True,
               help="Where the page bundles go: <out>/<slug>/index.md. Its folder name is the Hugo section.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written and removed; write nothing.")
+@click.option("--force", is_flag=True,
+              help="Fetch and rebuild every entry, even those unchanged since the last sync.")
 @click.option("--report-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the validation report as Markdown to this file (e.g. $GITHUB_STEP_SUMMARY).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the report.")
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: only on a terminal).")
 def sync_command(config_path: Path, data_source: str | None, pages: tuple[str, ...], store: Path | None,
-                 verbose: bool, out_dir: Path, dry_run: bool, report_file: Path | None, fmt: str,
+                 verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
                  progress: bool | None) -> None:
     """Export every published entry as a Hugo page bundle.
 
@@ -155,6 +157,10 @@ def sync_command(config_path: Path, data_source: str | None, pages: tuple[str, .
     every entry against schema/post.schema.json, and writes <out>/<slug>/index.md for each
     valid one. Invalid entries are reported with their Notion URL and the property to fix;
     their earlier output is left as it was. Files are replaced atomically.
+
+    Incremental: only entries edited since the last sync are fetched (the manifest
+    .notion-hugo.json in OUT remembers what was written); entries no longer published lose
+    their bundle. Only files the pipeline wrote are ever removed.
     """
 
     def action() -> int:
@@ -165,7 +171,8 @@ def sync_command(config_path: Path, data_source: str | None, pages: tuple[str, .
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out_dir,
-                          options=SourceOptions(base_url=base_url), dry_run=dry_run, progress=meter)
+                          options=SourceOptions(base_url=base_url), dry_run=dry_run, force=force,
+                          progress=meter)
         meter.done()
         emit(report, fmt, dry_run, out_dir)
         if report_file is not None:

@@ -80,3 +80,6 @@ class Post:
     text: str  # the whole index.md, front matter included
     last_edited_time: str
     files: dict[str, bytes] = field(default_factory=dict)  # bundle-relative name -> bytes
+    # Workspace pages it links to → the link written for each (None: not exported). An
+    # unchanged page is re-rendered when one of these changes.
+    links: dict[str, str | None] = field(default_factory=dict)

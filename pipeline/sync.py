@@ -5,12 +5,13 @@ Data flows one way: source → entries → front matter → validate → render 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from pipeline import bundle
-from pipeline.config import Config, require_notion_id
+from pipeline.config import SCHEMA_DIR, Config, require_notion_id
 from pipeline.frontmatter import document, front_matter, page_title, slug_source, slugify, status_of
 from pipeline.model import Entry, Post, Problem
 from pipeline.render import RenderContext, render_page
@@ -64,7 +65,8 @@ def exportable(page: dict[str, Any], config: Config, from_query: bool) -> bool:
     return status_of(page, config) in config.exported_statuses
 
 
-def read_entries(source: NotionSource, selection: Selection, config: Config) -> list[Entry]:
+def read_pages(source: NotionSource, selection: Selection, config: Config) -> list[dict[str, Any]]:
+    """The page objects to export, in query order, then the single pages."""
     pages: list[dict[str, Any]] = []
     if selection.data_source:
         pages += [p for p in source.query(selection.data_source, status_filter(config)) if exportable(p, config, True)]
@@ -72,7 +74,7 @@ def read_entries(source: NotionSource, selection: Selection, config: Config) -> 
         page = source.page(page_id)
         if exportable(page, config, False) and page["id"] not in {p["id"] for p in pages}:
             pages.append(page)
-    return source.entries(pages)
+    return pages
 
 
 def permalink(slug: str, section: str, style: str) -> str:
@@ -82,36 +84,68 @@ def permalink(slug: str, section: str, style: str) -> str:
     return f"/{section}/{slug}/"
 
 
-def build_posts(entries: list[Entry], config: Config, section: str) -> Report:
-    """Entries → posts, rejecting each invalid entry for its own reasons."""
-    report = Report()
-    checked = []
-    for entry in entries:
-        title = page_title(entry.page) or "(untitled)"
-        metadata = front_matter(entry.page, config)
-        slug = slug_source(entry.page, config) or slugify(page_title(entry.page))
-        problems = check_front_matter(entry, title, metadata, slug, config)
-        problems += check_links(entry, title)
-        checked.append((entry, title, metadata, slug, problems))
-    duplicates = check_unique_slugs((e, t, s) for e, t, _, s, p in checked if not any(x.severity == "error" for x in p))
-    by_url = {}
-    for problem in duplicates:
-        by_url.setdefault(problem.entry_url, []).append(problem)
+@dataclass(slots=True)
+class Candidate:
+    """An entry as far as its page object tells: enough to check it and name its bundle."""
 
-    valid = [(e, t, m, s, p + by_url.get(e.url, [])) for e, t, m, s, p in checked]
-    links = {e.id: permalink(s, section, config.link_style) for e, _, _, s, p in valid if not any(x.severity == "error" for x in p)}
-    for entry, title, metadata, slug, problems in valid:
-        report.problems += problems
-        if any(p.severity == "error" for p in problems):
-            report.rejected.append(title)
-            continue
-        ctx = RenderContext(post_links=links)
-        body = render_page(entry.blocks, ctx)
-        report.problems += [
-            Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices
-        ]
-        report.posts.append(Post(entry.id, slug, document(metadata, body, config), entry.last_edited_time))
-    return report
+    entry: Entry
+    title: str
+    metadata: dict[str, Any]
+    slug: str
+    problems: list[Problem]
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
+    """Front matter, slug and schema for every page; slugs kept by the first in query order."""
+    candidates = []
+    for page in pages:
+        entry = Entry(page=page, blocks=())
+        title = page_title(page) or "(untitled)"
+        metadata = front_matter(page, config)
+        slug = slug_source(page, config) or slugify(page_title(page))
+        candidates.append(Candidate(entry, title, metadata, slug, check_front_matter(entry, title, metadata, slug, config)))
+    for problem in check_unique_slugs((c.entry, c.title, c.slug) for c in candidates if c.valid):
+        next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)
+    return candidates
+
+
+def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, str], out_dir: Path) -> bool:
+    """Written before from the same page edit, under the same slug, linking to the same posts,
+    and still on disk as written: nothing to fetch."""
+    record = manifest.pages.get(candidate.entry.id)
+    if not record or record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.slug:
+        return False
+    if any(links.get(page_id) != link for page_id, link in (record.get("links") or {}).items()):
+        return False
+    index = out_dir / candidate.slug / "index.md"
+    return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
+
+
+def render_post(candidate: Candidate, entry: Entry, links: dict[str, str], config: Config) -> tuple[Post | None, list[Problem]]:
+    title = candidate.title
+    problems = check_links(entry, title)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    ctx = RenderContext(post_links=links)
+    body = render_page(entry.blocks, ctx)
+    problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
+    post = Post(
+        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time,
+        links={page_id: links.get(page_id) for page_id in sorted(ctx.linked_pages)},
+    )
+    return post, problems
+
+
+def fingerprint(config: Config) -> str:
+    """Changes when the config or the pipeline's code does: then every post is rebuilt."""
+    digest = hashlib.sha256(repr(config).encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted(SCHEMA_DIR.glob("*.json")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def sync(
@@ -122,21 +156,50 @@ def sync(
     out_dir: Path,
     options: SourceOptions = SourceOptions(),
     dry_run: bool = False,
+    force: bool = False,
     progress: Callable[[str, int], None] | None = None,
     transport: Any = None,
 ) -> Report:
+    """One run: read what changed, check everything, write the valid posts atomically.
+
+    Blocks are fetched only for pages that changed since the manifest was written (all of
+    them with `force`). Invalid entries keep their earlier output; with a whole data source,
+    bundles of entries no longer in it are removed.
+    """
+    report = Report()
+    manifest = bundle.Manifest.load(out_dir)
+    print_ = fingerprint(config)
+    reuse = not force and manifest.fingerprint == print_
     client = make_client(token, options, transport)
     try:
         source = NotionSource(client, options, progress)
-        entries = read_entries(source, selection, config)
+        candidates = check_pages(read_pages(source, selection, config), config)
+        section = out_dir.name
+        links = {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
+        kept = {c.entry.id for c in candidates if c.valid and reuse and unchanged(c, manifest, links, out_dir)}
+        to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
+        entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
     finally:
         client.close()
-    report = build_posts(entries, config, section=out_dir.name)
-    manifest = bundle.Manifest.load(out_dir)
-    rejected_ids = {e.id for e in entries} - {p.entry_id for p in report.posts}
+    for candidate in candidates:
+        report.problems += candidate.problems
+        if candidate.entry.id in kept:
+            report.change.unchanged.append(candidate.slug)
+            continue
+        post = None
+        if candidate.valid:
+            post, problems = render_post(candidate, entries[candidate.entry.id], links, config)
+            report.problems += problems
+        if post is None:
+            report.rejected.append(candidate.title)
+        else:
+            report.posts.append(post)
+    rejected = {c.entry.id for c in candidates} - {p.entry_id for p in report.posts} - kept
     change, new_manifest = bundle.plan(
-        out_dir, report.posts, manifest, keep=rejected_ids, prune=selection.data_source is not None and not selection.pages
+        out_dir, report.posts, manifest, keep=rejected | kept, prune=selection.data_source is not None and not selection.pages,
+        fingerprint=print_,
     )
+    change.unchanged = report.change.unchanged + change.unchanged
     report.change = change
     if not dry_run:
         bundle.apply(out_dir, report.posts, change, new_manifest)
