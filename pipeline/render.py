@@ -36,6 +36,7 @@ class RenderContext:
     """What rendering needs to know beyond the blocks: where other exported pages live."""
 
     post_links: dict[str, str] = field(default_factory=dict)  # page id -> link to its post
+    linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
     notices: list[Notice] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
     _current: tuple[str, str] = ("", "")
@@ -63,6 +64,8 @@ def safe_url(url: str) -> str | None:
 def post_link(url: str | None, ctx: RenderContext, *, page_id: str | None = None) -> str | None:
     """Where a link should point: the exported post for a workspace page, else the URL itself."""
     target = page_id or (notion_id(url) if url else None)
+    if target and (page_id or _is_workspace_url(url)):
+        ctx.linked_pages.add(target)
     if target and target in ctx.post_links:
         return ctx.post_links[target]
     if target and (page_id or _is_workspace_url(url)):
