@@ -18,11 +18,13 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from pipeline.config import Config, load_config
+from pipeline.bundle import atomic_write
+from pipeline.config import Config, load_config, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.model import Problem
-from pipeline.source import DEFAULT_BASE_URL, SourceOptions
-from pipeline.sync import Report, Selection, sync
+from pipeline.scaffold import propose_config
+from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
+from pipeline.sync import Report, Selection, check, sync
 
 EPILOG = """\b
 Environment:
@@ -206,6 +208,74 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
 
 
 sync_command.name = "sync"
+
+
+@main.command(epilog=EPILOG)
+@source_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for machines.")
+def validate(config_path: Path, data_source: str | None, pages: tuple[str, ...], store: Path | None,
+             verbose: bool, fmt: str) -> None:
+    """Check every entry without writing anything.
+
+    Each problem names the entry, its Notion URL, the property or block, and what to do.
+    Exit 1 when an entry would be rejected, 0 when there are warnings only.
+    """
+
+    def action() -> int:
+        config = _config(config_path)
+        selection = Selection.from_config(config, data_source, pages)
+        with notion_endpoint(store) as (base_url, token):
+            report = check(config, selection, token=token, options=SourceOptions(base_url=base_url))
+        if fmt == "json":
+            click.echo(json.dumps({
+                "valid": len(report.posts), "rejected": report.rejected,
+                "problems": [p.as_dict() for p in report.problems],
+            }, indent=2, ensure_ascii=False))
+        else:
+            if report.problems:
+                click.echo(format_problems(report.problems))
+            warnings = len(report.problems) - len(report.errors)
+            click.echo(f"{len(report.posts) + len(report.rejected)} entries checked: {len(report.posts)} valid, "
+                       f"{len(report.rejected)} rejected, {warnings} warnings.")
+        return report.exit_code
+
+    run_guarded(verbose, action)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("data_source", metavar="DATA_SOURCE")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("pipeline.toml"), show_default=True, help="Where to write the proposal.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the data source from a store file through the local emulator.")
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def init(data_source: str, config_path: Path, force: bool, store: Path | None, verbose: bool) -> None:
+    """Write a pipeline.toml proposing how DATA_SOURCE's properties map to front matter.
+
+    DATA_SOURCE is the id or URL of the Posts data source or of its database. Properties are
+    matched to the blog's front matter keys by name and type; check the result, then run
+    `validate`.
+    """
+
+    def action() -> int:
+        source_id = require_notion_id(data_source, "Data source")
+        if config_path.exists() and not force:
+            raise ConfigError(f"{config_path} exists; pass --force to overwrite it, or --config to write elsewhere.")
+        with notion_endpoint(store) as (base_url, token):
+            options = SourceOptions(base_url=base_url)
+            client = make_client(token, options)
+            try:
+                found_id, found = NotionSource(client, options).data_source(source_id)
+            finally:
+                client.close()
+        text = propose_config(found_id, found)
+        atomic_write(config_path, text.encode("utf-8"))
+        click.echo(f"wrote {config_path}: check the mapping, then run `notion-hugo validate`.")
+        return 0
+
+    run_guarded(verbose, action)
 
 
 @main.command("build-site")

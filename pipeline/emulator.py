@@ -41,6 +41,7 @@ import math
 import posixpath
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -779,6 +780,12 @@ class _Server(ThreadingHTTPServer):
         with self._live_lock:
             self._live.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test, a killed sync) is not the emulator's error.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
     def close_live_connections(self) -> None:
         """End kept-alive connections, so a stopped emulator answers nothing more."""

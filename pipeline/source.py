@@ -13,6 +13,7 @@ Endpoints (API version 2025-09-03, developers.notion.com/reference):
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -64,11 +65,18 @@ class RateLimiter:
                 self.waiting -= 1
 
 
-_RETRIED_STATUS = frozenset({502, 504})  # notion-client already retries 429, 500 and 503
+def _retried_status(request: httpx.Request) -> frozenset[int]:
+    """Statuses the transport retries. notion-client retries 429 on every request and 500/503
+    on GETs itself (its RetryOptions); a data source query only reads, though it is a POST,
+    so its 500/503 are retried here."""
+    if request.method == "GET":
+        return frozenset({502, 504})
+    if request.url.path.endswith("/query"):
+        return frozenset({500, 502, 503, 504})
+    return frozenset()
 
 
 def _idempotent(request: httpx.Request) -> bool:
-    # A data source query only reads, though it is a POST.
     return request.method == "GET" or request.url.path.endswith("/query")
 
 
@@ -103,7 +111,7 @@ class NotionTransport(httpx.BaseTransport):
                 if attempt >= self.retries or not _idempotent(request):
                     raise
             else:
-                if response.status_code not in _RETRIED_STATUS or attempt >= self.retries or not _idempotent(request):
+                if response.status_code not in _retried_status(request) or attempt >= self.retries:
                     return response
                 response.close()
             time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
@@ -124,6 +132,15 @@ class SourceOptions:
     backoff: float = 0.5
 
 
+def _quiet_logger() -> logging.Logger:
+    # notion-client logs every failed attempt to the console; our errors are explained once,
+    # by explain(), and a retried 404 or 429 is not news.
+    logger = logging.getLogger("pipeline.notion_client")
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+    return logger
+
+
 def make_client(token: str, options: SourceOptions, inner: httpx.BaseTransport | None = None) -> Client:
     transport = NotionTransport(
         RateLimiter(options.rate, options.burst),
@@ -135,6 +152,7 @@ def make_client(token: str, options: SourceOptions, inner: httpx.BaseTransport |
         auth=token,
         base_url=options.base_url.rstrip("/"),
         timeout_ms=int(options.timeout * 1000),
+        logger=_quiet_logger(),
         retry=RetryOptions(max_retries=options.retries, initial_retry_delay_ms=int(options.backoff * 1000)),
         client=httpx.Client(transport=transport),
     )
@@ -209,6 +227,21 @@ class NotionSource:
             pages = self._paginate(what, self.client.data_sources.query, sources[0]["id"], **kwargs)
         self.progress("entries", len(pages))
         return [page for page in pages if page.get("object") == "page"]
+
+    def data_source(self, data_source_id: str) -> tuple[str, dict[str, Any]]:
+        """(id, object) of a data source, given its id or its database's."""
+        try:
+            return data_source_id, self.call(f"data source {data_source_id}", self.client.data_sources.retrieve, data_source_id)
+        except NotionError as error:
+            cause = error.__cause__
+            if not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ObjectNotFound):
+                raise
+        database = self.call(f"database or data source {data_source_id}", self.client.databases.retrieve, data_source_id)
+        sources = database.get("data_sources") or []
+        if not sources:
+            raise NotionError(f"Database {data_source_id} has no data source.")
+        first = sources[0]["id"]
+        return first, self.call(f"data source {first}", self.client.data_sources.retrieve, first)
 
     def page(self, page_id: str) -> dict[str, Any]:
         return self.call(f"page {page_id}", self.client.pages.retrieve, page_id)

@@ -204,3 +204,10 @@ def sync(
     if not dry_run:
         bundle.apply(out_dir, report.posts, change, new_manifest)
     return report
+
+
+def check(config: Config, selection: Selection, *, token: str, options: SourceOptions = SourceOptions(),
+          transport: Any = None) -> Report:
+    """Validate every entry as a sync would, fetching everything and writing nothing."""
+    return sync(config, selection, token=token, out_dir=Path("/nonexistent/posts"), options=options,
+                dry_run=True, force=True, transport=transport)

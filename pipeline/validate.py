@@ -46,11 +46,15 @@ def check_front_matter(entry: Entry, title: str, metadata: dict[str, Any], slug:
     properties = {spec.key: spec.property or spec.key for spec in config.front_matter}
     properties["slug"] = config.slug_property
     problems = []
+    seen: set[str] = set()
     for error in sorted(_validator().iter_errors({**metadata, "slug": slug}), key=lambda e: list(map(str, e.absolute_path))):
         if error.validator == "required":
             key = re.search(r"'([^']+)'", error.message).group(1)
         else:
             key = str(error.absolute_path[0]) if error.absolute_path else "(front matter)"
+        if key in seen:  # one problem per property: the fix is the same
+            continue
+        seen.add(key)
         problems.append(Problem(
             "error", title, entry.url, properties.get(key, key),
             f"{properties.get(key, key)} {_what_is_wrong(error)}: {_hint(error, key, schema)}.",

@@ -1,0 +1,66 @@
+"""`validate` and `init` through the CLI, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.config import load_config
+from tests.conftest import INVALID_DATA_SOURCE, INVALID_STORE, ROOT, SEED_STORE
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_validate_rejects_each_invalid_entry_for_its_own_reason_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("validate", "--config", str(ROOT / "pipeline.toml"), "--store", str(INVALID_STORE),
+                 "--data-source", INVALID_DATA_SOURCE, "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] == 1
+    by_entry = {p["entry"]: (p["where"], p["message"]) for p in report["problems"] if p["severity"] == "error"}
+    assert by_entry["(untitled)"] == ("Title", "Title is empty: give the page a title (at most 300 characters).")
+    assert by_entry["Entry Without a Date"][0] == "Date"
+    assert "Slug has 'Kubernetes Resources!!'" in by_entry["Entry With a Bad Slug"][1]
+    assert "already used by 'Kubernetes Learning Roadmap'" in by_entry["Entry With a Duplicate Slug"][1]
+    assert "'htps://broken' is not an absolute http(s) URL" in by_entry["Entry With a Broken Link"][1]
+    assert "Tags has 'Cloud Native, Go'" in by_entry["Entry With a Comma Tag"][1]
+    assert len(report["problems"]) == 6
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_validate_text_report_and_warnings_only_exit_0():
+    result = run("validate", "--config", str(ROOT / "pipeline.toml"), "--store", str(SEED_STORE))
+    assert result.exit_code == 0
+    assert "warning: Kubernetes Resources and Learning Path Summary (https://www.notion.so/" in result.output
+    assert "ends in '%22', which looks like a typo" in result.output
+    assert result.output.rstrip().endswith("2 entries checked: 2 valid, 0 rejected, 5 warnings.")
+
+
+def test_init_proposes_the_seed_mapping_from_the_data_source(tmp_path):
+    target = tmp_path / "pipeline.toml"
+    result = run("init", "https://www.notion.so/b135dbcfa40841ce80b57e612d722a36", "--store", str(SEED_STORE),
+                 "--config", str(target))
+    assert result.exit_code == 0, result.output
+    proposed = load_config(target)
+    shipped = load_config(ROOT / "pipeline.toml")
+    assert proposed.front_matter == shipped.front_matter
+    assert proposed.data_source == "f49e1ed9-ebb1-4a68-97b6-0fcc507da055"
+    assert tomllib.loads(target.read_text())["publish"]["status_property"] == "Status"
+
+
+def test_init_refuses_to_overwrite_unless_forced(tmp_path):
+    target = tmp_path / "pipeline.toml"
+    target.write_text("# mine\n")
+    result = run("init", "f49e1ed9-ebb1-4a68-97b6-0fcc507da055", "--store", str(SEED_STORE), "--config", str(target))
+    assert result.exit_code == 2
+    assert "exists; pass --force" in result.output
+    assert target.read_text() == "# mine\n"
+    forced = run("init", "f49e1ed9-ebb1-4a68-97b6-0fcc507da055", "--store", str(SEED_STORE), "--config", str(target), "--force")
+    assert forced.exit_code == 0
+    assert "[[front_matter]]" in target.read_text()
