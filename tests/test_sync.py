@@ -217,3 +217,17 @@ def test_wrong_token_is_a_401_explained_and_never_echoed(tmp_path, seed_api, not
     assert "401 unauthorized" in result.output
     assert "secret_wrong_token_123" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_token_appears_nowhere_in_any_mode(tmp_path, seed_api, notion_env):
+    notion_env(seed_api)
+    out = tmp_path / "posts"
+    summary = tmp_path / "summary.md"
+    for args in (["--verbose"], ["--format", "json", "--progress"], ["--report-file", str(summary), "--force"]):
+        result = CliRunner().invoke(main, ["sync", "--data-source", SEED_DATA_SOURCE, "--out", str(out), *args])
+        assert result.exit_code == 0
+        assert TOKEN not in result.output
+    assert "## Notion sync" in summary.read_text()
+    for path in [summary, *out.rglob("*")]:
+        if path.is_file():
+            assert TOKEN not in path.read_text(encoding="utf-8")
