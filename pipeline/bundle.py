@@ -120,8 +120,18 @@ def plan(
     return change, new
 
 
+def _remove_stale_temporaries(out_dir: Path, folders: set[str]) -> None:
+    """Temporary files a killed run left in folders the pipeline owns (never a post: a
+    temporary is renamed into place only once complete)."""
+    for folder in folders:
+        for temp in (out_dir / folder).glob(".*.tmp"):
+            temp.unlink(missing_ok=True)
+
+
 def apply(out_dir: Path, posts: list[Post], change: Change, new: Manifest) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
+    owned = {path.split("/", 1)[0] for rec in new.pages.values() for path in rec["files"]}
+    _remove_stale_temporaries(out_dir, owned | {"."})
     for post in posts:
         if post.slug not in change.written:
             continue
