@@ -22,7 +22,7 @@ demo: install
 
 # The real thing: NOTION_TOKEN in the environment, the data source in pipeline.toml.
 sync: install
-	$(PY) -m pipeline sync --out $(OUT)
+	$(PY) -m pipeline sync --out $(OUT) $(SYNC_ARGS)
 
 test: install
 	$(PY) -m pytest -q

@@ -278,6 +278,28 @@ def init(data_source: str, config_path: Path, force: bool, store: Path | None, v
     run_guarded(verbose, action)
 
 
+@main.command("site-kit")
+@click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace kit files that differ from the kit.")
+def site_kit_command(site_dir: Path, force: bool) -> None:
+    """Put what the exported posts need into the Hugo site at SITE_DIR.
+
+    Copies the mermaid code-block render hook, the mermaid loader partial and the callout
+    stylesheet, then prints the config lines (goldmark unsafe for the callouts' <aside>,
+    no typographer) and the footer include to add by hand: the site's config is not edited.
+    """
+    from pipeline.site import install_instructions, install_kit
+
+    try:
+        written = install_kit(site_dir, force=force)
+    except FileExistsError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(install_instructions())
+
+
 @main.command("build-site")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("build/public"),
