@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -109,12 +110,16 @@ class Progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.counts = {"entries": 0, "blocks": 0}
+        self.counts = {"entries": 0, "blocks": 0, "waiting": 0}
+        self.lock = threading.Lock()
 
     def __call__(self, event: str, n: int) -> None:
-        self.counts[event] = self.counts.get(event, 0) + n
-        if self.enabled:
-            click.echo(f"\rread {self.counts['entries']} entries, {self.counts['blocks']} blocks", nl=False, err=True)
+        with self.lock:  # called from the fetching threads
+            self.counts[event] = self.counts.get(event, 0) + n
+            if self.enabled:
+                c = self.counts
+                click.echo(f"\rread {c['entries']} entries, {c['blocks']} blocks; "
+                           f"{c['waiting']} requests waiting on Notion's rate limit  ", nl=False, err=True)
 
     def done(self) -> None:
         if self.enabled and any(self.counts.values()):

@@ -40,13 +40,13 @@ class RateLimiter:
     requests a second per integration, with bursts (developers.notion.com/reference/request-limits).
     Waiting here, before sending, is what keeps a normal sync free of 429s."""
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(self, rate: float, burst: int, on_wait: Callable[[str, int], None] | None = None) -> None:
+        self.on_wait = on_wait or (lambda event, n: None)
         self.rate = rate
         self.capacity = max(1, burst)
         self.tokens = float(self.capacity)
         self.updated = time.monotonic()
         self.lock = threading.Lock()
-        self.waiting = 0
 
     def acquire(self) -> None:
         if self.rate <= 0:
@@ -57,12 +57,10 @@ class RateLimiter:
             self.updated = now
             self.tokens -= 1
             wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
-            if wait:
-                self.waiting += 1
         if wait:
+            self.on_wait("waiting", 1)
             time.sleep(wait)
-            with self.lock:
-                self.waiting -= 1
+            self.on_wait("waiting", -1)
 
 
 def _retried_status(request: httpx.Request) -> frozenset[int]:
@@ -141,9 +139,14 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
-def make_client(token: str, options: SourceOptions, inner: httpx.BaseTransport | None = None) -> Client:
+def make_client(
+    token: str,
+    options: SourceOptions,
+    inner: httpx.BaseTransport | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> Client:
     transport = NotionTransport(
-        RateLimiter(options.rate, options.burst),
+        RateLimiter(options.rate, options.burst, progress),
         inner,
         retries=options.retries,
         backoff=options.backoff,

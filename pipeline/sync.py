@@ -170,7 +170,7 @@ def sync(
     manifest = bundle.Manifest.load(out_dir)
     print_ = fingerprint(config)
     reuse = not force and manifest.fingerprint == print_
-    client = make_client(token, options, transport)
+    client = make_client(token, options, transport, progress)
     try:
         source = NotionSource(client, options, progress)
         candidates = check_pages(read_pages(source, selection, config), config)

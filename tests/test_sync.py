@@ -231,3 +231,11 @@ def test_the_token_appears_nowhere_in_any_mode(tmp_path, seed_api, notion_env):
     for path in [summary, *out.rglob("*")]:
         if path.is_file():
             assert TOKEN not in path.read_text(encoding="utf-8")
+
+
+def test_progress_counts_entries_and_blocks_when_asked(tmp_path):
+    result, _ = sync_seed(tmp_path, "--progress")
+    assert result.exit_code == 0
+    assert "\rread 2 entries, 160 blocks; 0 requests waiting on Notion's rate limit" in result.output
+    quiet, _ = sync_seed(tmp_path / "again")
+    assert "read 2 entries" not in quiet.output  # not a terminal: quiet
