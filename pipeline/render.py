@@ -37,6 +37,7 @@ class RenderContext:
 
     post_links: dict[str, str] = field(default_factory=dict)  # page id -> link to its post
     linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
+    local_files: dict[str, str] = field(default_factory=dict)  # Notion-hosted URL -> file in the bundle
     notices: list[Notice] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
     _current: tuple[str, str] = ("", "")
@@ -53,9 +54,14 @@ _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _URL_UNSAFE = re.compile(r"[\s<>()\"'\\{}`\[\]]")
 
 
+_BUNDLE_FILE = re.compile(r"[0-9a-f]{16}\.[a-z0-9]{1,5}")  # named by sync.bundle_file_name
+
+
 def safe_url(url: str) -> str | None:
     """A URL fit for a Markdown link destination, or None when it must not become a link."""
     url = (url or "").strip()
+    if _BUNDLE_FILE.fullmatch(url):
+        return url
     if not url.lower().startswith(_SAFE_SCHEMES) and not url.startswith(("/", "#")):
         return None
     return _URL_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), url)
@@ -411,7 +417,7 @@ def render_code(block: Block, ctx: RenderContext) -> str:
 
 
 def render_image(block: Block, ctx: RenderContext) -> str:
-    url = _file_url(block)
+    url = _file_url(block, ctx)
     alt = plain_text(block.value.get("caption"))
     target = safe_url(url)
     if target is None:
@@ -421,10 +427,13 @@ def render_image(block: Block, ctx: RenderContext) -> str:
     return f"![{alt_md}]({target})"
 
 
-def _file_url(block: Block) -> str:
+def _file_url(block: Block, ctx: RenderContext) -> str:
+    """Where a file block points: its copy in the page bundle when Notion hosts it (the signed
+    URL expires within an hour), else its external URL."""
     value = block.value
     kind = value.get("type")
-    return (value.get(kind) or {}).get("url", "")
+    url = (value.get(kind) or {}).get("url", "")
+    return ctx.local_files.get(url, url)
 
 
 def _link_block(url: str, caption: list[dict[str, Any]], ctx: RenderContext) -> str:

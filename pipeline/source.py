@@ -297,7 +297,39 @@ def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 
     )
 
 
-def download(url: str, client: httpx.Client) -> bytes:
-    response = client.get(url, follow_redirects=True)
-    response.raise_for_status()
-    return response.content
+# Blocks that can hold a Notion-hosted file (`type: "file"`, a signed URL valid for an hour):
+# developers.notion.com/reference/file-object
+FILE_BLOCKS = frozenset({"image", "file", "pdf", "video", "audio"})
+
+
+def hosted_files(blocks: Iterable[Block]) -> list[str]:
+    """The signed URLs of the Notion-hosted files in a block tree, in reading order."""
+    urls = []
+    for block in blocks:
+        if block.type in FILE_BLOCKS and block.value.get("type") == "file":
+            url = (block.value.get("file") or {}).get("url")
+            if url:
+                urls.append(url)
+        urls += hosted_files(block.children)
+    return urls
+
+
+def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, bytes | Exception]:
+    """Each URL's bytes, or the error that kept it. A separate client with no Authorization
+    header: the token is for api.notion.com, never for the file host."""
+    urls = list(dict.fromkeys(urls))
+    if not urls:
+        return {}
+    transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff)
+    with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True) as client:
+
+        def fetch(url: str) -> bytes | Exception:
+            try:
+                response = client.get(url)
+                response.raise_for_status()
+                return response.content
+            except httpx.HTTPError as error:
+                return error
+
+        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+            return dict(zip(urls, pool.map(fetch, urls)))

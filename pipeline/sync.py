@@ -6,8 +6,10 @@ Data flows one way: source → entries → front matter → validate → render 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from pipeline import bundle
@@ -15,7 +17,7 @@ from pipeline.config import SCHEMA_DIR, Config, require_notion_id
 from pipeline.frontmatter import document, front_matter, page_title, slug_source, slugify, status_of
 from pipeline.model import Entry, Post, Problem
 from pipeline.render import RenderContext, render_page
-from pipeline.source import NotionSource, SourceOptions, make_client
+from pipeline.source import NotionSource, SourceOptions, download_files, hosted_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_unique_slugs
 
 
@@ -125,16 +127,37 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
     return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
 
 
-def render_post(candidate: Candidate, entry: Entry, links: dict[str, str], config: Config) -> tuple[Post | None, list[Problem]]:
+def bundle_file_name(url: str, data: bytes) -> str:
+    """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
+    return hashlib.sha256(data).hexdigest()[:16] + suffix
+
+
+def render_post(
+    candidate: Candidate, entry: Entry, links: dict[str, str], config: Config, downloads: dict[str, bytes | Exception]
+) -> tuple[Post | None, list[Problem]]:
     title = candidate.title
     problems = check_links(entry, title)
+    files: dict[str, bytes] = {}
+    local: dict[str, str] = {}
+    for url in hosted_files(entry.blocks):
+        data = downloads.get(url)
+        if isinstance(data, bytes):
+            local[url] = bundle_file_name(url, data)
+            files[local[url]] = data
+        else:
+            problems.append(Problem(
+                "error", title, entry.url, "a Notion-hosted file",
+                f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): upload the file again in Notion.",
+            ))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links)
+    ctx = RenderContext(post_links=links, local_files=local)
     body = render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     post = Post(
-        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time,
+        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: links.get(page_id) for page_id in sorted(ctx.linked_pages)},
     )
     return post, problems
@@ -181,6 +204,7 @@ def sync(
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
     finally:
         client.close()
+    downloads = download_files((url for e in entries.values() for url in hosted_files(e.blocks)), options)
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
@@ -188,7 +212,7 @@ def sync(
             continue
         post = None
         if candidate.valid:
-            post, problems = render_post(candidate, entries[candidate.entry.id], links, config)
+            post, problems = render_post(candidate, entries[candidate.entry.id], links, config, downloads)
             report.problems += problems
         if post is None:
             report.rejected.append(candidate.title)
