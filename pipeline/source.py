@@ -212,22 +212,35 @@ class NotionSource:
             if not page.get("has_more") or not cursor:
                 return results
 
+    def _data_source_of(self, database_id: str) -> str:
+        """The (first) data source of a database: what a database id or URL means here."""
+        database = self.call(f"database or data source {database_id}", self.client.databases.retrieve, database_id)
+        sources = database.get("data_sources") or []
+        if not sources:
+            raise NotionError(f"Database {database_id} has no data source to export.")
+        return sources[0]["id"]
+
+    def _query_all(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
+        what = f"data source {data_source_id}"
+        if status_filter:
+            try:
+                return self._paginate(what, self.client.data_sources.query, data_source_id, filter=status_filter)
+            except NotionError as error:
+                # The status property may be a select, or an API may not filter: then every
+                # entry is read and the caller keeps the published ones.
+                if not _failed_with(error, APIErrorCode.ValidationError):
+                    raise
+        return self._paginate(what, self.client.data_sources.query, data_source_id)
+
     def query(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
         """Every entry of the data source (page objects), in query order. A database id is
-        resolved to its (first) data source when the query says it is not one."""
-        kwargs = {"filter": status_filter} if status_filter else {}
-        what = f"data source {data_source_id}"
+        resolved to its data source when the query says it is not one."""
         try:
-            pages = self._paginate(what, self.client.data_sources.query, data_source_id, **kwargs)
+            pages = self._query_all(data_source_id, status_filter)
         except NotionError as error:
-            cause = error.__cause__
-            if not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ObjectNotFound):
+            if not _failed_with(error, APIErrorCode.ObjectNotFound):
                 raise
-            database = self.call(f"database or data source {data_source_id}", self.client.databases.retrieve, data_source_id)
-            sources = database.get("data_sources") or []
-            if not sources:
-                raise NotionError(f"Database {data_source_id} has no data source to export.") from None
-            pages = self._paginate(what, self.client.data_sources.query, sources[0]["id"], **kwargs)
+            pages = self._query_all(self._data_source_of(data_source_id), status_filter)
         self.progress("entries", len(pages))
         return [page for page in pages if page.get("object") == "page"]
 
@@ -236,15 +249,10 @@ class NotionSource:
         try:
             return data_source_id, self.call(f"data source {data_source_id}", self.client.data_sources.retrieve, data_source_id)
         except NotionError as error:
-            cause = error.__cause__
-            if not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ObjectNotFound):
+            if not _failed_with(error, APIErrorCode.ObjectNotFound):
                 raise
-        database = self.call(f"database or data source {data_source_id}", self.client.databases.retrieve, data_source_id)
-        sources = database.get("data_sources") or []
-        if not sources:
-            raise NotionError(f"Database {data_source_id} has no data source.")
-        first = sources[0]["id"]
-        return first, self.call(f"data source {first}", self.client.data_sources.retrieve, first)
+        found = self._data_source_of(data_source_id)
+        return found, self.call(f"data source {found}", self.client.data_sources.retrieve, found)
 
     def page(self, page_id: str) -> dict[str, Any]:
         return self.call(f"page {page_id}", self.client.pages.retrieve, page_id)
@@ -272,6 +280,11 @@ class NotionSource:
                     and _container_of(block) not in listed
                 ))
         return [Entry(page=page, blocks=_tree(page["id"], listed)) for page in pages]
+
+
+def _failed_with(error: NotionError, code: APIErrorCode) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, APIResponseError) and cause.code == code
 
 
 def _container_of(block: dict[str, Any]) -> str:

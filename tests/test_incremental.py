@@ -134,3 +134,18 @@ def test_dry_run_reports_removals_and_touches_nothing(store, tmp_path):
     report, _ = run(archived, out, dry_run=True)
     assert report.change.removed == ["steps-to-learn-kubernetes/index.md"]
     assert (out / "steps-to-learn-kubernetes" / "index.md").is_file()
+
+
+def test_a_select_status_property_falls_back_to_reading_every_entry(store, tmp_path):
+    # Shapes: a select property value is {"select": {id, name, color}}
+    # (developers.notion.com/reference/page-property-values#select).
+    selected = copy.deepcopy(store)
+    schema = selected["data_sources"][SEED_DATA_SOURCE]["properties"]["Status"]
+    schema["type"], schema["select"] = "select", {"options": schema.pop("status")["options"]}
+    for page in selected["pages"].values():
+        prop = page["properties"]["Status"]
+        prop["type"], prop["select"] = "select", prop.pop("status")
+    report, requests = run(selected, tmp_path / "posts")
+    assert report.exit_code == 0
+    assert sorted(p.slug for p in report.posts) == ["kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"]
+    assert [r for r in requests if r[1].endswith("/query")] == [("POST", f"/v1/data_sources/{SEED_DATA_SOURCE}/query")] * 2
