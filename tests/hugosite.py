@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pipeline import site
@@ -29,3 +30,17 @@ def list_all(site_dir: Path) -> list[dict]:
     keyed by Hugo's CSV columns: path, slug, title, date, expiryDate, publishDate,
     draft ("true"/"false"), permalink, kind, section."""
     return site.list_all(Path(site_dir))
+
+
+def demo_site(site_dir: Path) -> Path:
+    """A copy of the demo site (output/) without its content, its kit mounts made absolute:
+    tests sync into site_dir/content/posts and build it as `make demo` builds output/."""
+    repo = Path(__file__).resolve().parent.parent
+    site_dir = Path(site_dir)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    config = (repo / "output" / "hugo.toml").read_text(encoding="utf-8")
+    config = config.replace('"../pipeline/site/', f'"{repo}/pipeline/site/')
+    (site_dir / "hugo.toml").write_text(config, encoding="utf-8")
+    shutil.copytree(repo / "output" / "layouts", site_dir / "layouts")
+    (site_dir / "content").mkdir(exist_ok=True)
+    return site_dir

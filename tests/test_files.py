@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import shutil
 
 from pipeline.config import load_config
 from pipeline.emulator import NotionEmulator
@@ -14,7 +13,7 @@ from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
-from tests.hugosite import build
+from tests.hugosite import build, demo_site
 
 CONFIG = load_config(ROOT / "pipeline.toml")
 PNG = base64.b64decode(
@@ -52,8 +51,7 @@ def run(store: dict, out):
 
 def test_hosted_image_is_downloaded_into_the_bundle_and_hugo_serves_it(tmp_path):
     site = tmp_path / "site"
-    shutil.copy(ROOT / "output" / "hugo.toml", site.mkdir() or site / "hugo.toml")
-    shutil.copytree(ROOT / "output" / "layouts", site / "layouts")
+    demo_site(site)
     out = site / "content" / "posts"
     report, downloads = run(workspace(SIGNED), out)
     assert report.exit_code == 0, report.problems

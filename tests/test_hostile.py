@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import frontmatter
@@ -17,7 +16,7 @@ from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
-from tests.hugosite import build
+from tests.hugosite import build, demo_site
 
 CONFIG = load_config(ROOT / "pipeline.toml")
 YAML_BREAKER = "Break: the --- front\nmatter # here 'single' \"double\" key: value"
@@ -47,8 +46,7 @@ def synced(tmp_path_factory):
     ]
     entries = [(page, [storekit.paragraph(page["id"], storekit.text(HOSTILE_BODY))]) for page in cases]
     site = tmp_path_factory.mktemp("site")
-    shutil.copy(ROOT / "output" / "hugo.toml", site / "hugo.toml")
-    shutil.copytree(ROOT / "output" / "layouts", site / "layouts")
+    demo_site(site)
     out = site / "content" / "posts"
     with NotionEmulator(storekit.store(entries), token=TOKEN) as emulator:
         report = sync(CONFIG, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=out,

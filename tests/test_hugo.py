@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from tests.conftest import ROOT, SEED_STORE
-from tests.hugosite import build, list_all
+from tests.hugosite import build, demo_site, list_all
 
 SEED_SLUG = "kubernetes-resources-and-learning-path"
 
@@ -22,9 +21,7 @@ SEED_SLUG = "kubernetes-resources-and-learning-path"
 def site(tmp_path_factory) -> Path:
     """The demo site (output/'s config and layouts) with a fresh sync of the seed store."""
     site = tmp_path_factory.mktemp("site")
-    shutil.copy(ROOT / "output" / "hugo.toml", site / "hugo.toml")
-    for folder in ("layouts", "assets"):
-        shutil.copytree(ROOT / "output" / folder, site / folder)
+    demo_site(site)
     result = CliRunner().invoke(main, ["sync", "--store", str(SEED_STORE), "--out", str(site / "content" / "posts")])
     assert result.exit_code == 0, result.output
     return site
