@@ -28,7 +28,7 @@ test: install
 	$(PY) -m pytest -q
 
 lint: install
-	$(PY) -m compileall -q pipeline tests bench
+	$(PY) -m ruff check pipeline tests bench
 	bash .ci/actionlint
 
 clean:

@@ -39,8 +39,9 @@ Exit codes: 0 all written, 1 some entries invalid (the valid ones written),
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that reads Notion."""
     decorators = [
-        click.option("--config", "config_path", type=click.Path(path_type=Path), default=Path("pipeline.toml"),
-                     show_default=True, help="The pipeline's configuration file."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path),
+                     help="The pipeline's configuration file. [default: ./pipeline.toml, else the "
+                          "project's own, which maps the Posts properties to the blog's front matter]"),
         click.option("--data-source", metavar="ID|URL",
                      help="Export the entries of this data source (or database) instead of the configured one."),
         click.option("--page", "pages", metavar="ID|URL", multiple=True,
@@ -138,7 +139,17 @@ def main() -> None:
     """
 
 
-def _config(path: Path) -> Config:
+BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "pipeline.toml"
+
+
+def _config(path: Path | None) -> Config:
+    """The named config; without one, ./pipeline.toml, or the project's own default mapping
+    (so `sync --data-source ID` works from any folder)."""
+    if path is None:
+        path = Path("pipeline.toml")
+        if not path.exists() and BUNDLED_CONFIG.exists():
+            click.echo(f"no ./pipeline.toml: using the default mapping in {BUNDLED_CONFIG}", err=True)
+            path = BUNDLED_CONFIG
     return load_config(path)
 
 
@@ -155,7 +166,7 @@ def _config(path: Path) -> Config:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the report.")
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: only on a terminal).")
-def sync_command(config_path: Path, data_source: str | None, pages: tuple[str, ...], store: Path | None,
+def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
                  progress: bool | None) -> None:
     """Export every published entry as a Hugo page bundle.
@@ -174,7 +185,7 @@ def sync_command(config_path: Path, data_source: str | None, pages: tuple[str, .
         config = _config(config_path)
         selection = Selection.from_config(config, data_source, pages)
         if selection.data_source is None and not selection.pages:
-            raise ConfigError(f"{config_path}: notion.data_source is empty. Set it, or pass --data-source or --page.")
+            raise ConfigError("pipeline.toml: notion.data_source is empty. Set it, or pass --data-source or --page.")
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out_dir,
@@ -219,7 +230,7 @@ sync_command.name = "sync"
 @source_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for machines.")
-def validate(config_path: Path, data_source: str | None, pages: tuple[str, ...], store: Path | None,
+def validate(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
              verbose: bool, fmt: str) -> None:
     """Check every entry without writing anything.
 

@@ -3,7 +3,6 @@ repairs the rest."""
 
 from __future__ import annotations
 
-import copy
 import os
 import signal
 import subprocess

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import ROOT, SEED_STORE
+from tests.conftest import SEED_STORE
 from tests.hugosite import build, demo_site, list_all
 
 SEED_SLUG = "kubernetes-resources-and-learning-path"

@@ -239,3 +239,12 @@ def test_progress_counts_entries_and_blocks_when_asked(tmp_path):
     assert "\rread 2 entries, 160 blocks; 0 requests waiting on Notion's rate limit" in result.output
     quiet, _ = sync_seed(tmp_path / "again")
     assert "read 2 entries" not in quiet.output  # not a terminal: quiet
+
+
+def test_runs_from_any_folder_with_the_default_mapping(tmp_path, seed_api, notion_env, monkeypatch):
+    notion_env(seed_api)
+    monkeypatch.chdir(tmp_path)
+    result = run("sync", "--data-source", SEED_DATA_SOURCE, "--out", "posts")
+    assert result.exit_code == 0, result.output
+    assert "no ./pipeline.toml: using the default mapping" in result.output
+    assert (tmp_path / "posts" / SEED_SLUG / "index.md").read_text() == (GOLDEN / f"{SEED_SLUG}.md").read_text()
