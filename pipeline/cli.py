@@ -142,6 +142,11 @@ def main() -> None:
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "pipeline.toml"
 
 
+def source_options_for(config: Config, base_url: str) -> SourceOptions:
+    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst)) if value is not None}
+    return SourceOptions(base_url=base_url, **limits)
+
+
 def _config(path: Path | None) -> Config:
     """The named config; without one, ./pipeline.toml, or the project's own default mapping
     (so `sync --data-source ID` works from any folder)."""
@@ -189,7 +194,7 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out_dir,
-                          options=SourceOptions(base_url=base_url), dry_run=dry_run, force=force,
+                          options=source_options_for(config, base_url), dry_run=dry_run, force=force,
                           progress=meter)
         meter.done()
         emit(report, fmt, dry_run, out_dir)
@@ -242,7 +247,7 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
         config = _config(config_path)
         selection = Selection.from_config(config, data_source, pages)
         with notion_endpoint(store) as (base_url, token):
-            report = check(config, selection, token=token, options=SourceOptions(base_url=base_url))
+            report = check(config, selection, token=token, options=source_options_for(config, base_url))
         if fmt == "json":
             click.echo(json.dumps({
                 "valid": len(report.posts), "rejected": report.rejected,

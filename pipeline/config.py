@@ -43,6 +43,8 @@ class Config:
     include_drafts: bool = False
     slug_property: str = "Slug"
     link_style: str = "relref"
+    rate: float | None = None  # None: the source's default
+    burst: int | None = None
     front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
 
     @property
@@ -92,6 +94,8 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         include_drafts=publish.get("include_drafts", False),
         slug_property=data.get("slug", {}).get("property", "Slug"),
         link_style=data.get("links", {}).get("style", "relref"),
+        rate=notion.get("rate"),
+        burst=notion.get("burst"),
         front_matter=fields,
     )
 
