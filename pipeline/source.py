@@ -141,15 +141,10 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
-def make_client(
-    token: str,
-    options: SourceOptions,
-    inner: httpx.BaseTransport | None = None,
-    progress: Callable[[str, int], None] | None = None,
-) -> Client:
+def make_client(token: str, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> Client:
+    """The one notion-client of a run. Only the base URL tells Notion from the emulator."""
     transport = NotionTransport(
         RateLimiter(options.rate, options.burst, progress),
-        inner,
         retries=options.retries,
         backoff=options.backoff,
     )

@@ -181,7 +181,6 @@ def sync(
     dry_run: bool = False,
     force: bool = False,
     progress: Callable[[str, int], None] | None = None,
-    transport: Any = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically.
 
@@ -191,9 +190,9 @@ def sync(
     """
     report = Report()
     manifest = bundle.Manifest.load(out_dir)
-    print_ = fingerprint(config)
-    reuse = not force and manifest.fingerprint == print_
-    client = make_client(token, options, transport, progress)
+    stamp = fingerprint(config)
+    reuse = not force and manifest.fingerprint == stamp
+    client = make_client(token, options, progress=progress)
     try:
         source = NotionSource(client, options, progress)
         candidates = check_pages(read_pages(source, selection, config), config)
@@ -221,7 +220,7 @@ def sync(
     rejected = {c.entry.id for c in candidates} - {p.entry_id for p in report.posts} - kept
     change, new_manifest = bundle.plan(
         out_dir, report.posts, manifest, keep=rejected | kept, prune=selection.data_source is not None and not selection.pages,
-        fingerprint=print_,
+        fingerprint=stamp,
     )
     change.unchanged = report.change.unchanged + change.unchanged
     report.change = change
@@ -230,8 +229,8 @@ def sync(
     return report
 
 
-def check(config: Config, selection: Selection, *, token: str, options: SourceOptions = SourceOptions(),
-          transport: Any = None) -> Report:
-    """Validate every entry as a sync would, fetching everything and writing nothing."""
+def check(config: Config, selection: Selection, *, token: str, options: SourceOptions = SourceOptions()) -> Report:
+    """Validate every entry as a sync would, fetching everything and writing nothing. The
+    output folder only names the section links point into; no manifest is read from it."""
     return sync(config, selection, token=token, out_dir=Path("/nonexistent/posts"), options=options,
-                dry_run=True, force=True, transport=transport)
+                dry_run=True, force=True)
