@@ -1,21 +1,36 @@
 """Notion blocks → Hugo-ready Markdown. Pure: no I/O, no API.
 
 One function per block type in `BLOCK_RENDERERS`; adding a type is one function and one row.
-Rich text goes through markdownify (runs → small HTML → Markdown), with an escape hook that
-keeps what a contributor typed literal: no Markdown, raw HTML or Hugo shortcode can come out
-of Notion text. Block shapes: developers.notion.com/reference/block; rich text shapes:
-developers.notion.com/reference/rich-text.
+Block shapes: developers.notion.com/reference/block; rich text shapes:
+developers.notion.com/reference/rich-text (API versions 2025-09-03 and 2026-03-11).
+
+What a contributor typed is what the reader sees: no Markdown, raw HTML or Hugo shortcode can
+come out of Notion text. Rich text is serialized here rather than through an HTML → Markdown
+converter because emphasis depends on the characters *around* it (CommonMark's flanking
+rules): each `**`/`*`/`~~` is checked against its neighbours and becomes an HTML tag when
+Goldmark would not read it as emphasis.
+
+Hugo specifics this module relies on (site config: Goldmark with its default extensions,
+`unsafe = true`, typographer off):
+- Shortcodes (`{{<`, `{{%`) are expanded before Markdown, even inside code: they are broken
+  up or entity-escaped wherever Notion text goes.
+- Equations are written for Goldmark's passthrough extension, which sites enable for math:
+  blocks as `$$` lines, inline as `\\(…\\)`; `<`, `>`, `&` are entity-escaped inside them,
+  since passthrough copies them into the page as they are.
+- Callout icons: an emoji is kept; other icons (external or Notion-hosted images, custom
+  emoji, Notion's native icons) are left out: they are decoration, and Notion-hosted URLs
+  expire an hour after the sync.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
-from urllib.parse import quote
-
-from markdownify import MarkdownConverter
+from urllib.parse import parse_qs, quote, urlsplit
 
 from pipeline.config import notion_id
 from pipeline.model import Block
@@ -36,6 +51,8 @@ class RenderContext:
     """What rendering needs to know beyond the blocks: where other exported pages live."""
 
     post_links: dict[str, str] = field(default_factory=dict)  # page id -> link to its post
+    # page id -> title, for blocks that link to a page without naming it (link_to_page)
+    titles: dict[str, str] = field(default_factory=dict)
     linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
     local_files: dict[str, str] = field(default_factory=dict)  # Notion-hosted URL -> file in the bundle
     notices: list[Notice] = field(default_factory=list)
@@ -50,8 +67,9 @@ class RenderContext:
 # --- links -------------------------------------------------------------------------------
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
-# Characters that would end or break a Markdown link destination, or open a Hugo shortcode.
-_URL_UNSAFE = re.compile(r"[\s<>()\"'\\{}`\[\]]")
+# Characters that would end or break a Markdown link destination or a table cell, or open a
+# Hugo shortcode.
+_URL_UNSAFE = re.compile(r"[\s<>()\"'\\{}`\[\]|]")
 
 
 _BUNDLE_FILE = re.compile(r"[0-9a-f]{16}\.[a-z0-9]{1,5}")  # named by sync.bundle_file_name
@@ -86,74 +104,362 @@ def _is_workspace_url(url: str | None) -> bool:
     return bool(url) and re.match(r"^https?://([a-z0-9-]+\.)*(notion\.so|notion\.site|notion\.com)/", url, re.I) is not None
 
 
-# --- rich text -----------------------------------------------------------------------------
+# --- rich text: runs ----------------------------------------------------------------------
+
+_EMPHASIS = ("bold", "italic", "strikethrough")
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Text sharing one set of marks (`bold`, `italic`, `strikethrough`, `code`, `equation`)
+    and one link. An equation is one run of its own: its text is the TeX expression."""
+
+    text: str
+    marks: frozenset[str]
+    href: str | None
+
+
+def _run_text(item: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None]:
+    """The text a rich text object shows and where it links, for every type and mention type."""
+    kind = item.get("type")
+    text = item.get("plain_text", "")
+    if kind == "mention":
+        return _mention_text(item.get("mention") or {}, text, item.get("href"), ctx)
+    if kind == "equation":
+        return (item.get("equation") or {}).get("expression", text), None
+    url = ((item.get("text") or {}).get("link") or {}).get("url") or item.get("href")
+    return text, post_link(url, ctx) if url else None
+
+
+def _mention_text(mention: dict[str, Any], text: str, href: str | None, ctx: RenderContext) -> tuple[str, str | None]:
+    kind = mention.get("type")
+    value = mention.get(kind) or {}
+    if kind in ("page", "database"):
+        return text, post_link(href, ctx, page_id=value.get("id"))
+    if kind == "user":
+        return text if text.startswith("@") else "@" + text, None
+    if kind == "date":
+        # Notion shows a range as "start → end"; times and time zone as the API gives them.
+        start, end = value.get("start"), value.get("end")
+        return (f"{start} → {end}" if end else start) if start else text, None
+    if kind in ("link_preview", "link_mention"):
+        url = value.get("url" if kind == "link_preview" else "href")
+        return text, post_link(url, ctx) if url else None
+    # template_mention ("@Today", "@Me") and custom_emoji (":name:") show their plain text.
+    return text, None
+
+
+def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> list[_Run]:
+    """Runs ready to nest: taken apart where whitespace meets text, whitespace settled, the
+    edges trimmed, then put back together where neighbours share marks and link."""
+    pieces: list[_Run] = []
+    for item in items or ():
+        text, href = _run_text(item, ctx)
+        notes = item.get("annotations") or {}
+        marks = frozenset(name for name in (*_EMPHASIS, "code") if notes.get(name))
+        if item.get("type") == "equation":
+            if text:
+                pieces.append(_Run(text, marks | {"equation"}, href))
+            continue
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if newline == " ":
+            text = text.replace("\n", " ")
+        # A line break is never code (code spans cannot hold one); whitespace is only settled
+        # at the edges of text, where it may meet other marks.
+        parts = re.split("(\n)", text) if "code" in marks else _EDGES.fullmatch(text).groups()
+        pieces += [_Run(part, marks - {"code"} if part == "\n" else marks, href) for part in parts if part]
+    _settle_whitespace(pieces)
+    return _merge(_trim(pieces))
+
+
+# Whitespace as CommonMark's flanking rules see it: Unicode's Zs and the ASCII controls.
+_SPACE = "\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_EDGES = re.compile(f"([{_SPACE}]*)(.*?)([{_SPACE}]*)", re.S)
+_IS_SPACE = re.compile(f"[{_SPACE}]")
+
+
+def _is_space(run: _Run) -> bool:
+    return not run.marks & {"code", "equation"} and _kind(run.text[0]) == "space"
+
+
+def _settle_whitespace(pieces: list[_Run]) -> None:
+    """Emphasis never starts or ends with whitespace (`** a**` is not bold in Markdown): a
+    space keeps bold, italic or strikethrough only where the text on both sides of it, within
+    the same link, has it too."""
+    for start, end in _spans(pieces, lambda run: run.href):
+        solid = [i for i in range(start, end) if not _is_space(pieces[i])]
+        for left, right in itertools.pairwise([None, *solid, None]):
+            lo = start if left is None else left + 1
+            hi = end if right is None else right
+            keep = set(_EMPHASIS)
+            for side in (left, right):
+                keep &= pieces[side].marks if side is not None else set()
+            for i in range(lo, hi):
+                run = pieces[i]
+                pieces[i] = _Run(run.text, run.marks - (set(_EMPHASIS) - keep), run.href)
+
+
+def _trim(pieces: list[_Run]) -> list[_Run]:
+    """Without leading and trailing whitespace and line breaks: Markdown drops them, and four
+    leading spaces would start a code block."""
+    start = next((i for i, run in enumerate(pieces) if not _is_space(run)), len(pieces))
+    end = len(pieces) - next((i for i, run in enumerate(reversed(pieces)) if not _is_space(run)), len(pieces))
+    return pieces[start:end]
+
+
+def _merge(pieces: list[_Run]) -> list[_Run]:
+    runs: list[_Run] = []
+    for run in pieces:
+        last = runs[-1] if runs else None
+        if last and last.marks == run.marks and last.href == run.href and "equation" not in run.marks:
+            runs[-1] = _Run(last.text + run.text, run.marks, run.href)
+        else:
+            runs.append(run)
+    return runs
+
+
+def _spans(items: Sequence[Any], key: Callable[[Any], Any]) -> Iterable[tuple[int, int]]:
+    """(start, end) of each maximal stretch of items with the same key."""
+    start = 0
+    for _, group in itertools.groupby(items, key):
+        size = len(list(group))
+        yield start, start + size
+        start += size
+
+
+# --- rich text: nesting ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """`a`, `strong`, `em`, `del` hold children; `text`, `code`, `math` are leaves."""
+
+    kind: str
+    text: str = ""
+    href: str | None = None
+    children: tuple["_Node", ...] = ()
+
+
+# Outermost first: a link holds its emphasis, so emphasis never crosses a link's edge.
+_LEVELS: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
+    ("a", lambda run: run.href),
+    ("strong", lambda run: "bold" in run.marks),
+    ("em", lambda run: "italic" in run.marks),
+    ("del", lambda run: "strikethrough" in run.marks),
+)
+
+
+def _nest(runs: Sequence[_Run], level: int = 0) -> list[_Node]:
+    """Well-nested nodes: consecutive runs sharing a link or an annotation share one element,
+    so `**a *b***` never comes out as `**a****b**`."""
+    if level == len(_LEVELS):
+        return [_Node("math" if "equation" in r.marks else "code" if "code" in r.marks else "text", r.text) for r in runs]
+    kind, key = _LEVELS[level]
+    nodes: list[_Node] = []
+    for start, end in _spans(runs, key):
+        inner = _nest(runs[start:end], level + 1)
+        on = key(runs[start])
+        nodes.extend([_Node(kind, href=runs[start].href, children=tuple(inner))] if on else inner)
+    return nodes
+
+
+# --- rich text: Markdown --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Where rich text goes, and what that place changes."""
+
+    newline: str  # a line break in the text
+    braces: bool = False  # escape every `{`: a heading's trailing `{…}` would be read as attributes
+    cell: bool = False  # a GFM table cell: `|` splits the row even inside code spans
+    label: bool = False  # a link's text: brackets are escaped, links inside are dropped
+    before: str = ""  # what comes before the text; "" for the start of a line
+
+
+PARAGRAPH = _Where(newline="\\\n")
+HEADING = _Where(newline=" ", braces=True)
+CELL = _Where(newline="<br>", cell=True)
+LABEL = _Where(newline="\\\n", label=True, before="[")
 
 _LINE_START = re.compile(
     r"^(?P<indent>[ \t]*)(?:(?P<mark>[#>:|=+]|[-*](?=[ \t]|$)|[-=]+[ \t]*$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=[ \t]|$))"
 )
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-_ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_SHORTCODE_OPEN = re.compile(r"\{\{\s*[<%]")
+_SPECIAL = re.compile(r"[\\\[\]*`<|$_~!^&{]")  # the characters _Markdown.escape may change
+_DELIMITERS = {"strong": "**", "em": "*", "del": "~~"}
+# A bare URL Goldmark's linkify would extend: it runs to the next whitespace or `<`.
+_LINKIFY_TAIL = re.compile(r"(?:://|www\.)[^\s<]*$")
 
 
-class _InlineConverter(MarkdownConverter):
-    """markdownify with whitespace kept as typed and an escape hook that is context-aware.
+def _kind(ch: str) -> str:
+    """A character as CommonMark's flanking rules see it: "space", "punct" or "other"."""
+    if not ch or _IS_SPACE.match(ch):
+        return "space"
+    return "punct" if unicodedata.category(ch)[0] in "PS" else "other"
 
-    Only what CommonMark, Goldmark's extensions (GFM strikethrough, tables, footnotes,
-    definition lists) or Hugo's shortcodes would read as syntax is escaped, so the Markdown
-    still reads like the text a contributor typed.
-    """
 
-    def __init__(self, tildes: bool) -> None:
-        super().__init__(strong_em_symbol="*", newline_style="backslash", autolinks=True)
-        self.tildes = tildes  # the paragraph has two or more `~`: they could pair into strikethrough
+def _opens(before: str, first: str) -> bool:
+    """Whether a `*` or `~` run between these characters is left-flanking (can open)."""
+    return _kind(first) != "space" and (_kind(first) != "punct" or _kind(before) != "other")
 
-    def process_text(self, el: Any, parent_tags: set[str] | None = None) -> str:
-        text = str(el)
-        if "_noformat" not in (parent_tags or ()):
-            text = self.escape(text, parent_tags or set())
-        return text
 
-    def escape(self, text: str, parent_tags: set[str]) -> str:
-        in_link = "a" in parent_tags
+def _closes(last: str, after: str) -> bool:
+    """Whether a `*` or `~` run between these characters is right-flanking (can close)."""
+    return _kind(last) != "space" and (_kind(last) != "punct" or _kind(after) != "other")
+
+
+class _Markdown:
+    """Nodes → Markdown for one piece of rich text.
+
+    `before` is the Markdown written so far (markup counts as punctuation), `after` the first
+    character that will follow: emphasis, links and code are written as Markdown where their
+    neighbours let Goldmark read them back, else as the equivalent HTML tags."""
+
+    def __init__(self, where: _Where, tildes: bool) -> None:
+        self.where = where
+        self.tildes = tildes  # `~` could pair into strikethrough: escape every typed one
+        self.in_link = where.label  # brackets in a link's text must be escaped
+        self.stars = 0  # enclosing elements written with `*` delimiters
+        self.url = ""  # text since the last tag, link or code: a bare URL in it may run on
+
+    def nodes(self, nodes: Sequence[_Node], before: str, after: str, run: tuple[str, str] | None = None) -> str:
+        """`run`: inside a `*` or `**` element, the characters around its delimiters, which a
+        first or last child's own `*` delimiters join into one run."""
+        out = ""
+        for i, node in enumerate(nodes):
+            following = self.lead(nodes[i + 1]) if i + 1 < len(nodes) else after
+            edges = (run[0] if run and i == 0 else None, run[1] if run and i == len(nodes) - 1 else None)
+            out += self.node(node, before + out, following, nodes[i - 1] if i else None, edges)
+        return out
+
+    def lead(self, node: _Node) -> str:
+        """The first character `node` will be written as (markup counts as punctuation)."""
+        if node.kind == "text":
+            return self.where.newline[0] if node.text[0] == "\n" else node.text[0]
+        return {"a": "[", "math": "\\", "code": "`", "del": "~"}.get(node.kind, "*")
+
+    def node(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None]) -> str:
+        if node.kind == "text":
+            self.url += node.text
+            return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
+        # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
+        # what follows one is written as HTML, whose `<` ends it.
+        linkified = _LINKIFY_TAIL.search(self.url) is not None
+        if node.kind == "math":
+            tex = _tex(node.text)
+            markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
+        elif node.kind == "code":
+            markdown = self.code(node.text, html_tag=linkified)
+        elif node.kind == "a":
+            markdown = self.link(node, before, linkified)
+        else:
+            return self.emphasis(node, before, after, previous, edges, linkified)
+        self.url = ""
+        return markdown
+
+    def link(self, node: _Node, before: str, linkified: bool) -> str:
+        self.in_link = True
+        inner = self.nodes(node.children, before + "[", "]")
+        self.in_link = self.where.label
+        if self.where.label:
+            return inner  # a link inside a link's text: its text only
+        return f'<a href="{node.href}">{inner}</a>' if linkified else f"[{inner}]({node.href})"
+
+    def emphasis(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None], linkified: bool) -> str:
+        """Strong, em or del with Markdown delimiters where Goldmark reads them as such.
+
+        Delimiters must be left-flanking to open and right-flanking to close. A `*` run that
+        is both could also pair with the delimiters of an enclosing element, so it is only
+        allowed where none is open; and two elements' `*` runs must not touch (`*a***b**`)."""
+        delimiter = _DELIMITERS[node.kind]
+        star = delimiter[0] == "*"
+        if not linkified and not (star and _DELIMITERS.get(previous.kind if previous else "", "").startswith("*")):
+            outer = before[-1:] if edges[0] is None else edges[0]
+            follow = after if edges[1] is None else edges[1]
+            self.stars += star
+            inner = self.nodes(node.children, before + delimiter, delimiter[0], (outer, follow) if star else None)
+            self.stars -= star
+            # The content's first and last characters, past the delimiters of children that
+            # begin or end it (they join this element's delimiters into one run).
+            lead = len(inner) - len(inner.lstrip("*")) if node.children[0].kind in ("strong", "em") else 0
+            trail = len(inner) - len(inner.rstrip("*")) if node.children[-1].kind in ("strong", "em") else 0
+            first, last = inner[lead:lead + 1], inner[: len(inner) - trail][-1:]
+            ambiguous = star and self.stars > 0
+            if (
+                _opens(outer, first) and not (ambiguous and _closes(outer, first))
+                and _closes(last, follow) and not (ambiguous and _opens(last, follow))
+            ):
+                return delimiter + inner + delimiter
+        self.url = ""  # the tag ends a bare URL
+        inner = self.nodes(node.children, before + f"<{node.kind}>", "<")
+        self.url = ""
+        return f"<{node.kind}>{inner}</{node.kind}>"
+
+    def code(self, text: str, html_tag: bool) -> str:
+        if html_tag or _SHORTCODE_OPEN.search(text) or "]:" in text:
+            # A code span cannot hide `{{<` from Hugo, which expands shortcodes before Markdown,
+            # nor `]:` from the link reference definitions read before code spans. The text
+            # between raw tags is Markdown, so every punctuation mark is an entity.
+            return "<code>" + "".join(f"&#{ord(c)};" if c in _ASCII_PUNCT else c for c in text) + "</code>"
+        if self.where.cell:
+            text = text.replace("|", "\\|")
+        fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+        # CommonMark strips one space from each end when both have one, and a backtick at an
+        # end would join the fence: pad with a space that will be stripped.
+        pad = text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip(" ") != "")
+        return fence + (f" {text} " if pad else text) + fence
+
+    def escape(self, text: str, before: str, after: str) -> str:
+        """Typed text as Markdown that shows it as typed. Only what CommonMark, Goldmark's
+        extensions (GFM strikethrough, tables, task lists, footnotes, definition lists,
+        passthrough) or Hugo would read as syntax is escaped, so the Markdown still reads like
+        the text a contributor typed."""
+        if not _SPECIAL.search(text):
+            return text
         out: list[str] = []
-        last = len(text) - 1
         for i, ch in enumerate(text):
-            after = text[i + 1] if i < last else ""
-            before = text[i - 1] if i else ""
-            if ch == "\\":
-                escape = after in _ASCII_PUNCT or after == ""
-            elif ch in "*`<|":
-                escape = True
-            elif ch == "_":
-                escape = not (before.isalnum() and after.isalnum())
-            elif ch == "~":
-                escape = self.tildes
-            elif ch == "]":
-                # At the end of a text node the next character is markup of ours (`*`, `[`, …).
-                escape = in_link or after in ("(", "[", ":")
-            elif ch == "[":
-                escape = in_link
-            elif ch == "&":
-                escape = _ENTITY.match(text, i) is not None
-            elif ch == "%":
-                escape = text[max(0, i - 2):i] == "{{"
+            prev = text[i - 1] if i else before
+            nxt = text[i + 1] if i + 1 < len(text) else after
+            if self.as_entity(ch, nxt, last=i == len(text) - 1):
+                out.append(f"&#{ord(ch)};")
+            elif self.backslashed(ch, prev, nxt, text, i):
+                out.append("\\" + ch)
             else:
-                escape = False
-            out.append("\\" + ch if escape else ch)
+                out.append(ch)
         return "".join(out)
 
-    def convert_code(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        if _SHORTCODE_OPEN.search(text):
-            # A code span cannot hide `{{<` from Hugo, which expands shortcodes before Markdown.
-            return "<code>" + _entity_braces(html.escape(text, quote=False)) + "</code>"
-        return super().convert_code(el, text, parent_tags)
+    def as_entity(self, ch: str, nxt: str, last: bool) -> bool:
+        """Where a backslash escape would not do."""
+        if ch == "\\":
+            return nxt == "\n"  # Goldmark reads `\\\` at a line's end as no line break
+        if ch == "[":
+            return self.in_link  # not `\[`: with passthrough, `\[…\]` is display math
+        # Goldmark joins an escaped `~` to the `~~` delimiters right after it.
+        return ch == "~" and self.tildes and last and nxt == "~"
 
-
-_SHORTCODE_OPEN = re.compile(r"\{\{\s*[<%]")
-
-
-def _entity_braces(text: str) -> str:
-    return text.replace("{", "&#123;").replace("}", "&#125;")
+    def backslashed(self, ch: str, prev: str, nxt: str, text: str, i: int) -> bool:
+        if ch == "\\":
+            return nxt in _ASCII_PUNCT or nxt == ""
+        if ch in "*`<|$":
+            return True  # `$`: passthrough math delimiters
+        if ch == "_":
+            return not (prev.isalnum() and nxt.isalnum())
+        if ch == "~":
+            return self.tildes
+        if ch == "]":
+            return self.in_link or nxt in ("(", "[", ":")
+        if ch == "!":
+            return nxt == "["  # `![` starts an image
+        if ch == "^":
+            return prev == "["  # `[^…]` starts a footnote
+        if ch == "&":
+            return _ENTITY.match(text, i) is not None
+        if ch == "{":
+            return self.where.braces or prev == "{"  # `{{` could open a shortcode
+        return False
 
 
 def _escape_line_starts(markdown: str) -> str:
@@ -169,83 +475,67 @@ def _escape_line_starts(markdown: str) -> str:
     return "\n".join(_LINE_START.sub(fix, line, count=1) for line in lines)
 
 
-_ANNOTATION_TAGS = (("bold", "strong"), ("italic", "em"), ("strikethrough", "del"))
+def _tex(expression: str) -> str:
+    """A TeX expression as passthrough will copy it into the page: HTML-safe, no `{{` for Hugo
+    (`{ {` means the same in TeX), no `]:` (a link reference definition), no blank line (it
+    would end a `$$` block)."""
+    text = html.escape(expression, quote=False).replace("]:", "&#93;:")
+    text = re.sub(r"\{(?=\{)", "{ ", text)
+    return re.sub(r"\n\s*\n", "\n", text)
 
 
-def _run_text(item: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None]:
-    """The text a run shows and where it links, for every rich text type."""
-    kind = item.get("type")
-    href = item.get("href")
-    text = item.get("plain_text", "")
-    if kind == "mention":
-        mention = item.get("mention", {})
-        mtype = mention.get("type")
-        if mtype in ("page", "database"):
-            return text, post_link(href, ctx, page_id=mention[mtype].get("id"))
-        if mtype == "link_preview":
-            return text, safe_url(mention["link_preview"].get("url", ""))
-        if mtype == "link_mention":
-            return text, safe_url(mention["link_mention"].get("href", ""))
-        return text, safe_url(href) if href else None
-    if kind == "equation":
-        return text, None
-    link = (item.get("text") or {}).get("link") or {}
-    url = link.get("url") or href
-    return text, post_link(url, ctx) if url else None
-
-
-def _segments(rich_text: Iterable[dict[str, Any]], ctx: RenderContext) -> list[tuple[str, dict[str, bool], str | None]]:
-    segments: list[tuple[str, dict[str, bool], str | None]] = []
-    for item in rich_text:
-        text, href = _run_text(item, ctx)
-        if not text:
-            continue
-        notes = item.get("annotations") or {}
-        marks = {name: bool(notes.get(name)) for name, _ in _ANNOTATION_TAGS}
-        marks["code"] = bool(notes.get("code"))
-        if segments and segments[-1][1] == marks and segments[-1][2] == href:
-            segments[-1] = (segments[-1][0] + text, marks, href)
-        else:
-            segments.append((text, marks, href))
-    return segments
-
-
-def _nest(segments: Sequence[tuple[str, dict[str, bool], str | None]], level: int = 0) -> str:
-    """Well-nested HTML: consecutive runs sharing a link or an annotation share one element,
-    so `**a *b***` never comes out as `**a****b**`."""
-    if level == 0:
-        return "".join(_group(segments, lambda s: s[2], lambda href, inner: f'<a href="{html.escape(href)}">{inner}</a>' if href else inner, level))
-    if level <= len(_ANNOTATION_TAGS):
-        name, tag = _ANNOTATION_TAGS[level - 1]
-        return "".join(_group(segments, lambda s: s[1][name], lambda on, inner: f"<{tag}>{inner}</{tag}>" if on else inner, level))
-    out = []
-    for text, marks, _ in segments:
-        body = html.escape(text, quote=False).replace("\n", "<br/>")
-        out.append(f"<code>{html.escape(text, quote=False)}</code>" if marks["code"] else body)
-    return "".join(out)
-
-
-def _group(segments, key, wrap, level):
-    start = 0
-    for i in range(1, len(segments) + 1):
-        if i == len(segments) or key(segments[i]) != key(segments[start]):
-            yield wrap(key(segments[start]), _nest(segments[start:i], level + 1))
-            start = i
+def _markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: _Where) -> str:
+    runs = _runs(items, ctx, where.newline)
+    if not runs:
+        return ""
+    plain = "".join(run.text for run in runs if "equation" not in run.marks)
+    tildes = plain.count("~") >= 2 or any("strikethrough" in run.marks for run in runs)
+    markdown = _Markdown(where, tildes).nodes(_nest(runs), where.before, "]" if where.label else "")
+    return _escape_line_starts(markdown)
 
 
 def rich_text(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:
-    items = list(items or ())
-    segments = _segments(items, ctx)
-    if not segments:
-        return ""
-    plain = "".join(s[0] for s in segments)
-    converter = _InlineConverter(tildes=plain.count("~") >= 2)
-    markdown = converter.convert(_nest(segments))
-    return _escape_line_starts(markdown)
+    """Rich text as Markdown inline content for a paragraph (line breaks kept)."""
+    return _markdown(items, ctx, PARAGRAPH)
 
 
 def plain_text(items: Iterable[dict[str, Any]]) -> str:
     return "".join(item.get("plain_text", "") for item in items or ())
+
+
+def _escaped(text: str, where: _Where = LABEL) -> str:
+    """Plain text (a URL, a file name, an alt text) as literal Markdown."""
+    return _markdown([{"type": "text", "plain_text": text}], RenderContext(), where)
+
+
+# --- rich text: HTML (inside raw HTML blocks, where Markdown is not read) --------------------
+
+
+def _html(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:
+    return "".join(_html_node(node) for node in _nest(_runs(items, ctx, "<br>")))
+
+
+def _html_node(node: _Node) -> str:
+    if node.kind == "text":
+        return _entity_braces(html.escape(node.text, quote=False)).replace("\n", "<br>")
+    if node.kind == "code":
+        return "<code>" + _entity_braces(html.escape(node.text, quote=False)) + "</code>"
+    if node.kind == "math":
+        return "\\(" + _tex(node.text) + "\\)"
+    inner = "".join(_html_node(child) for child in node.children)
+    if node.kind == "a":
+        return f'<a href="{_attribute(node.href)}">{inner}</a>'
+    return f"<{node.kind}>{inner}</{node.kind}>"
+
+
+def _attribute(href: str) -> str:
+    """An href inside an HTML attribute. Only `&` needs escaping: safe_url quotes quotes and
+    brackets, and a post link may be a Hugo shortcode, which must stay as it is."""
+    return href.replace("&", "&amp;")
+
+
+def _entity_braces(text: str) -> str:
+    return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 # --- block sequences ----------------------------------------------------------------------
@@ -291,6 +581,11 @@ def render_children(block: Block, ctx: RenderContext) -> str:
     return render_blocks(block.children, ctx)
 
 
+def _then(head: str, *rest: str) -> str:
+    """Blocks one after the other, empty ones left out."""
+    return "\n\n".join(part for part in (head, *rest) if part)
+
+
 def _attach(head: str, block: Block, ctx: RenderContext, width: int) -> str:
     """A list-like item with its children indented under it. A list directly under the item
     stays tight; anything else needs a blank line, or it would be read as a lazy continuation."""
@@ -303,97 +598,99 @@ def _attach(head: str, block: Block, ctx: RenderContext, width: int) -> str:
     return head + joiner + indent(body, width)
 
 
+_TASK_START = re.compile(r"\[([ \txX])\](\()?")
+
+
+def _item_text(block: Block, ctx: RenderContext) -> str:
+    """A list item's text. Goldmark reads `[ ]`, `[x]` at the start of an item as a task
+    checkbox, even when it is the text of a link (whose text becomes an entity then)."""
+    text = rich_text(block.value.get("rich_text"), ctx)
+    match = _TASK_START.match(text)
+    if not match:
+        return text
+    if match.group(2):
+        return f"[&#{ord(match.group(1))};]" + text[3:]
+    return "&#91;" + text[1:]  # not `\[`: with passthrough, `\[…\]` is display math
+
+
 # --- one function per block type ----------------------------------------------------------
 
 
 def render_paragraph(block: Block, ctx: RenderContext) -> str:
-    text = rich_text(block.value.get("rich_text"), ctx)
-    children = render_children(block, ctx)
-    if children:
-        return (text + "\n\n" + indent(children, 4)) if text else children
-    return text
+    # Nested blocks follow the text: indented, they would become a code block.
+    return _then(rich_text(block.value.get("rich_text"), ctx), render_children(block, ctx))
 
 
 def _heading(level: int) -> Callable[[Block, RenderContext], str]:
     def render_heading(block: Block, ctx: RenderContext) -> str:
-        text = rich_text(block.value.get("rich_text"), ctx)
+        text = _markdown(block.value.get("rich_text"), ctx, HEADING)
         if not text:
             return ""
         # A closing `#` run would be eaten as the ATX closing sequence.
-        text = re.sub(r"(\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), text).replace("\n", " ")
-        head = "#" * level + " " + text
-        children = render_children(block, ctx)  # a toggleable heading's content follows it
-        return head + ("\n\n" + children if children else "")
+        text = re.sub(r"(\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), text)
+        # A toggleable heading's content follows it, unindented.
+        return _then("#" * level + " " + text, render_children(block, ctx))
 
     return render_heading
 
 
-
 def render_bulleted_list_item(block: Block, ctx: RenderContext) -> str:
-    return _attach("- " + rich_text(block.value.get("rich_text"), ctx), block, ctx, 4)
+    return _attach("- " + _item_text(block, ctx), block, ctx, 4)
 
 
 def render_numbered_list_item(block: Block, ctx: RenderContext) -> str:
     marker = f"{ctx.numbers.get(block.id, 1)}. "
-    return _attach(marker + rich_text(block.value.get("rich_text"), ctx), block, ctx, max(4, len(marker)))
+    return _attach(marker + _item_text(block, ctx), block, ctx, max(4, len(marker)))
 
 
 def render_to_do(block: Block, ctx: RenderContext) -> str:
     box = "[x]" if block.value.get("checked") else "[ ]"
-    return _attach(f"- {box} " + rich_text(block.value.get("rich_text"), ctx), block, ctx, 4)
+    return _attach(f"- {box} " + _item_text(block, ctx), block, ctx, 4)
 
 
 def render_toggle(block: Block, ctx: RenderContext) -> str:
     # As Notion's own export writes a toggle: a list item with its content indented under it.
-    return _attach("- " + rich_text(block.value.get("rich_text"), ctx), block, ctx, 4)
+    return _attach("- " + _item_text(block, ctx), block, ctx, 4)
 
 
 def render_quote(block: Block, ctx: RenderContext) -> str:
-    text = rich_text(block.value.get("rich_text"), ctx)
-    children = render_children(block, ctx)
-    body = text + ("\n\n" + children if children else "") if text else children
-    return "\n".join("> " + line if line else ">" for line in body.split("\n"))
-
-
-def _icon(icon: dict[str, Any] | None) -> str:
-    if not icon:
-        return ""
-    kind = icon.get("type")
-    if kind == "emoji":
-        return icon.get("emoji", "")
-    if kind == "custom_emoji":
-        return ":" + icon.get("custom_emoji", {}).get("name", "") + ":"
-    return ""
+    body = _then(rich_text(block.value.get("rich_text"), ctx), render_children(block, ctx))
+    return "\n".join("> " + line if line else ">" for line in body.split("\n")) if body else ""
 
 
 def render_callout(block: Block, ctx: RenderContext) -> str:
     # `<aside>` as Notion's export writes it, with blank lines inside so the Markdown between
     # the tags is rendered (CommonMark ends the HTML block at the first blank line).
-    icon = _icon(block.value.get("icon"))
+    icon = block.value.get("icon") or {}
+    emoji = _escaped(icon.get("emoji", ""), PARAGRAPH) if icon.get("type") == "emoji" else ""
     text = rich_text(block.value.get("rich_text"), ctx)
-    first = f"{icon} {text}".strip() if icon else text
-    inner = [part for part in (first, render_children(block, ctx)) if part]
-    return "<aside>\n\n" + "\n\n".join(inner) + "\n\n</aside>"
+    first = f"{emoji} {text}".strip()
+    return "<aside>\n\n" + _then(first, render_children(block, ctx)) + "\n\n</aside>"
 
 
 def render_divider(block: Block, ctx: RenderContext) -> str:
     return "---"
 
 
-# Notion's code languages (developers.notion.com/reference/block#code) → Chroma lexer names.
+# Notion's code languages (the `language` enum of the code block) → Chroma lexer names or
+# aliases, where they differ; the others are Chroma names already, or have no lexer and are
+# kept for client-side highlighters (and `mermaid` for the site kit's render hook).
 CODE_LANGUAGES = {
     "plain text": "text",
+    "ascii art": "text",
+    "notion formula": "text",
+    "assembly": "asm",
     "c++": "cpp",
     "c#": "csharp",
     "f#": "fsharp",
     "objective-c": "objectivec",
+    "pascal": "objectpascal",
+    "llvm ir": "llvm",
     "vb.net": "vbnet",
-    "visual basic": "vb",
+    "visual basic": "vbnet",
     "java/c/c++/c#": "java",
     "markup": "html",
-    "webassembly": "wasm",
-    "shell": "shell",
-    "docker": "docker",
+    "webassembly": "wat",
     "flow": "javascript",
 }
 
@@ -402,47 +699,96 @@ def render_code(block: Block, ctx: RenderContext) -> str:
     code = plain_text(block.value.get("rich_text"))
     language = (block.value.get("language") or "plain text").lower()
     language = CODE_LANGUAGES.get(language, re.sub(r"[^a-z0-9_+-]", "", language))
-    caption = rich_text(block.value.get("caption"), ctx)
     if _SHORTCODE_OPEN.search(code):
-        fenced = (
-            f'<pre><code class="language-{language}">'
-            + _entity_braces(html.escape(code, quote=False))
-            + "</code></pre>"
-        )
+        # Raw HTML on one line (newlines as entities), so indenting it in a list item cannot
+        # change the code.
+        body = _entity_braces(html.escape(code, quote=False)).replace("\n", "&#10;")
+        fenced = f'<pre><code class="language-{language}">{body}</code></pre>'
     else:
         longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
         fence = "`" * max(3, longest + 1)
         fenced = f"{fence}{language}\n{code}\n{fence}"
-    return fenced + ("\n\n" + caption if caption else "")
+    return _then(fenced, rich_text(block.value.get("caption"), ctx))
+
+
+def render_equation(block: Block, ctx: RenderContext) -> str:
+    expression = block.value.get("expression", "").strip()
+    return f"$$\n{_tex(expression)}\n$$" if expression else ""
+
+
+def _media_url(block: Block, ctx: RenderContext) -> str | None:
+    """Where an image, video, file, pdf or audio block points: its copy in the page bundle
+    when Notion hosts it (the signed URL expires within an hour), else its external URL."""
+    kind = block.value.get("type")
+    url = (block.value.get(kind) or {}).get("url", "")
+    target = safe_url(ctx.local_files.get(url, url))
+    if target is None:
+        ctx.notice(f"{block.type} URL {url!r} is not an http(s) URL; the {block.type} is left out", "error")
+    return target
 
 
 def render_image(block: Block, ctx: RenderContext) -> str:
-    url = _file_url(block, ctx)
-    alt = plain_text(block.value.get("caption"))
-    target = safe_url(url)
+    target = _media_url(block, ctx)
     if target is None:
-        ctx.notice(f"image URL {url!r} is not an http(s) URL; the image is left out", "error")
         return ""
-    alt_md = _InlineConverter(tildes=False).escape(alt, {"a"}).replace("\n", " ")
-    return f"![{alt_md}]({target})"
+    caption = block.value.get("caption")
+    alt = _escaped(plain_text(caption).replace("\n", " "))
+    return _then(f"![{alt}]({target})", rich_text(caption, ctx))
 
 
-def _file_url(block: Block, ctx: RenderContext) -> str:
-    """Where a file block points: its copy in the page bundle when Notion hosts it (the signed
-    URL expires within an hour), else its external URL."""
-    value = block.value
-    kind = value.get("type")
-    url = (value.get(kind) or {}).get("url", "")
-    return ctx.local_files.get(url, url)
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_VIMEO_ID = re.compile(r"[0-9]{1,12}")
 
 
-def _link_block(url: str, caption: list[dict[str, Any]], ctx: RenderContext) -> str:
+def _video_shortcode(url: str) -> str | None:
+    """Hugo's built-in youtube or vimeo shortcode for a video URL. The id must match the
+    site's id format exactly: it is written inside a shortcode, where Notion text must never be."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
+    path = [part for part in parts.path.split("/") if part]
+    candidates: list[tuple[str, str]] = []
+    if host in ("youtube.com", "youtube-nocookie.com"):
+        if path == ["watch"]:
+            candidates.append(("youtube", parse_qs(parts.query).get("v", [""])[0]))
+        elif len(path) == 2 and path[0] in ("embed", "shorts", "live", "v"):
+            candidates.append(("youtube", path[1]))
+    elif host == "youtu.be" and len(path) == 1:
+        candidates.append(("youtube", path[0]))
+    elif host == "vimeo.com" and path:
+        candidates.append(("vimeo", path[-1]))
+    elif host == "player.vimeo.com" and len(path) == 2 and path[0] == "video":
+        candidates.append(("vimeo", path[1]))
+    for name, video_id in candidates:
+        if (_YOUTUBE_ID if name == "youtube" else _VIMEO_ID).fullmatch(video_id):
+            return f"{{{{< {name} {video_id} >}}}}"
+    return None
+
+
+def render_video(block: Block, ctx: RenderContext) -> str:
+    target = _media_url(block, ctx)
+    if target is None:
+        return ""
+    caption = block.value.get("caption")
+    shortcode = _video_shortcode(target)
+    if shortcode is None:
+        return _link_block(target, caption, ctx)
+    return _then(shortcode, rich_text(caption, ctx))
+
+
+def render_file(block: Block, ctx: RenderContext) -> str:
+    # file, pdf and audio: a link for now, labelled by the caption, else the file name.
+    target = _media_url(block, ctx)
+    if target is None:
+        return ""
+    return _link_block(target, block.value.get("caption"), ctx, name=block.value.get("name", ""))
+
+
+def _link_block(url: str, caption: list[dict[str, Any]] | None, ctx: RenderContext, *, name: str = "") -> str:
     target = post_link(url, ctx)
-    label = rich_text(caption, ctx) or _InlineConverter(tildes=False).escape(url, {"a"})
     if target is None:
         ctx.notice(f"link {url!r} is not an http(s) URL; shown as text", "error")
-        return label
-    return f"[{label}]({target})"
+        return rich_text(caption, ctx) or _escaped(name or url, PARAGRAPH)
+    return f"[{_markdown(caption, ctx, LABEL) or _escaped(name or url)}]({target})"
 
 
 def render_bookmark(block: Block, ctx: RenderContext) -> str:
@@ -451,11 +797,78 @@ def render_bookmark(block: Block, ctx: RenderContext) -> str:
 
 
 def render_embed(block: Block, ctx: RenderContext) -> str:
-    return _link_block(block.value.get("url", ""), block.value.get("caption"), ctx)
+    url = block.value.get("url", "")
+    shortcode = _video_shortcode(url)
+    if shortcode is None:
+        return _link_block(url, block.value.get("caption"), ctx)
+    return _then(shortcode, rich_text(block.value.get("caption"), ctx))
 
 
 def render_link_preview(block: Block, ctx: RenderContext) -> str:
     return _link_block(block.value.get("url", ""), [], ctx)
+
+
+def _page_link(page_id: str, title: str, what: str, ctx: RenderContext) -> str:
+    """A link to the post exported from a workspace page, else the page's title as text."""
+    name = title or ctx.titles.get(page_id) or "Linked page"
+    if page_id in ctx.post_links:
+        return f"[{_escaped(name)}]({ctx.post_links[page_id]})"
+    ctx.notice(
+        f"{what} {title or page_id!r} is not exported: the blog shows its title as plain text. "
+        "Publish it too, or remove the link."
+    )
+    return _escaped(name, PARAGRAPH)
+
+
+def render_child_page(block: Block, ctx: RenderContext) -> str:
+    return _page_link(block.id, block.value.get("title", ""), "child page", ctx)
+
+
+def render_child_database(block: Block, ctx: RenderContext) -> str:
+    return _page_link(block.id, block.value.get("title", ""), "child database", ctx)
+
+
+def render_link_to_page(block: Block, ctx: RenderContext) -> str:
+    # page_id, database_id or comment_id; the API does not give the page's title.
+    kind = block.value.get("type", "")
+    return _page_link(block.value.get(kind, ""), "", "linked " + kind.removesuffix("_id"), ctx)
+
+
+def render_table(block: Block, ctx: RenderContext) -> str:
+    width = block.value.get("table_width") or 0
+    rows = [
+        list(row.value.get("cells") or []) + [[]] * (width - len(row.value.get("cells") or []))
+        for row in block.children
+        if row.type == "table_row"
+    ]
+    if not rows:
+        return ""
+    column_header, row_header = block.value.get("has_column_header"), block.value.get("has_row_header")
+    if column_header and not row_header:
+        return _pipe_table(rows, ctx)
+    return _html_table(rows, bool(column_header), bool(row_header), ctx)
+
+
+def _pipe_table(rows: list[list[list[dict[str, Any]]]], ctx: RenderContext) -> str:
+    """A GFM table: its first row is the header."""
+    lines = ["| " + " | ".join(_markdown(cell, ctx, CELL) for cell in row) + " |" for row in rows]
+    lines.insert(1, "|" + " --- |" * len(rows[0]))
+    return "\n".join(lines)
+
+
+def _html_table(rows: list[list[list[dict[str, Any]]]], column_header: bool, row_header: bool, ctx: RenderContext) -> str:
+    """A raw HTML table, for what a GFM table cannot say: no header row, or a header column.
+    One HTML block: no blank line inside, cell text HTML-escaped."""
+    lines = ["<table>"]
+    for r, row in enumerate(rows):
+        cells = []
+        for c, cell in enumerate(row):
+            tag = "th" if (column_header and r == 0) or (row_header and c == 0) else "td"
+            scope = ' scope="row"' if tag == "th" and not (column_header and r == 0) else ""
+            cells.append(f"<{tag}{scope}>{_html(cell, ctx)}</{tag}>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
 
 
 def render_container(block: Block, ctx: RenderContext) -> str:
@@ -467,7 +880,9 @@ def render_nothing(block: Block, ctx: RenderContext) -> str:
 
 
 def render_unsupported(block: Block, ctx: RenderContext) -> str:
-    kind = re.sub(r"[^a-z0-9_]", "", block.type)
+    # The API's own `unsupported` type names the Notion block it stands for.
+    name = block.value.get("block_type", block.type) if block.type == "unsupported" else block.type
+    kind = re.sub(r"[^a-z0-9_]", "", str(name))
     ctx.notice(f"block type {kind!r} has no Markdown form; an HTML comment stands in its place")
     return f"<!-- notion block not rendered: {kind} {re.sub(r'[^0-9a-f-]', '', block.id)} -->"
 
@@ -486,10 +901,19 @@ BLOCK_RENDERERS: dict[str, Callable[[Block, RenderContext], str]] = {
     "callout": render_callout,
     "divider": render_divider,
     "code": render_code,
+    "equation": render_equation,
     "image": render_image,
+    "video": render_video,
+    "file": render_file,
+    "pdf": render_file,
+    "audio": render_file,
     "bookmark": render_bookmark,
     "embed": render_embed,
     "link_preview": render_link_preview,
+    "table": render_table,
+    "child_page": render_child_page,
+    "child_database": render_child_database,
+    "link_to_page": render_link_to_page,
     "column_list": render_container,
     "column": render_container,
     "synced_block": render_container,
