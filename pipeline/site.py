@@ -47,6 +47,13 @@ KIT_CONFIG = """\
 # quote and ... into an ellipsis, so the page would no longer say what the contributor wrote.
 [markup.goldmark.extensions.typographer]
   disable = true
+# notion-hugo: Notion equations are written as $$…$$ blocks and \\(…\\) inline, and kept
+# verbatim by passthrough for KaTeX or MathJax to typeset (or shown as TeX without them).
+[markup.goldmark.extensions.passthrough]
+  enable = true
+  [markup.goldmark.extensions.passthrough.delimiters]
+    block = [['\\[', '\\]'], ['$$', '$$']]
+    inline = [['\\(', '\\)']]
 """
 
 # What the theme's footer (PaperMod: layouts/partials/extend_footer.html) must contain.
