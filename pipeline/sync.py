@@ -135,7 +135,12 @@ def bundle_file_name(url: str, data: bytes) -> str:
 
 
 def render_post(
-    candidate: Candidate, entry: Entry, links: dict[str, str], config: Config, downloads: dict[str, bytes | Exception]
+    candidate: Candidate,
+    entry: Entry,
+    config: Config,
+    downloads: dict[str, bytes | Exception],
+    links: dict[str, str],
+    titles: dict[str, str],
 ) -> tuple[Post | None, list[Problem]]:
     title = candidate.title
     problems = check_links(entry, title)
@@ -153,7 +158,7 @@ def render_post(
             ))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, local_files=local)
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local)
     body = render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     post = Post(
@@ -198,6 +203,7 @@ def sync(
         candidates = check_pages(read_pages(source, selection, config), config)
         section = out_dir.name
         links = {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
+        titles = {c.entry.id: c.title for c in candidates if c.valid}
         kept = {c.entry.id for c in candidates if c.valid and reuse and unchanged(c, manifest, links, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
@@ -211,7 +217,7 @@ def sync(
             continue
         post = None
         if candidate.valid:
-            post, problems = render_post(candidate, entries[candidate.entry.id], links, config, downloads)
+            post, problems = render_post(candidate, entries[candidate.entry.id], config, downloads, links, titles)
             report.problems += problems
         if post is None:
             report.rejected.append(candidate.title)
