@@ -158,7 +158,7 @@ def _config(path: Path | None) -> Config:
     return load_config(path)
 
 
-@main.command(epilog=EPILOG)
+@main.command("sync", epilog=EPILOG)
 @source_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("output/content/posts"), show_default=True,
@@ -226,9 +226,6 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
         f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
         err=True,
     )
-
-
-sync_command.name = "sync"
 
 
 @main.command(epilog=EPILOG)

@@ -248,3 +248,12 @@ def test_runs_from_any_folder_with_the_default_mapping(tmp_path, seed_api, notio
     assert result.exit_code == 0, result.output
     assert "no ./pipeline.toml: using the default mapping" in result.output
     assert (tmp_path / "posts" / SEED_SLUG / "index.md").read_text() == (GOLDEN / f"{SEED_SLUG}.md").read_text()
+
+
+def test_help_teaches_the_commands_environment_and_exit_codes():
+    top = run("--help")
+    for command in ("sync", "validate", "init", "site-kit", "build-site"):
+        assert f"  {command} " in top.output
+    sync_help = run("sync", "--help").output
+    for needle in ("NOTION_TOKEN", "NOTION_BASE_URL", "--store", "--dry-run", "--force", "1 some entries invalid", "3 Notion or network failure"):
+        assert needle in sync_help
