@@ -34,6 +34,17 @@ class FrontMatterField:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """The `[render]` table: rendering choices a blog makes (issue #3). The defaults are the
+    output of earlier versions, so turning nothing on changes no post."""
+
+    colors: bool = False  # Notion text and block colors as styled <span>s
+    columns: str = "flatten"  # "flatten" or "grid" (HTML <div>s the site styles)
+    date_format: str = ""  # strftime pattern for date mentions; "" the ISO text Notion gives
+    download_external: bool = False  # read by sync: external files into the bundle too
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_source: str = ""
     pages: tuple[str, ...] = ()
@@ -46,6 +57,7 @@ class Config:
     rate: float | None = None  # None: the source's default
     burst: int | None = None
     front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
+    render: RenderOptions = RenderOptions()
 
     @property
     def exported_statuses(self) -> tuple[str, ...]:
@@ -97,6 +109,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         rate=notion.get("rate"),
         burst=notion.get("burst"),
         front_matter=fields,
+        render=RenderOptions(**data.get("render", {})),
     )
 
 

@@ -20,6 +20,9 @@ Hugo specifics this module relies on (site config: Goldmark with its default ext
 - Callout icons: an emoji is kept; other icons (external or Notion-hosted images, custom
   emoji, Notion's native icons) are left out: they are decoration, and Notion-hosted URLs
   expire an hour after the sync.
+
+The `[render]` options of pipeline.toml (`RenderOptions`) turn on what a plain Markdown post
+does without: colors as styled `<span>`s, columns as `<div>`s, a date format.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
-from pipeline.config import notion_id
+from pipeline.config import RenderOptions, notion_id
 from pipeline.model import Block
 
 
@@ -48,13 +52,15 @@ class Notice:
 
 @dataclass(slots=True)
 class RenderContext:
-    """What rendering needs to know beyond the blocks: where other exported pages live."""
+    """What rendering needs to know beyond the blocks: where other exported pages live, and
+    the `[render]` options."""
 
     post_links: dict[str, str] = field(default_factory=dict)  # page id -> link to its post
     # page id -> title, for blocks that link to a page without naming it (link_to_page)
     titles: dict[str, str] = field(default_factory=dict)
     linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
-    local_files: dict[str, str] = field(default_factory=dict)  # Notion-hosted URL -> file in the bundle
+    local_files: dict[str, str] = field(default_factory=dict)  # downloaded file URL -> file in the bundle
+    options: RenderOptions = RenderOptions()
     notices: list[Notice] = field(default_factory=list)
     numbers: dict[str, int] = field(default_factory=dict)
     _current: tuple[str, str] = ("", "")
@@ -109,10 +115,39 @@ def _is_workspace_url(url: str | None) -> bool:
 _EMPHASIS = ("bold", "italic", "strikethrough")
 
 
+# Notion's colors (the annotation's and blocks' `color`) → CSS, as Notion's light theme shows
+# them. Only these fixed declarations go into a `style` attribute, never Notion text.
+COLORS = {
+    "gray": "color: #787774",
+    "brown": "color: #9f6b53",
+    "orange": "color: #d9730d",
+    "yellow": "color: #cb912f",
+    "green": "color: #448361",
+    "blue": "color: #337ea9",
+    "purple": "color: #9065b0",
+    "pink": "color: #c14c8a",
+    "red": "color: #d44c47",
+    "gray_background": "background-color: #f1f1ef",
+    "brown_background": "background-color: #f4eeee",
+    "orange_background": "background-color: #fbecdd",
+    "yellow_background": "background-color: #fbf3db",
+    "green_background": "background-color: #edf3ec",
+    "blue_background": "background-color: #e7f3f8",
+    "purple_background": "background-color: #f6f3f9",
+    "pink_background": "background-color: #faf1f5",
+    "red_background": "background-color: #fdebec",
+}
+
+
+def _span_open(color: str) -> str:
+    return f'<span style="{COLORS[color]}">'
+
+
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """Text sharing one set of marks (`bold`, `italic`, `strikethrough`, `code`, `equation`)
-    and one link. An equation is one run of its own: its text is the TeX expression."""
+    """Text sharing one set of marks (`bold`, `italic`, `strikethrough`, `code`, `equation`,
+    and a color of `COLORS` when colors are on) and one link. An equation is one run of its
+    own: its text is the TeX expression."""
 
     text: str
     marks: frozenset[str]
@@ -139,14 +174,50 @@ def _mention_text(mention: dict[str, Any], text: str, href: str | None, ctx: Ren
     if kind == "user":
         return text if text.startswith("@") else "@" + text, None
     if kind == "date":
-        # Notion shows a range as "start → end"; times and time zone as the API gives them.
+        # Notion shows a range as "start → end".
         start, end = value.get("start"), value.get("end")
-        return (f"{start} → {end}" if end else start) if start else text, None
+        if not start:
+            return text, None
+        return " → ".join(_date_text(when, ctx.options.date_format) for when in (start, end) if when), None
     if kind in ("link_preview", "link_mention"):
         url = value.get("url" if kind == "link_preview" else "href")
         return text, post_link(url, ctx) if url else None
     # template_mention ("@Today", "@Me") and custom_emoji (":name:") show their plain text.
     return text, None
+
+
+_DIRECTIVE = re.compile(r"(%[-_0^#]?[A-Za-z%])")  # a strftime directive, glibc flags included
+# The directives that show a time or its zone, which a date without a time lacks.
+_TIME_DIRECTIVES = frozenset("HIklMSfpPrRTXzZ")
+
+
+def _date_text(iso: str, pattern: str) -> str:
+    """A date mention's start or end by the `date_format` pattern; the ISO 8601 text as Notion
+    gives it without one, when it does not parse, or when the pattern shows nothing of a date
+    (a time only). The time zone is the offset Notion gives: shown by `%z`, never converted."""
+    if not pattern:
+        return iso
+    try:
+        if "T" not in iso:
+            return date.fromisoformat(iso).strftime(_date_only(pattern)) or iso
+        return datetime.fromisoformat(iso).strftime(pattern)
+    except ValueError:
+        return iso
+
+
+def _date_only(pattern: str) -> str:
+    """The pattern for a date without a time: each time directive left out with the text that
+    joins it to the date (`%d %b %Y, %H:%M %Z` → `%d %b %Y`, `%H:%M on %d %b` → `%d %b`), so
+    one pattern serves both kinds of date."""
+    parts = _DIRECTIVE.split(pattern)
+    literals, directives = parts[::2], parts[1::2]  # literals[i] comes before directives[i]
+    kept = [directive[-1] not in _TIME_DIRECTIVES for directive in directives]
+    out = literals[0] if not directives or kept[0] else ""
+    for i, directive in enumerate(directives):
+        if kept[i]:
+            joins = any(kept[i + 1:]) or i == len(directives) - 1  # to the next date directive, or ends
+            out += directive + (literals[i + 1] if joins else "")
+    return out
 
 
 def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> list[_Run]:
@@ -157,6 +228,8 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
         text, href = _run_text(item, ctx)
         notes = item.get("annotations") or {}
         marks = frozenset(name for name in (*_EMPHASIS, "code") if notes.get(name))
+        if ctx.options.colors and notes.get("color") in COLORS:
+            marks |= {notes["color"]}
         if item.get("type") == "equation":
             if text:
                 pieces.append(_Run(text, marks | {"equation"}, href))
@@ -232,20 +305,28 @@ def _spans(items: Sequence[Any], key: Callable[[Any], Any]) -> Iterable[tuple[in
 
 @dataclass(frozen=True, slots=True)
 class _Node:
-    """`a`, `strong`, `em`, `del` hold children; `text`, `code`, `math` are leaves."""
+    """`a`, `strong`, `em`, `del`, `span` (a color) hold children; `text`, `code`, `math` are
+    leaves."""
 
     kind: str
     text: str = ""
     href: str | None = None
+    color: str | None = None
     children: tuple["_Node", ...] = ()
 
 
-# Outermost first: a link holds its emphasis, so emphasis never crosses a link's edge.
+def _color(run: _Run) -> str | None:
+    return next((mark for mark in run.marks if mark in COLORS), None)
+
+
+# Outermost first: a link holds its emphasis, so emphasis never crosses a link's edge. Colors
+# are innermost: a `<span>` holds leaves only, so it never splits a link or emphasis.
 _LEVELS: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
     ("a", lambda run: run.href),
     ("strong", lambda run: "bold" in run.marks),
     ("em", lambda run: "italic" in run.marks),
     ("del", lambda run: "strikethrough" in run.marks),
+    ("span", _color),
 )
 
 
@@ -259,7 +340,7 @@ def _nest(runs: Sequence[_Run], level: int = 0) -> list[_Node]:
     for start, end in _spans(runs, key):
         inner = _nest(runs[start:end], level + 1)
         on = key(runs[start])
-        nodes.extend([_Node(kind, href=runs[start].href, children=tuple(inner))] if on else inner)
+        nodes.extend([_Node(kind, href=runs[start].href, color=_color(runs[start]), children=tuple(inner))] if on else inner)
     return nodes
 
 
@@ -339,7 +420,7 @@ class _Markdown:
         """The first character `node` will be written as (markup counts as punctuation)."""
         if node.kind == "text":
             return self.where.newline[0] if node.text[0] == "\n" else node.text[0]
-        return {"a": "[", "math": "\\", "code": "`", "del": "~"}.get(node.kind, "*")
+        return {"a": "[", "math": "\\", "code": "`", "del": "~", "span": "<"}.get(node.kind, "*")
 
     def node(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None]) -> str:
         if node.kind == "text":
@@ -355,6 +436,8 @@ class _Markdown:
             markdown = self.code(node.text, html_tag=linkified)
         elif node.kind == "a":
             markdown = self.link(node, before, linkified)
+        elif node.kind == "span":
+            markdown = self.span(node, before)
         else:
             return self.emphasis(node, before, after, previous, edges, linkified)
         self.url = ""
@@ -367,6 +450,11 @@ class _Markdown:
         if self.where.label:
             return inner  # a link inside a link's text: its text only
         return f'<a href="{node.href}">{inner}</a>' if linkified else f"[{inner}]({node.href})"
+
+    def span(self, node: _Node, before: str) -> str:
+        tag = _span_open(node.color)
+        self.url = ""  # the tag ends a bare URL
+        return tag + self.nodes(node.children, before + tag, "<") + "</span>"
 
     def emphasis(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None], linkified: bool) -> str:
         """Strong, em or del with Markdown delimiters where Goldmark reads them as such.
@@ -525,6 +613,8 @@ def _html_node(node: _Node) -> str:
     inner = "".join(_html_node(child) for child in node.children)
     if node.kind == "a":
         return f'<a href="{_attribute(node.href)}">{inner}</a>'
+    if node.kind == "span":
+        return _span_open(node.color) + inner + "</span>"
     return f"<{node.kind}>{inner}</{node.kind}>"
 
 
@@ -601,10 +691,25 @@ def _attach(head: str, block: Block, ctx: RenderContext, width: int) -> str:
 _TASK_START = re.compile(r"\[([ \txX])\](\()?")
 
 
+def _block_text(block: Block, ctx: RenderContext, where: _Where = PARAGRAPH) -> str:
+    """A block's own rich text, in the block's color when colors are on. The span goes around
+    Markdown escaped for the start and end of a line: its tags' `>` and `<` are punctuation,
+    which every escaping and flanking rule here treats as it treats a line's ends."""
+    text = _markdown(block.value.get("rich_text"), ctx, where)
+    color = block.value.get("color")
+    return _span_open(color) + text + "</span>" if text and ctx.options.colors and color in COLORS else text
+
+
+def _html_block(tag: str, attributes: str, body: str) -> str:
+    """Markdown inside a raw HTML element, with blank lines inside so the Markdown between
+    the tags is rendered (CommonMark ends the HTML block at the first blank line)."""
+    return f"<{tag}{attributes}>\n\n{body}\n\n</{tag}>"
+
+
 def _item_text(block: Block, ctx: RenderContext) -> str:
     """A list item's text. Goldmark reads `[ ]`, `[x]` at the start of an item as a task
     checkbox, even when it is the text of a link (whose text becomes an entity then)."""
-    text = rich_text(block.value.get("rich_text"), ctx)
+    text = _block_text(block, ctx)
     match = _TASK_START.match(text)
     if not match:
         return text
@@ -618,12 +723,12 @@ def _item_text(block: Block, ctx: RenderContext) -> str:
 
 def render_paragraph(block: Block, ctx: RenderContext) -> str:
     # Nested blocks follow the text: indented, they would become a code block.
-    return _then(rich_text(block.value.get("rich_text"), ctx), render_children(block, ctx))
+    return _then(_block_text(block, ctx), render_children(block, ctx))
 
 
 def _heading(level: int) -> Callable[[Block, RenderContext], str]:
     def render_heading(block: Block, ctx: RenderContext) -> str:
-        text = _markdown(block.value.get("rich_text"), ctx, HEADING)
+        text = _block_text(block, ctx, HEADING)
         if not text:
             return ""
         # A closing `#` run would be eaten as the ATX closing sequence.
@@ -654,18 +759,20 @@ def render_toggle(block: Block, ctx: RenderContext) -> str:
 
 
 def render_quote(block: Block, ctx: RenderContext) -> str:
-    body = _then(rich_text(block.value.get("rich_text"), ctx), render_children(block, ctx))
+    body = _then(_block_text(block, ctx), render_children(block, ctx))
     return "\n".join("> " + line if line else ">" for line in body.split("\n")) if body else ""
 
 
 def render_callout(block: Block, ctx: RenderContext) -> str:
-    # `<aside>` as Notion's export writes it, with blank lines inside so the Markdown between
-    # the tags is rendered (CommonMark ends the HTML block at the first blank line).
+    # `<aside>` as Notion's export writes it. Its color is the whole box's, as in Notion (gray
+    # background by default), not its text's.
     icon = block.value.get("icon") or {}
     emoji = _escaped(icon.get("emoji", ""), PARAGRAPH) if icon.get("type") == "emoji" else ""
     text = rich_text(block.value.get("rich_text"), ctx)
     first = f"{emoji} {text}".strip()
-    return "<aside>\n\n" + _then(first, render_children(block, ctx)) + "\n\n</aside>"
+    color = block.value.get("color")
+    style = f' style="{COLORS[color]}"' if ctx.options.colors and color in COLORS else ""
+    return _html_block("aside", style, _then(first, render_children(block, ctx)))
 
 
 def render_divider(block: Block, ctx: RenderContext) -> str:
@@ -740,7 +847,7 @@ _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _VIMEO_ID = re.compile(r"[0-9]{1,12}")
 
 
-def _video_shortcode(url: str) -> str | None:
+def video_shortcode(url: str) -> str | None:
     """Hugo's built-in youtube or vimeo shortcode for a video URL. The id must match the
     site's id format exactly: it is written inside a shortcode, where Notion text must never be."""
     parts = urlsplit(url)
@@ -769,7 +876,7 @@ def render_video(block: Block, ctx: RenderContext) -> str:
     if target is None:
         return ""
     caption = block.value.get("caption")
-    shortcode = _video_shortcode(target)
+    shortcode = video_shortcode(target)
     if shortcode is None:
         return _link_block(target, caption, ctx)
     return _then(shortcode, rich_text(caption, ctx))
@@ -798,7 +905,7 @@ def render_bookmark(block: Block, ctx: RenderContext) -> str:
 
 def render_embed(block: Block, ctx: RenderContext) -> str:
     url = block.value.get("url", "")
-    shortcode = _video_shortcode(url)
+    shortcode = video_shortcode(url)
     if shortcode is None:
         return _link_block(url, block.value.get("caption"), ctx)
     return _then(shortcode, rich_text(block.value.get("caption"), ctx))
@@ -875,6 +982,18 @@ def render_container(block: Block, ctx: RenderContext) -> str:
     return render_children(block, ctx)
 
 
+def _columns(css_class: str) -> Callable[[Block, RenderContext], str]:
+    """column_list and column. `columns = "flatten"`: the columns one after the other;
+    "grid": a `<div class="notion-columns">` holding one `<div class="notion-column">` per
+    column, for the site's CSS to lay out side by side (the kit styles neither)."""
+
+    def render_column(block: Block, ctx: RenderContext) -> str:
+        body = render_children(block, ctx)
+        return body if ctx.options.columns == "flatten" else _html_block("div", f' class="{css_class}"', body)
+
+    return render_column
+
+
 def render_nothing(block: Block, ctx: RenderContext) -> str:
     return ""
 
@@ -914,8 +1033,8 @@ BLOCK_RENDERERS: dict[str, Callable[[Block, RenderContext], str]] = {
     "child_page": render_child_page,
     "child_database": render_child_database,
     "link_to_page": render_link_to_page,
-    "column_list": render_container,
-    "column": render_container,
+    "column_list": _columns("notion-columns"),
+    "column": _columns("notion-column"),
     "synced_block": render_container,
     "template": render_nothing,
     "breadcrumb": render_nothing,

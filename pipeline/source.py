@@ -1,7 +1,7 @@
 """The only module that talks to Notion.
 
 Builds the `notion-client` client (token, base URL, retry options, one shared rate limiter),
-queries a data source, walks block trees with pagination, downloads Notion-hosted files.
+queries a data source, walks block trees with pagination, downloads files.
 Returns plain data (`pipeline.model`): no Markdown here.
 
 Endpoints (API version 2025-09-03, developers.notion.com/reference):
@@ -19,7 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 import httpx
 from notion_client import APIErrorCode, APIResponseError, Client
@@ -307,20 +307,21 @@ def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 
     )
 
 
-# Blocks that can hold a Notion-hosted file (`type: "file"`, a signed URL valid for an hour):
-# developers.notion.com/reference/file-object
+# Blocks that hold a file object: developers.notion.com/reference/file-object. Its type is
+# "file" for a Notion-hosted file (a signed URL valid for an hour), "external" for a URL.
 FILE_BLOCKS = frozenset({"image", "file", "pdf", "video", "audio"})
 
 
-def hosted_files(blocks: Iterable[Block]) -> list[str]:
-    """The signed URLs of the Notion-hosted files in a block tree, in reading order."""
-    urls = []
+def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[str, str]:
+    """URL → file object type of the files of these types in a block tree, in reading order."""
+    urls: dict[str, str] = {}
     for block in blocks:
-        if block.type in FILE_BLOCKS and block.value.get("type") == "file":
-            url = (block.value.get("file") or {}).get("url")
+        kind = block.value.get("type")
+        if block.type in FILE_BLOCKS and kind in file_types:
+            url = (block.value.get(kind) or {}).get("url")
             if url:
-                urls.append(url)
-        urls += hosted_files(block.children)
+                urls[url] = kind
+        urls.update(block_files(block.children, file_types))
     return urls
 
 

@@ -15,9 +15,9 @@ from typing import Any, Callable
 from pipeline import bundle
 from pipeline.config import SCHEMA_DIR, Config, require_notion_id
 from pipeline.frontmatter import document, front_matter, page_title, slug_source, slugify, status_of
-from pipeline.model import Entry, Post, Problem
-from pipeline.render import RenderContext, render_page
-from pipeline.source import NotionSource, SourceOptions, download_files, hosted_files, make_client
+from pipeline.model import Block, Entry, Post, Problem
+from pipeline.render import RenderContext, render_page, video_shortcode
+from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_unique_slugs
 
 
@@ -134,6 +134,24 @@ def bundle_file_name(url: str, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16] + suffix
 
 
+def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
+    """URL → file object type of the files a post's bundle holds: Notion-hosted ones (their
+    URLs expire), and external http(s) ones with `download_external`, but never a YouTube or
+    Vimeo video, which the post embeds."""
+    types = ("file", "external") if config.render.download_external else ("file",)
+    return {
+        url: kind for url, kind in block_files(blocks, types).items()
+        if urlsplit(url).scheme in ("http", "https") and video_shortcode(url) is None
+    }
+
+
+# A file that could not be downloaded, by file object type: where it is, and the fix.
+_NOT_DOWNLOADED = {
+    "file": ("a Notion-hosted file", "upload the file again in Notion."),
+    "external": ("an external file", "check that its URL still serves the file, or upload the file to Notion."),
+}
+
+
 def render_post(
     candidate: Candidate,
     entry: Entry,
@@ -146,19 +164,20 @@ def render_post(
     problems = check_links(entry, title)
     files: dict[str, bytes] = {}
     local: dict[str, str] = {}
-    for url in hosted_files(entry.blocks):
+    for url, kind in bundled_files(entry.blocks, config).items():
         data = downloads.get(url)
         if isinstance(data, bytes):
             local[url] = bundle_file_name(url, data)
             files[local[url]] = data
         else:
+            where, fix = _NOT_DOWNLOADED[kind]
             problems.append(Problem(
-                "error", title, entry.url, "a Notion-hosted file",
-                f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): upload the file again in Notion.",
+                "error", title, entry.url, where,
+                f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): {fix}",
             ))
     if any(p.severity == "error" for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, titles=titles, local_files=local)
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render)
     body = render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     post = Post(
@@ -209,7 +228,7 @@ def sync(
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
     finally:
         client.close()
-    downloads = download_files((url for e in entries.values() for url in hosted_files(e.blocks)), options)
+    downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
