@@ -7,6 +7,7 @@ output reads exactly like the blog's existing posts (the seed post is the contra
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -112,15 +113,20 @@ def front_matter(page: dict[str, Any], config: Config) -> dict[str, Any]:
     return {spec.key: field_value(page, spec, config) for spec in config.front_matter}
 
 
-def slug_source(page: dict[str, Any], config: Config) -> str:
-    """The slug as the contributor typed it; empty means 'derive it from the title'."""
+def slug_of(page: dict[str, Any], config: Config) -> str:
+    """The slug as the contributor typed it (validated later, never rewritten); when empty,
+    one derived from the title; when the title has no Latin letters or digits, the page id."""
     if config.slug_property in page.get("properties", {}):
-        return (property_value(page, config.slug_property) or "").strip()
-    return ""
+        typed = (property_value(page, config.slug_property) or "").strip()
+        if typed:
+            return typed
+    return slugify(page_title(page)) or page["id"].replace("-", "")
 
 
 def slugify(title: str) -> str:
-    words = re.findall(r"[a-z0-9]+", title.lower())
+    # Accents fold to their letters (Café → cafe); anything else that is not a-z or 0-9 splits words.
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
     return "-".join(words)[:80].strip("-")
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from pipeline import bundle
 from pipeline.config import SCHEMA_DIR, Config, require_notion_id
-from pipeline.frontmatter import document, front_matter, page_title, slug_source, slugify, status_of
+from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem
 from pipeline.render import RenderContext, render_page, video_shortcode
 from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
@@ -108,7 +108,7 @@ def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
         entry = Entry(page=page, blocks=())
         title = page_title(page) or "(untitled)"
         metadata = front_matter(page, config)
-        slug = slug_source(page, config) or slugify(page_title(page))
+        slug = slug_of(page, config)
         candidates.append(Candidate(entry, title, metadata, slug, check_front_matter(entry, title, metadata, slug, config)))
     for problem in check_unique_slugs((c.entry, c.title, c.slug) for c in candidates if c.valid):
         next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)

@@ -90,3 +90,13 @@ def test_the_title_is_text_in_the_page(synced):
     page = (public / "posts" / "yaml-breaker" / "index.html").read_text()
     heading = re.search(r"<h1 class=\"post-title\">(.*?)</h1>", page, re.S).group(1)
     assert html.unescape(heading) == YAML_BREAKER
+
+
+def test_slugs_derived_from_titles_fold_accents_and_fall_back_to_the_page_id():
+    from pipeline.frontmatter import slug_of
+
+    cafe = storekit.entry("Café Crème: ÜBER alles!", "", 11)
+    chinese = storekit.entry("学习笔记", "", 12)
+    assert slug_of(cafe, CONFIG) == "cafe-creme-uber-alles"
+    assert slug_of(chinese, CONFIG) == chinese["id"].replace("-", "")
+    assert slug_of(storekit.entry("Ignored", "Typed Slug!", 13), CONFIG) == "Typed Slug!"  # validated, not rewritten
