@@ -638,18 +638,34 @@ def indent(text: str, width: int) -> str:
     return "\n".join(pad + line if line else line for line in text.split("\n"))
 
 
+# Notion's `list_format` (notion-sdk-js NumberedListItemBlockObjectResponse: "numbers",
+# "letters", "roman") → the HTML <ol type>; Markdown can only number with digits.
+_LIST_STYLES = {"letters": "a", "roman": "i"}
+
+
+def _list_style(block: Block | None) -> str | None:
+    if block is None or block.type != "numbered_list_item":
+        return None
+    return _LIST_STYLES.get(block.value.get("list_format"))
+
+
 def render_blocks(blocks: Sequence[Block], ctx: RenderContext) -> str:
     parts: list[str] = []
     previous: Block | None = None
     number = 0
-    for block in blocks:
+    for i, block in enumerate(blocks):
+        starts_list = previous is None or previous.type != "numbered_list_item"
         if block.type == "numbered_list_item":
-            if previous is not None and previous.type == "numbered_list_item":
-                number += 1
-            else:
-                number = block.value.get("list_start_index") or 1
+            number = (block.value.get("list_start_index") or 1) if starts_list else number + 1
             ctx.numbers[block.id] = number
         text = render_block(block, ctx)
+        style = _list_style(block)
+        if style and text:
+            # A lettered or roman list is HTML around its items; its first item sets the style.
+            if starts_list:
+                text = f'<ol type="{style}" start="{number}">\n' + text
+            if _list_style(blocks[i + 1] if i + 1 < len(blocks) else None) is None:
+                text += "\n</ol>"
         if text == "":
             previous = block
             continue
@@ -744,6 +760,10 @@ def render_bulleted_list_item(block: Block, ctx: RenderContext) -> str:
 
 
 def render_numbered_list_item(block: Block, ctx: RenderContext) -> str:
+    if _list_style(block):
+        # An item of an HTML list (render_blocks writes the <ol>): blank lines inside the
+        # <li> so its Markdown is rendered.
+        return _html_block("li", "", _then(_item_text(block, ctx), render_children(block, ctx)))
     marker = f"{ctx.numbers.get(block.id, 1)}. "
     return _attach(marker + _item_text(block, ctx), block, ctx, max(4, len(marker)))
 

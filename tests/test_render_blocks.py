@@ -225,3 +225,15 @@ def test_the_loader_reads_a_good_case():
     [case] = parse(GOOD, "example.md")
     assert (case.name, case.markdown, case.notices, case.where) == ("one", "---", (), "example.md:3")
     assert case.blocks[0].type == "divider"
+
+
+def test_lettered_lists_are_lettered_in_hugo_with_their_markdown_rendered(tmp_path):
+    from tests.hugosite import build, demo_site
+
+    case = next(c for c in CASES if c.name.startswith("lettered list"))
+    site = demo_site(tmp_path / "site")
+    post = site / "content" / "posts" / "letters"
+    post.mkdir(parents=True)
+    (post / "index.md").write_text(f"---\ntitle: letters\ndate: 2024-01-01\n---\n\n{render(case)[0]}\n", encoding="utf-8")
+    page = (build(site, tmp_path) / "posts" / "letters" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<ol type="a" start="2">\s*<li>\s*<p>first \*typed\*</p>\s*<ol>\s*<li>nested digit</li>', page)
