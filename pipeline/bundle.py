@@ -19,13 +19,14 @@ from typing import Any
 from pipeline.model import Post
 
 MANIFEST = ".notion-hugo.json"
+_TEMP_PREFIX = ".notion-hugo-"  # only temporaries with this prefix are ever cleaned up
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{_TEMP_PREFIX}{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -86,15 +87,15 @@ def _post_files(post: Post) -> dict[str, bytes]:
 
 
 def plan(
-    out_dir: Path, posts: list[Post], manifest: Manifest, *, keep: set[str], prune: bool, fingerprint: str
+    out_dir: Path, posts: list[Post], manifest: Manifest, *, drop: set[str], fingerprint: str
 ) -> tuple[Change, Manifest]:
     """What writing `posts` would change, without touching the disk.
 
-    `keep`: page ids whose earlier output stays as it is (rejected entries, unchanged ones).
-    `prune`: the posts are the whole data source, so pages no longer in it lose their bundle.
+    `drop`: page ids no longer exported (gone from the data source, unpublished, trashed),
+    whose bundles are removed. Every other earlier record stays unless a post replaces it.
     """
     change = Change()
-    new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid in keep or not prune}, fingerprint=fingerprint)
+    new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid not in drop}, fingerprint=fingerprint)
     wanted: set[str] = set()
     for post in posts:
         files = _post_files(post)
@@ -111,6 +112,7 @@ def plan(
             "sha256": digest(files["index.md"]),
             "files": paths,
             "links": dict(sorted(post.links.items())),
+            "settled": post.settled,
         }
     still_listed = {path for rec in new.pages.values() for path in rec["files"]}
     for rec in manifest.pages.values():
@@ -124,7 +126,7 @@ def _remove_stale_temporaries(out_dir: Path, folders: set[str]) -> None:
     """Temporary files a killed run left in folders the pipeline owns (never a post: a
     temporary is renamed into place only once complete)."""
     for folder in folders:
-        for temp in (out_dir / folder).glob(".*.tmp"):
+        for temp in (out_dir / folder).glob(f"{_TEMP_PREFIX}*.tmp"):
             temp.unlink(missing_ok=True)
 
 
@@ -135,7 +137,8 @@ def apply(out_dir: Path, posts: list[Post], change: Change, new: Manifest) -> No
     for post in posts:
         if post.slug not in change.written:
             continue
-        for name, data in _post_files(post).items():
+        # index.md last: a new post never points at files that are not there yet.
+        for name, data in sorted(_post_files(post).items(), key=lambda item: item[0] == "index.md"):
             atomic_write(inside(out_dir, f"{post.slug}/{name}"), data)
     for path in change.removed:
         target = inside(out_dir, path)

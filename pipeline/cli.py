@@ -84,6 +84,13 @@ def run_guarded(verbose: bool, action: Callable[[], int]) -> None:
             traceback.print_exc()
         click.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)
+    except (OSError, ValueError) as error:
+        # A folder that cannot be written, a manifest or time zone that cannot be read: the
+        # operator's to fix, in one line (the traceback with --verbose).
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
     sys.exit(code)
 
 
@@ -97,7 +104,8 @@ def format_problems(problems: list[Problem]) -> str:
 
 def markdown_report(report: Report) -> str:
     lines = ["## Notion sync", ""]
-    lines.append(f"{len(report.posts)} posts exported, {len(report.rejected)} entries rejected.")
+    exported = len(report.change.written) + len(report.change.unchanged)
+    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected.")
     if report.problems:
         lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
         for p in report.problems:
@@ -222,7 +230,8 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
     if report.problems:
         click.echo(format_problems(report.problems), err=True)
     click.echo(
-        f"{len(report.posts)} posts ({len(report.change.written)} changed, {len(report.change.unchanged)} unchanged), "
+        f"{len(report.change.written) + len(report.change.unchanged)} posts ({len(report.change.written)} changed, "
+        f"{len(report.change.unchanged)} unchanged), "
         f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
         err=True,
     )

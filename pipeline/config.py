@@ -131,6 +131,11 @@ _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-
 _NOTION_HOST = re.compile(r"^https?://([a-z0-9-]+\.)*(notion\.so|notion\.site|notion\.com)(/|$)", re.I)
 
 
+def is_notion_url(url: str | None) -> bool:
+    """A link into a Notion workspace (notion.so, *.notion.site, app.notion.com)."""
+    return bool(url) and _NOTION_HOST.match(url.strip()) is not None
+
+
 def notion_id(text: str) -> str | None:
     """The dashed UUID named by an id or a Notion URL, or None.
 
@@ -139,7 +144,7 @@ def notion_id(text: str) -> str | None:
     """
     text = text.strip()
     if "://" in text:
-        if not _NOTION_HOST.match(text):
+        if not is_notion_url(text):
             return None
         text = re.split(r"[?#]", text, maxsplit=1)[0]
         matches = list(_UUID.finditer(text))

@@ -16,12 +16,9 @@ import frontmatter
 import yaml
 
 from pipeline.config import Config, FrontMatterField
+from pipeline.model import plain_text
 
 # Property value shapes: developers.notion.com/reference/page-property-values
-
-
-def plain_text(rich_text: list[dict[str, Any]]) -> str:
-    return "".join(item.get("plain_text", "") for item in rich_text or ())
 
 
 def format_date(value: str | None, time_zone: str | None = None) -> str | None:
@@ -117,7 +114,7 @@ def slug_of(page: dict[str, Any], config: Config) -> str:
     """The slug as the contributor typed it (validated later, never rewritten); when empty,
     one derived from the title; when the title has no Latin letters or digits, the page id."""
     if config.slug_property in page.get("properties", {}):
-        typed = (property_value(page, config.slug_property) or "").strip()
+        typed = str(property_value(page, config.slug_property) or "").strip()
         if typed:
             return typed
     return slugify(page_title(page)) or page["id"].replace("-", "")

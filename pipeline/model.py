@@ -7,7 +7,12 @@ Stages never share anything but these: `source` produces `Entry` objects,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
+
+
+def plain_text(rich_text: Iterable[dict[str, Any]] | None) -> str:
+    """The text of a rich text array, as Notion's own `plain_text` fields spell it."""
+    return "".join(item.get("plain_text", "") for item in rich_text or ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,9 @@ class Post:
     text: str  # the whole index.md, front matter included
     last_edited_time: str
     files: dict[str, bytes] = field(default_factory=dict)  # bundle-relative name -> bytes
-    # Workspace pages it links to → the link written for each (None: not exported). An
-    # unchanged page is re-rendered when one of these changes.
-    links: dict[str, str | None] = field(default_factory=dict)
+    # Workspace pages it links to, with the link and title written for each (link None: not
+    # exported). An unchanged page is re-rendered when one of these changes.
+    links: dict[str, list[str | None]] = field(default_factory=dict)  # page id -> [link, title]
+    # False when read within the minute of its last edit: Notion rounds last_edited_time to the
+    # minute, so a later edit in that minute would not show; such a page is read again next time.
+    settled: bool = True

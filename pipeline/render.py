@@ -36,8 +36,8 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
-from pipeline.config import RenderOptions, notion_id
-from pipeline.model import Block
+from pipeline.config import RenderOptions, is_notion_url, notion_id
+from pipeline.model import Block, plain_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +94,11 @@ def safe_url(url: str) -> str | None:
 def post_link(url: str | None, ctx: RenderContext, *, page_id: str | None = None) -> str | None:
     """Where a link should point: the exported post for a workspace page, else the URL itself."""
     target = page_id or (notion_id(url) if url else None)
-    if target and (page_id or _is_workspace_url(url)):
+    if target and (page_id or is_notion_url(url)):
         ctx.linked_pages.add(target)
     if target and target in ctx.post_links:
         return ctx.post_links[target]
-    if target and (page_id or _is_workspace_url(url)):
+    if target and (page_id or is_notion_url(url)):
         ctx.notice(
             f"links to Notion page {url or target}, which is not exported: readers of the blog "
             "cannot open it. Publish that page, or link to a public URL instead."
@@ -106,8 +106,6 @@ def post_link(url: str | None, ctx: RenderContext, *, page_id: str | None = None
     return safe_url(url) if url else None
 
 
-def _is_workspace_url(url: str | None) -> bool:
-    return bool(url) and re.match(r"^https?://([a-z0-9-]+\.)*(notion\.so|notion\.site|notion\.com)/", url, re.I) is not None
 
 
 # --- rich text: runs ----------------------------------------------------------------------
@@ -587,10 +585,6 @@ def rich_text(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:
     return _markdown(items, ctx, PARAGRAPH)
 
 
-def plain_text(items: Iterable[dict[str, Any]]) -> str:
-    return "".join(item.get("plain_text", "") for item in items or ())
-
-
 def _escaped(text: str, where: _Where = LABEL) -> str:
     """Plain text (a URL, a file name, an alt text) as literal Markdown."""
     return _markdown([{"type": "text", "plain_text": text}], RenderContext(), where)
@@ -746,7 +740,7 @@ def _heading(level: int) -> Callable[[Block, RenderContext], str]:
     def render_heading(block: Block, ctx: RenderContext) -> str:
         text = _block_text(block, ctx, HEADING)
         if not text:
-            return ""
+            return render_children(block, ctx)  # an untitled toggle heading still holds content
         # A closing `#` run would be eaten as the ATX closing sequence.
         text = re.sub(r"(\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), text)
         # A toggleable heading's content follows it, unindented.
@@ -839,7 +833,7 @@ def render_code(block: Block, ctx: RenderContext) -> str:
 
 
 def render_equation(block: Block, ctx: RenderContext) -> str:
-    expression = block.value.get("expression", "").strip()
+    expression = (block.value.get("expression") or "").strip()
     return f"$$\n{_tex(expression)}\n$$" if expression else ""
 
 
@@ -847,7 +841,7 @@ def _media_url(block: Block, ctx: RenderContext) -> str | None:
     """Where an image, video, file, pdf or audio block points: its copy in the page bundle
     when Notion hosts it (the signed URL expires within an hour), else its external URL."""
     kind = block.value.get("type")
-    url = (block.value.get(kind) or {}).get("url", "")
+    url = (block.value.get(kind) or {}).get("url") or ""
     target = safe_url(ctx.local_files.get(url, url))
     if target is None:
         ctx.notice(f"{block.type} URL {url!r} is not an http(s) URL; the {block.type} is left out", "error")
@@ -920,11 +914,11 @@ def _link_block(url: str, caption: list[dict[str, Any]] | None, ctx: RenderConte
 
 def render_bookmark(block: Block, ctx: RenderContext) -> str:
     # The API gives a bookmark's URL and caption only, not the page title Notion displays.
-    return _link_block(block.value.get("url", ""), block.value.get("caption"), ctx)
+    return _link_block(block.value.get("url") or "", block.value.get("caption"), ctx)
 
 
 def render_embed(block: Block, ctx: RenderContext) -> str:
-    url = block.value.get("url", "")
+    url = block.value.get("url") or ""
     shortcode = video_shortcode(url)
     if shortcode is None:
         return _link_block(url, block.value.get("caption"), ctx)
@@ -932,12 +926,13 @@ def render_embed(block: Block, ctx: RenderContext) -> str:
 
 
 def render_link_preview(block: Block, ctx: RenderContext) -> str:
-    return _link_block(block.value.get("url", ""), [], ctx)
+    return _link_block(block.value.get("url") or "", [], ctx)
 
 
 def _page_link(page_id: str, title: str, what: str, ctx: RenderContext) -> str:
     """A link to the post exported from a workspace page, else the page's title as text."""
     name = title or ctx.titles.get(page_id) or "Linked page"
+    ctx.linked_pages.add(page_id)  # re-rendered when that post moves, goes or is renamed
     if page_id in ctx.post_links:
         return f"[{_escaped(name)}]({ctx.post_links[page_id]})"
     ctx.notice(

@@ -94,10 +94,14 @@ def propose_config(data_source_id: str, data_source: dict[str, Any]) -> str:
             lines.append(f"property = {_toml(name)}  # {properties[name]['type']}")
             if wanted.default is not None and wanted.key != "ShowRssButtonInSectionTermList":
                 lines.append(f"default = {_toml(wanted.default)}")
+        elif wanted.extra:
+            # No such property yet: the fallback fills the key (a date from the creation time)
+            # rather than a constant no entry could pass validation with.
+            lines.append(f"property = {_toml(wanted.names[0].title())}  # not in the data source: the fallback applies")
         else:
             lines.append(f"value = {_toml(wanted.default if wanted.default is not None else '')}  # no matching property found")
         if wanted.style != "plain":
             lines.append(f"style = {_toml(wanted.style)}")
-        if wanted.extra and name:
+        if wanted.extra:
             lines.append(wanted.extra)
     return "\n".join(lines) + "\n"

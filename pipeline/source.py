@@ -95,13 +95,11 @@ class NotionTransport(httpx.BaseTransport):
         self.inner = inner or httpx.HTTPTransport()
         self.retries = retries
         self.backoff = backoff
-        self.sent = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
         while True:
             self.limiter.acquire()
-            self.sent += 1
             try:
                 response = self.inner.handle_request(request)
                 response.read()  # a truncated body raises here, where it can still be retried

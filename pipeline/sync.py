@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from pipeline import bundle
 from pipeline.config import SCHEMA_DIR, Config, require_notion_id
+from pipeline.errors import ConfigError
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem
 from pipeline.render import RenderContext, render_page, video_shortcode
@@ -71,7 +73,15 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     """The page objects to export, in query order, then the single pages."""
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        pages += [p for p in source.query(selection.data_source, status_filter(config)) if exportable(p, config, True)]
+        entries = source.query(selection.data_source, status_filter(config))
+        if entries and not any(config.status_property in p.get("properties", {}) for p in entries):
+            # Without it no entry counts as published, and every post would be removed.
+            names = sorted({name for p in entries for name in p.get("properties", {})})
+            raise ConfigError(
+                f"pipeline.toml: publish.status_property {config.status_property!r} is not a property of the "
+                f"data source (it has: {', '.join(names)}). Rename it in pipeline.toml or in Notion."
+            )
+        pages += [p for p in entries if exportable(p, config, True)]
     for page_id in selection.pages:
         page = source.page(page_id)
         if exportable(page, config, False) and page["id"] not in {p["id"] for p in pages}:
@@ -115,13 +125,21 @@ def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
     return candidates
 
 
-def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, str], out_dir: Path) -> bool:
-    """Written before from the same page edit, under the same slug, linking to the same posts,
-    and still on disk as written: nothing to fetch."""
+def link_target(page_id: str, links: dict[str, str], titles: dict[str, str]) -> list[str | None]:
+    """What a post shows for a link to a workspace page: where it points, and its title."""
+    return [links.get(page_id), titles.get(page_id)]
+
+
+def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, str], titles: dict[str, str],
+              out_dir: Path) -> bool:
+    """Written before from the same, settled page edit, under the same slug, linking to the
+    same posts under the same titles, and still on disk as written: nothing to fetch."""
     record = manifest.pages.get(candidate.entry.id)
-    if not record or record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.slug:
+    if not record or not record.get("settled", False):
         return False
-    if any(links.get(page_id) != link for page_id, link in (record.get("links") or {}).items()):
+    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.slug:
+        return False
+    if any(link_target(page_id, links, titles) != shown for page_id, shown in (record.get("links") or {}).items()):
         return False
     index = out_dir / candidate.slug / "index.md"
     return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
@@ -159,6 +177,7 @@ def render_post(
     downloads: dict[str, bytes | Exception],
     links: dict[str, str],
     titles: dict[str, str],
+    started: datetime,
 ) -> tuple[Post | None, list[Problem]]:
     title = candidate.title
     problems = check_links(entry, title)
@@ -182,9 +201,19 @@ def render_post(
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     post = Post(
         entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
-        links={page_id: links.get(page_id) for page_id in sorted(ctx.linked_pages)},
+        links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
+        settled=settled(entry.last_edited_time, started),
     )
     return post, problems
+
+
+def settled(last_edited_time: str, started: datetime) -> bool:
+    """Whether the minute Notion rounded this edit time down to had ended when the run began."""
+    try:
+        edited = datetime.fromisoformat(last_edited_time.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return started >= edited + timedelta(minutes=1)
 
 
 def fingerprint(config: Config) -> str:
@@ -213,6 +242,7 @@ def sync(
     bundles of entries no longer in it are removed.
     """
     report = Report()
+    started = datetime.now(timezone.utc)
     manifest = bundle.Manifest.load(out_dir)
     stamp = fingerprint(config)
     reuse = not force and manifest.fingerprint == stamp
@@ -223,7 +253,7 @@ def sync(
         section = out_dir.name
         links = {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
         titles = {c.entry.id: c.title for c in candidates if c.valid}
-        kept = {c.entry.id for c in candidates if c.valid and reuse and unchanged(c, manifest, links, out_dir)}
+        kept = {c.entry.id for c in candidates if c.valid and reuse and unchanged(c, manifest, links, titles, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
     finally:
@@ -232,22 +262,21 @@ def sync(
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
-            report.change.unchanged.append(candidate.slug)
             continue
         post = None
         if candidate.valid:
-            post, problems = render_post(candidate, entries[candidate.entry.id], config, downloads, links, titles)
+            post, problems = render_post(candidate, entries[candidate.entry.id], config, downloads, links, titles, started)
             report.problems += problems
         if post is None:
             report.rejected.append(candidate.title)
         else:
             report.posts.append(post)
-    rejected = {c.entry.id for c in candidates} - {p.entry_id for p in report.posts} - kept
+    # A run over the data source covers every entry; one over named pages covers those.
+    covered = set(manifest.pages) if selection.data_source else set(selection.pages)
     change, new_manifest = bundle.plan(
-        out_dir, report.posts, manifest, keep=rejected | kept, prune=selection.data_source is not None and not selection.pages,
-        fingerprint=stamp,
+        out_dir, report.posts, manifest, drop=covered - {c.entry.id for c in candidates}, fingerprint=stamp,
     )
-    change.unchanged = report.change.unchanged + change.unchanged
+    change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
     report.change = change
     if not dry_run:
         bundle.apply(out_dir, report.posts, change, new_manifest)

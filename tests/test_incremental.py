@@ -149,3 +149,88 @@ def test_a_select_status_property_falls_back_to_reading_every_entry(store, tmp_p
     assert report.exit_code == 0
     assert sorted(p.slug for p in report.posts) == ["kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"]
     assert [r for r in requests if r[1].endswith("/query")] == [("POST", f"/v1/data_sources/{SEED_DATA_SOURCE}/query")] * 2
+
+
+def test_a_status_property_missing_from_the_data_source_stops_before_removing_anything(store, tmp_path):
+    out = tmp_path / "posts"
+    run(store, out)
+    renamed = copy.deepcopy(store)
+    for page in renamed["pages"].values():
+        page["properties"]["State"] = page["properties"].pop("Status")
+    schema = renamed["data_sources"][SEED_DATA_SOURCE]["properties"]
+    schema["State"] = schema.pop("Status")
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="publish.status_property 'Status' is not a property of the data source"):
+        run(renamed, out)
+    assert (out / "steps-to-learn-kubernetes" / "index.md").is_file()
+
+
+def test_an_entry_deleted_from_the_data_source_loses_its_bundle(store, tmp_path):
+    out = tmp_path / "posts"
+    run(store, out)
+    deleted = copy.deepcopy(store)
+    deleted["entries"][SEED_DATA_SOURCE].remove(STEPS_PAGE)
+    report, _ = run(deleted, out)
+    assert report.change.removed == ["steps-to-learn-kubernetes/index.md"]
+
+
+def test_data_source_and_pages_together_still_prune(store, tmp_path):
+    out = tmp_path / "posts"
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        sync(CONFIG, Selection(SEED_DATA_SOURCE, (SEED_PAGE,)), token=TOKEN, out_dir=out,
+             options=SourceOptions(base_url=emulator.base_url))
+    archived = copy.deepcopy(store)
+    archived["pages"][STEPS_PAGE]["properties"]["Status"]["status"]["name"] = "Archived"
+    with NotionEmulator(archived, token=TOKEN) as emulator:
+        report = sync(CONFIG, Selection(SEED_DATA_SOURCE, (SEED_PAGE,)), token=TOKEN, out_dir=out,
+                      options=SourceOptions(base_url=emulator.base_url))
+    assert report.change.removed == ["steps-to-learn-kubernetes/index.md"]
+
+
+def test_a_trashed_page_named_with_page_loses_its_bundle(store, tmp_path):
+    out = tmp_path / "posts"
+
+    def page_run(workspace):
+        with NotionEmulator(workspace, token=TOKEN) as emulator:
+            return sync(CONFIG, Selection(None, (STEPS_PAGE,)), token=TOKEN, out_dir=out,
+                        options=SourceOptions(base_url=emulator.base_url))
+
+    page_run(store)
+    trashed = copy.deepcopy(store)
+    trashed["pages"][STEPS_PAGE]["in_trash"] = True
+    assert page_run(trashed).change.removed == ["steps-to-learn-kubernetes/index.md"]
+
+
+def test_a_page_read_within_the_minute_of_its_edit_is_read_again(store, tmp_path):
+    from datetime import datetime, timezone
+
+    out = tmp_path / "posts"
+    fresh = copy.deepcopy(store)
+    fresh["pages"][STEPS_PAGE]["last_edited_time"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:00.000Z")
+    run(fresh, out)
+    _, requests = run(fresh, out)  # same last_edited_time, but its minute may have held a later edit
+    fetched = {path.split("/")[3] for _, path in requests if path.endswith("/children")}
+    assert STEPS_PAGE in fetched and SEED_PAGE not in fetched
+    assert len(requests) == 1 + expected_requests(fresh, [STEPS_PAGE])
+
+
+def test_renaming_a_linked_post_rerenders_the_link_to_page_that_points_at_it(tmp_path):
+    from tests import storekit
+    from tests.test_links import link_to_page
+
+    first = storekit.entry("First Post", "first-post", 1)
+    second = storekit.entry("Second Post", "second-post", 2)
+    out = tmp_path / "posts"
+    run(storekit.store([(first, [link_to_page(first["id"], second["id"])]), (second, [])]), out)
+    renamed = copy.deepcopy(second)
+    renamed["properties"]["Title"]["title"] = [storekit.text("Second, Renamed")]
+    renamed["last_edited_time"] = "2025-01-01T00:00:00.000Z"
+    report, _ = run(storekit.store([(first, [link_to_page(first["id"], second["id"])]), (renamed, [])]), out)
+    assert "first-post" in report.change.written
+    assert "[Second, Renamed]" in (out / "first-post" / "index.md").read_text()
+    archived = copy.deepcopy(renamed)
+    archived["properties"]["Status"]["status"]["name"] = "Archived"
+    run(storekit.store([(first, [link_to_page(first["id"], second["id"])]), (archived, [])]), out)
+    # The post that linked to it no longer carries a relref Hugo could not resolve.
+    assert "relref" not in (out / "first-post" / "index.md").read_text()

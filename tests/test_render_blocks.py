@@ -237,3 +237,23 @@ def test_lettered_lists_are_lettered_in_hugo_with_their_markdown_rendered(tmp_pa
     (post / "index.md").write_text(f"---\ntitle: letters\ndate: 2024-01-01\n---\n\n{render(case)[0]}\n", encoding="utf-8")
     page = (build(site, tmp_path) / "posts" / "letters" / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<ol type="a" start="2">\s*<li>\s*<p>first \*typed\*</p>\s*<ol>\s*<li>nested digit</li>', page)
+
+
+def _api_block(kind: str, payload: dict, children: tuple = ()) -> Block:
+    return Block({"object": "block", "id": "c0000000-0000-4000-8000-000000000001", "type": kind,
+                  "has_children": bool(children), kind: payload}, children)
+
+
+def test_an_untitled_toggleable_heading_keeps_its_content():
+    child = _api_block("paragraph", {"rich_text": [{"type": "text", "text": {"content": "inside", "link": None},
+                                                "annotations": {}, "plain_text": "inside", "href": None}]})
+    heading = _api_block("heading_2", {"rich_text": [], "is_toggleable": True}, (child,))
+    assert render_page((heading,), RenderContext()) == "inside"
+
+
+@pytest.mark.parametrize("kind", ["bookmark", "embed", "link_preview", "equation"])
+def test_explicit_nulls_from_the_api_render_nothing_and_links_are_reported(kind):
+    payload = {"url": None, "caption": []} if kind != "equation" else {"expression": None}
+    ctx = RenderContext()
+    assert render_page((_api_block(kind, payload),), ctx) == ""
+    assert [n.severity for n in ctx.notices] == ([] if kind == "equation" else ["error"])

@@ -257,3 +257,18 @@ def test_help_teaches_the_commands_environment_and_exit_codes():
     sync_help = run("sync", "--help").output
     for needle in ("NOTION_TOKEN", "NOTION_BASE_URL", "--store", "--dry-run", "--force", "1 some entries invalid", "3 Notion or network failure"):
         assert needle in sync_help
+
+
+def test_an_unwritable_output_folder_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("sync", "--store", str(SEED_STORE), "--out", str(blocker / "posts"))
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith("Error: ")
+    assert "Traceback" not in result.output
+
+
+def test_a_no_change_resync_counts_its_posts(tmp_path):
+    sync_seed(tmp_path)
+    result, _ = sync_seed(tmp_path)
+    assert "2 posts (0 changed, 2 unchanged), 0 files removed, 0 entries rejected." in result.output
