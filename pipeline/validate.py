@@ -86,8 +86,10 @@ _SUSPICIOUS = re.compile(r"(%22|%27|[\"'>)\]]|%E2%80%9D)$", re.I)
 def _links(blocks: Iterable[Block]) -> Iterator[tuple[Block, str]]:
     for block in blocks:
         value = block.value
-        for key in ("rich_text", "caption"):
-            for item in value.get(key) or ():
+        # A table row's cells are rich text arrays too (developers.notion.com/reference/block#table-row).
+        texts = [value.get("rich_text"), value.get("caption"), *(value.get("cells") or ())]
+        for rich_text in texts:
+            for item in rich_text or ():
                 link = ((item.get("text") or {}).get("link") or {}).get("url")
                 if item.get("type") == "text" and link:
                     yield block, link

@@ -64,3 +64,14 @@ def test_init_refuses_to_overwrite_unless_forced(tmp_path):
     forced = run("init", "f49e1ed9-ebb1-4a68-97b6-0fcc507da055", "--store", str(SEED_STORE), "--config", str(target), "--force")
     assert forced.exit_code == 0
     assert "[[front_matter]]" in target.read_text()
+
+
+def test_links_in_table_cells_are_checked_too():
+    from pipeline.model import Block, Entry
+    from pipeline.validate import check_links
+
+    cell = [{"type": "text", "text": {"content": "x", "link": {"url": "javascript:alert(1)"}}, "plain_text": "x", "href": "javascript:alert(1)"}]
+    row = Block({"id": "r", "type": "table_row", "table_row": {"cells": [cell]}})
+    table = Block({"id": "t", "type": "table", "table": {"table_width": 1}}, (row,))
+    [problem] = check_links(Entry(page={"id": "p"}, blocks=(table,)), "T")
+    assert problem.severity == "error" and "'javascript:alert(1)' is not an absolute http(s) URL" in problem.message
