@@ -42,6 +42,7 @@ class Entry:
 
     page: dict[str, Any]
     blocks: tuple[Block, ...]
+    unreadable: tuple[str, ...] = ()  # blocks whose children Notion would not list (404)
 
     @property
     def id(self) -> str:

@@ -257,16 +257,30 @@ class NotionSource:
         self.progress("blocks", len(blocks))
         return blocks
 
+    def _children_or_missing(self, block_id: str) -> list[dict[str, Any]] | None:
+        """A container's children, or None when Notion cannot find it: a synced block whose
+        original lives on a page not shared with the integration. That is one entry's problem,
+        not the run's."""
+        try:
+            return self.children(block_id)
+        except NotionError as error:
+            if _failed_with(error, APIErrorCode.ObjectNotFound):
+                return None
+            raise
+
     def entries(self, pages: Iterable[dict[str, Any]]) -> list[Entry]:
         """Each page with its whole block tree. Containers are fetched level by level across
         all pages at once, in parallel within the rate limit; each container exactly once."""
         pages = list(pages)
         listed: dict[str, list[dict[str, Any]]] = {}
+        missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
             while frontier:
-                for container, blocks in zip(frontier, pool.map(self.children, frontier)):
-                    listed[container] = blocks
+                for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
+                    listed[container] = blocks or []
+                    if blocks is None:
+                        missing.add(container)
                 frontier = list(dict.fromkeys(
                     _container_of(block)
                     for container in frontier
@@ -274,7 +288,20 @@ class NotionSource:
                     if block.get("has_children") and block.get("type") not in NOT_WALKED
                     and _container_of(block) not in listed
                 ))
-        return [Entry(page=page, blocks=_tree(page["id"], listed)) for page in pages]
+        return [
+            Entry(page=page, blocks=_tree(page["id"], listed), unreadable=_unreadable(page["id"], listed, missing))
+            for page in pages
+        ]
+
+
+def _unreadable(container: str, listed: dict[str, list[dict[str, Any]]], missing: set[str], depth: int = 0) -> tuple[str, ...]:
+    """The containers under `container` (itself included) whose children Notion would not list."""
+    found = [container] if container in missing else []
+    if depth <= 64:  # as in _tree: a synced block containing itself must not loop
+        for block in listed.get(container, ()):
+            if block.get("has_children") and block.get("type") not in NOT_WALKED:
+                found += _unreadable(_container_of(block), listed, missing, depth + 1)
+    return tuple(found)
 
 
 def _failed_with(error: NotionError, code: APIErrorCode) -> bool:

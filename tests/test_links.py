@@ -33,3 +33,24 @@ def test_link_to_page_is_a_link_to_the_post_titled_as_in_notion(tmp_path):
     assert report.exit_code == 0
     body = (tmp_path / "posts" / "first-post" / "index.md").read_text().split("---\n", 2)[2]
     assert body.strip() == '[Second Post]({{< relref "/posts/second-post" >}})'
+
+
+def test_a_synced_block_from_an_unshared_page_rejects_its_entry_not_the_run(tmp_path):
+    # Shape: developers.notion.com/reference/block#synced-block: a copy names its original in
+    # synced_from.block_id; listing that original's children answers 404 when its page is not
+    # shared with the integration.
+    first = storekit.entry("With a synced copy", "with-a-synced-copy", 1)
+    second = storekit.entry("Plain", "plain", 2)
+    copy_block = copy.deepcopy(storekit.paragraph(first["id"], storekit.text("x")))
+    del copy_block["paragraph"]
+    copy_block.update(type="synced_block", has_children=True,
+                      synced_block={"synced_from": {"type": "block_id", "block_id": "0badc0de-0000-4000-8000-000000000000"}})
+    store = storekit.store([(first, [copy_block]), (second, [storekit.paragraph(second["id"], storekit.text("fine"))])])
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        report = sync(CONFIG, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=tmp_path / "posts",
+                      options=SourceOptions(base_url=emulator.base_url, rate=0))
+    assert report.exit_code == 1
+    assert [p.slug for p in report.posts] == ["plain"]
+    [problem] = report.errors
+    assert problem.entry_title == "With a synced copy" and problem.where == "block 0badc0de-0000-4000-8000-000000000000"
+    assert "Share that page with the integration" in problem.message
