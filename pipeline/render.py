@@ -225,7 +225,7 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
     for item in items or ():
         text, href = _run_text(item, ctx)
         notes = item.get("annotations") or {}
-        marks = frozenset(name for name in (*_EMPHASIS, "code") if notes.get(name))
+        marks = frozenset(name for name in (*_EMPHASIS, "underline", "code") if notes.get(name))
         if ctx.options.colors and notes.get("color") in COLORS:
             marks |= {notes["color"]}
         if item.get("type") == "equation":
@@ -324,6 +324,7 @@ _LEVELS: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
     ("strong", lambda run: "bold" in run.marks),
     ("em", lambda run: "italic" in run.marks),
     ("del", lambda run: "strikethrough" in run.marks),
+    ("u", lambda run: "underline" in run.marks),  # no Markdown form: always the HTML tag
     ("span", _color),
 )
 
@@ -418,7 +419,7 @@ class _Markdown:
         """The first character `node` will be written as (markup counts as punctuation)."""
         if node.kind == "text":
             return self.where.newline[0] if node.text[0] == "\n" else node.text[0]
-        return {"a": "[", "math": "\\", "code": "`", "del": "~", "span": "<"}.get(node.kind, "*")
+        return {"a": "[", "math": "\\", "code": "`", "del": "~", "span": "<", "u": "<"}.get(node.kind, "*")
 
     def node(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None]) -> str:
         if node.kind == "text":
@@ -434,8 +435,8 @@ class _Markdown:
             markdown = self.code(node.text, html_tag=linkified)
         elif node.kind == "a":
             markdown = self.link(node, before, linkified)
-        elif node.kind == "span":
-            markdown = self.span(node, before)
+        elif node.kind in ("span", "u"):
+            markdown = self.tag(node, before)
         else:
             return self.emphasis(node, before, after, previous, edges, linkified)
         self.url = ""
@@ -449,10 +450,11 @@ class _Markdown:
             return inner  # a link inside a link's text: its text only
         return f'<a href="{node.href}">{inner}</a>' if linkified else f"[{inner}]({node.href})"
 
-    def span(self, node: _Node, before: str) -> str:
-        tag = _span_open(node.color)
+    def tag(self, node: _Node, before: str) -> str:
+        """An element Markdown has no syntax for (a color's span, underline): its HTML tags."""
+        tag = _span_open(node.color) if node.kind == "span" else f"<{node.kind}>"
         self.url = ""  # the tag ends a bare URL
-        return tag + self.nodes(node.children, before + tag, "<") + "</span>"
+        return tag + self.nodes(node.children, before + tag, "<") + f"</{node.kind}>"
 
     def emphasis(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None], linkified: bool) -> str:
         """Strong, em or del with Markdown delimiters where Goldmark reads them as such.

@@ -85,7 +85,7 @@ class Case:
 
 
 def _marks(notes: dict, href: str | None) -> frozenset[str]:
-    names = {"bold": "strong", "italic": "em", "strikethrough": "s", "code": "code"}
+    names = {"bold": "strong", "italic": "em", "strikethrough": "s", "underline": "u", "code": "code"}
     marks = {mark for name, mark in names.items() if notes[name]}
     return frozenset(marks | ({"href:" + href} if href else set()))
 
@@ -187,8 +187,8 @@ def markdown_it() -> MarkdownIt:
 
 
 MD = markdown_it()
-TAGS = re.compile(r'<(/?)(strong|em|del|code)>|<a href="([^"]*)">|</a>')
-NAMES = {"strong": "strong", "em": "em", "del": "s", "s": "s", "code": "code"}
+TAGS = re.compile(r'<(/?)(strong|em|del|code|u)>|<a href="([^"]*)">|</a>')
+NAMES = {"strong": "strong", "em": "em", "del": "s", "s": "s", "code": "code", "u": "u"}
 
 
 def parsed(markdown: str) -> list[tuple[str, frozenset[str]]]:
@@ -267,7 +267,7 @@ def test_rich_text_round_trips_through_markdown_it(case):
 
 # --- the real Hugo ----------------------------------------------------------------------------
 
-INLINE_TAGS = {"p", "strong", "em", "del", "code", "a", "br"}
+INLINE_TAGS = {"p", "strong", "em", "del", "code", "a", "br", "u"}
 
 
 class _Units(HTMLParser):
