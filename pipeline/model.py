@@ -67,6 +67,10 @@ class Problem:
     where: str  # the Notion property name, or "block <id> (<type>)"
     message: str  # what is wrong and what to do
 
+    @property
+    def rejects(self) -> bool:
+        return self.severity == "error"
+
     def as_dict(self) -> dict[str, str]:
         return {
             "severity": self.severity,

@@ -34,7 +34,7 @@ class Report:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return [p for p in self.problems if p.rejects]
 
     @property
     def exit_code(self) -> int:
@@ -108,7 +108,7 @@ class Candidate:
 
     @property
     def valid(self) -> bool:
-        return not any(p.severity == "error" for p in self.problems)
+        return not any(p.rejects for p in self.problems)
 
 
 def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
@@ -201,7 +201,7 @@ def render_post(
                 "error", title, entry.url, where,
                 f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): {fix}",
             ))
-    if any(p.severity == "error" for p in problems):
+    if any(p.rejects for p in problems):
         return None, problems
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render)
     body = render_page(entry.blocks, ctx)
