@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STORE ?= data/kubernetes-learning-path.json
+DEMO_DATA_SOURCE ?= f49e1ed9-ebb1-4a68-97b6-0fcc507da055
 OUT ?= output/content/posts
 
 .PHONY: install demo sync test lint clean
@@ -17,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Sync the bundled Notion store through the local API emulator (no token), then build the site.
 demo: install
-	$(PY) -m pipeline sync --store $(STORE) --out $(OUT)
+	$(PY) -m pipeline sync --store $(STORE) --data-source $(DEMO_DATA_SOURCE) --out $(OUT)
 	$(PY) -m pipeline build-site output --destination build/public
 
 # The real thing: NOTION_TOKEN in the environment, the data source in pipeline.toml.
@@ -28,7 +29,7 @@ test: install
 	$(PY) -m pytest -q
 
 lint: install
-	$(PY) -m ruff check pipeline tests bench
+	$(PY) -m ruff check pipeline notion_emulator tests bench
 	bash .ci/actionlint
 
 clean:

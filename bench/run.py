@@ -136,7 +136,7 @@ def child_render(args: argparse.Namespace) -> int:
     trees, children in listing order): the emulator serves exactly these dicts, so a fetch
     over HTTP would hand render_page the same input. Building them here keeps this
     measurement independent of how the source module walks and caches."""
-    from pipeline.emulator import load_store
+    from notion_emulator import load_store
     from pipeline.model import Block
     from pipeline.render import RenderContext, render_page
 
@@ -197,7 +197,7 @@ def _log_counts(emu) -> dict[str, int]:
 def ours_sync(store: dict, data_source: str, out: Path, *, latency: float, rate: float | None,
               runs: int = 1) -> list[dict[str, Any]]:
     """Run the sync `runs` times into `out` against one emulator; one result per run."""
-    from pipeline.emulator import NotionEmulator
+    from notion_emulator import NotionEmulator
 
     results = []
     with NotionEmulator(store, token=TOKEN, latency=latency, rate=rate, burst=BURST) as emu:
@@ -234,7 +234,7 @@ def peer_available() -> str | None:
 
 
 def peer_sync(store: dict, data_source: str, out: Path, *, latency: float, rate: float | None) -> dict[str, Any]:
-    from pipeline.emulator import NotionEmulator
+    from notion_emulator import NotionEmulator
 
     with NotionEmulator(store, token=TOKEN, latency=latency, rate=rate, burst=BURST) as emu:
         child = _run_child(["node", str(PEER / "convert.js"), "sync", "--base-url", emu.base_url, "--token", TOKEN,
@@ -407,7 +407,7 @@ def render_section(result: dict[str, Any]) -> str:
         f"{' --ref ' + result['ref'] if result.get('ref') else ''} --update-results",
         "```",
         "",
-        f"Emulator (`pipeline.emulator.NotionEmulator`): latency {LATENCY} s per answer, token bucket "
+        f"Emulator (`notion_emulator.NotionEmulator`): latency {LATENCY} s per answer, token bucket "
         f"{RATE:g} req/s holding {BURST} (429 `rate_limited` + Retry-After beyond it). Our sync: "
         "the limits in pipeline.toml (`notion.rate`, `notion.burst`: a margin under the server's), default 4 workers, run as a library call in a child "
         "process (peak memory is that process's peak resident set, VmHWM; the emulator runs in the parent). L = ⌈entries/100⌉ query pages + ⌈children/100⌉ for "

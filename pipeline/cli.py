@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from pipeline.bundle import atomic_write
-from pipeline.config import Config, load_config, require_notion_id
+from pipeline.config import Config, load_config, load_default_config, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.model import Problem
 from pipeline.scaffold import propose_config
@@ -60,7 +60,7 @@ def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
     """(base URL, token): the emulator serving a store file, or Notion itself."""
     if store is not None:
-        from pipeline.emulator import NotionEmulator, load_store
+        from notion_emulator import NotionEmulator, load_store
 
         token = "store-" + secrets.token_hex(8)
         with NotionEmulator(load_store(store), token=token) as emulator:
@@ -147,7 +147,6 @@ def main() -> None:
     """
 
 
-BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "pipeline.toml"
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
@@ -160,10 +159,25 @@ def _config(path: Path | None) -> Config:
     (so `sync --data-source ID` works from any folder)."""
     if path is None:
         path = Path("pipeline.toml")
-        if not path.exists() and BUNDLED_CONFIG.exists():
-            click.echo(f"no ./pipeline.toml: using the default mapping in {BUNDLED_CONFIG}", err=True)
-            path = BUNDLED_CONFIG
+        if not path.exists():
+            click.echo("no ./pipeline.toml: using the default mapping (`notion-hugo init` writes your own)", err=True)
+            return load_default_config()
     return load_config(path)
+
+
+def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], store: Path | None) -> Selection:
+    """What to read: the options, else the config; a store file holding one data source needs neither."""
+    selection = Selection.from_config(config, data_source, pages)
+    if selection.data_source is None and not selection.pages and store is not None:
+        from notion_emulator import load_store
+
+        held = list(load_store(store).get("data_sources", {}))
+        if len(held) == 1:
+            return Selection.from_config(config, held[0])
+    if selection.data_source is None and not selection.pages:
+        raise ConfigError("no data source to read: set notion.data_source in pipeline.toml (`notion-hugo init "
+                          "DATABASE_URL` writes the file), or pass --data-source or --page.")
+    return selection
 
 
 @main.command("sync", epilog=EPILOG)
@@ -196,9 +210,7 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
     def action() -> int:
         config = _config(config_path)
-        selection = Selection.from_config(config, data_source, pages)
-        if selection.data_source is None and not selection.pages:
-            raise ConfigError("pipeline.toml: notion.data_source is empty. Set it, or pass --data-source or --page.")
+        selection = _selection(config, data_source, pages, store)
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out_dir,
@@ -251,7 +263,7 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 
     def action() -> int:
         config = _config(config_path)
-        selection = Selection.from_config(config, data_source, pages)
+        selection = _selection(config, data_source, pages, store)
         with notion_endpoint(store) as (base_url, token):
             report = check(config, selection, token=token, options=source_options_for(config, base_url))
         if fmt == "json":

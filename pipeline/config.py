@@ -7,6 +7,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,20 @@ import jsonschema
 
 from pipeline.errors import ConfigError
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+# Package data, read through importlib.resources so that an installed wheel finds them: the
+# repository's top-level schema/ is installed as the package `pipeline.schema` (pyproject.toml).
+SCHEMA_DIR = resources.files("pipeline.schema")
+DEFAULT_CONFIG = resources.files("pipeline") / "defaults" / "pipeline.toml"
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+def load_default_config() -> "Config":
+    """The default mapping: the blog's front matter from the Posts properties; no data source."""
+    return parse_config(tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8")), "the default mapping")
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,7 +226,7 @@ def settled(last_edited_time: str, started: datetime) -> bool:
 def fingerprint(config: Config) -> str:
     """Changes when the config or the pipeline's code does: then every post is rebuilt."""
     digest = hashlib.sha256(repr(config).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted(SCHEMA_DIR.glob("*.json")):
+    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((p for p in SCHEMA_DIR.iterdir() if p.name.endswith(".json")), key=lambda p: p.name):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.emulator import NotionEmulator, load_store
+from notion_emulator import NotionEmulator, load_store
+from pipeline.config import DEFAULT_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -13,6 +14,8 @@ INVALID_STORE = DATA / "invalid-entries.json"
 SEED_DATA_SOURCE = "f49e1ed9-ebb1-4a68-97b6-0fcc507da055"
 INVALID_DATA_SOURCE = "07a63a90-3740-402f-b5b6-dbce483a4d6f"
 TOKEN = "secret_test_token_d41d8cd98f00b204"
+# The default mapping the package ships (a real file in an editable install and in a wheel).
+DEFAULT_CONFIG_FILE = Path(str(DEFAULT_CONFIG))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import copy
 import uuid
 from typing import Any
 
-from pipeline.emulator import load_store
+from notion_emulator import load_store
 from tests.conftest import SEED_DATA_SOURCE, SEED_STORE
 
 _SEED = load_store(SEED_STORE)

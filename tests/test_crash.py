@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.emulator import NotionEmulator
+from notion_emulator import NotionEmulator
 from tests import storekit
-from tests.conftest import ROOT, TOKEN
+from tests.conftest import DEFAULT_CONFIG_FILE, ROOT, TOKEN
 
 ENTRIES = 12
 
@@ -32,7 +32,7 @@ def workspace(version: str) -> dict:
 def sync_process(base_url: str, out: Path) -> subprocess.Popen:
     env = {**os.environ, "NOTION_TOKEN": TOKEN, "NOTION_BASE_URL": base_url}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "sync", "--out", str(out), "--config", str(ROOT / "pipeline.toml"),
+        [sys.executable, "-m", "pipeline", "sync", "--out", str(out), "--config", str(DEFAULT_CONFIG_FILE),
          "--data-source", "f49e1ed9-ebb1-4a68-97b6-0fcc507da055"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -78,11 +78,11 @@ class Crash(BaseException):
 @pytest.mark.parametrize("writes_before_crash", [0, 1, 6, 11, 12])
 def test_crash_between_any_two_writes_leaves_old_or_new_posts(writes_before_crash, versions, tmp_path, monkeypatch):
     from pipeline import bundle
-    from pipeline.config import load_config
+    from pipeline.config import load_default_config
     from pipeline.source import SourceOptions
     from pipeline.sync import Selection, sync
 
-    config = load_config(ROOT / "pipeline.toml")
+    config = load_default_config()
     selection = Selection("f49e1ed9-ebb1-4a68-97b6-0fcc507da055", ())
     out = tmp_path / "posts"
     with NotionEmulator(workspace("old"), token=TOKEN) as emulator:

@@ -16,7 +16,7 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import APIErrorCode, UnknownHTTPResponseError
 from notion_client.helpers import collect_paginated_api
 
-from pipeline.emulator import Faults, NotionEmulator, RequestRecord, load_store
+from notion_emulator import Faults, NotionEmulator, RequestRecord, load_store
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "data" / "kubernetes-learning-path.json"
@@ -425,7 +425,7 @@ def test_invalid_entries_store_serves_without_comments():
 
 def test_command_line_entry_serves_a_store():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.emulator", str(K8S), "--latency", "0"],
+        [sys.executable, "-m", "notion_emulator", str(K8S), "--latency", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     try:

@@ -9,14 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.config import load_config
-from pipeline.emulator import Faults, NotionEmulator, load_store
+from pipeline.config import load_default_config
+from notion_emulator import Faults, NotionEmulator, load_store
 from pipeline.errors import NotionError
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
-from tests.conftest import ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, SEED_STORE, TOKEN
 
-CONFIG = load_config(ROOT / "pipeline.toml")
+CONFIG = load_default_config()
 FAST = dict(backoff=0.01, timeout=1.0, retries=4)
 
 
@@ -81,7 +81,8 @@ def test_cli_says_notion_is_unavailable_in_one_paragraph(tmp_path, monkeypatch):
     with NotionEmulator(load_store(SEED_STORE), token=TOKEN, faults=Faults(drop_every=1)) as emulator:
         monkeypatch.setenv("NOTION_TOKEN", TOKEN)
         monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
-        result = CliRunner().invoke(main, ["sync", "--out", str(tmp_path / "posts")])
+        result = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
+                                           "--out", str(tmp_path / "posts")])
     assert result.exit_code == 3
     assert result.output.startswith("Error: Notion could not be reached")
     assert "Traceback" not in result.output and TOKEN not in result.output

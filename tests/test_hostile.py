@@ -9,15 +9,15 @@ import re
 import frontmatter
 import pytest
 
-from pipeline.config import load_config
-from pipeline.emulator import NotionEmulator
+from pipeline.config import load_default_config
+from notion_emulator import NotionEmulator
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
-from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
+from tests.conftest import SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import build, demo_site
 
-CONFIG = load_config(ROOT / "pipeline.toml")
+CONFIG = load_default_config()
 YAML_BREAKER = "Break: the --- front\nmatter # here 'single' \"double\" key: value"
 DESCRIPTION = "---\ntitle: injected\ndraft: true\n---"
 HOSTILE_BODY = (

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
-from pipeline.emulator import NotionEmulator, load_store
+from pipeline.config import load_default_config
+from notion_emulator import NotionEmulator, load_store
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
-from tests.conftest import ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.conftest import SEED_DATA_SOURCE, SEED_STORE, TOKEN
 
-CONFIG = load_config(ROOT / "pipeline.toml")
+CONFIG = load_default_config()
 SEED_PAGE = "49518a26-c981-43f7-818f-b6c9e0d9c417"
 STEPS_PAGE = "47fe7c27-f8e6-4162-bc8e-ed96d898dcb4"
 WALKED_OUT = {"child_page", "child_database"}

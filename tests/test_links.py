@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 
-from pipeline.config import load_config
-from pipeline.emulator import NotionEmulator
+from pipeline.config import load_default_config
+from notion_emulator import NotionEmulator
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
-from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
+from tests.conftest import SEED_DATA_SOURCE, TOKEN
 
-CONFIG = load_config(ROOT / "pipeline.toml")
+CONFIG = load_default_config()
 
 
 def link_to_page(page_id: str, target: str) -> dict:

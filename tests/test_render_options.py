@@ -15,18 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import tests.test_rich_text_roundtrip as roundtrip
-from pipeline.config import RenderOptions, load_config, parse_config
-from pipeline.emulator import NotionEmulator
+from pipeline.config import RenderOptions, load_default_config, parse_config
+from notion_emulator import NotionEmulator
 from pipeline.errors import ConfigError
 from pipeline.model import Block
 from pipeline.render import COLORS, RenderContext, render_page
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
-from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
+from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import build, demo_site
 
-CONFIG = load_config(ROOT / "pipeline.toml")
+CONFIG = load_default_config()
 
 
 def text(content: str, color: str = "default", **marks: bool) -> dict:
@@ -57,7 +57,7 @@ def render(blocks: list[Block], **options) -> str:
 
 
 def test_the_shipped_config_names_every_option_at_its_default():
-    shipped = tomllib.loads((ROOT / "pipeline.toml").read_text(encoding="utf-8"))["render"]
+    shipped = tomllib.loads((DEFAULT_CONFIG_FILE).read_text(encoding="utf-8"))["render"]
     assert shipped == dataclasses.asdict(RenderOptions())
     assert CONFIG.render == RenderOptions()
 

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import INVALID_DATA_SOURCE, ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.conftest import DEFAULT_CONFIG_FILE, INVALID_DATA_SOURCE, ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
 
 SEED = Path("/work/shared/seed/000_0b7f64a52f543a3b.repaired.md")
 SEED_FALLBACK = ROOT / "tests" / "golden" / "seed.repaired.md"
@@ -180,7 +180,7 @@ def _broken_link_block() -> str:
 
 def test_missing_token_is_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.delenv("NOTION_TOKEN", raising=False)
-    result = run("sync", "--out", str(tmp_path))
+    result = run("sync", "--data-source", SEED_DATA_SOURCE, "--config", str(DEFAULT_CONFIG_FILE), "--out", str(tmp_path))
     assert result.exit_code == 2
     assert result.output.startswith("Error: NOTION_TOKEN is not set.")
     assert "Traceback" not in result.output
@@ -189,7 +189,7 @@ def test_missing_token_is_one_clear_line(tmp_path, monkeypatch):
 def test_bad_config_names_the_key_and_allowed_values(tmp_path, monkeypatch):
     monkeypatch.setenv("NOTION_TOKEN", TOKEN)
     config = tmp_path / "pipeline.toml"
-    config.write_text((ROOT / "pipeline.toml").read_text().replace('style = "relref"', 'style = "fancy"'))
+    config.write_text((DEFAULT_CONFIG_FILE).read_text().replace('style = "relref"', 'style = "fancy"'))
     result = run("sync", "--config", str(config), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "links.style: 'fancy' is not allowed; use one of \"relref\", \"permalink\"" in result.output

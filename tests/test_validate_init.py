@@ -8,8 +8,8 @@ import tomllib
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.config import load_config
-from tests.conftest import INVALID_DATA_SOURCE, INVALID_STORE, ROOT, SEED_STORE
+from pipeline.config import load_config, load_default_config
+from tests.conftest import DEFAULT_CONFIG_FILE, INVALID_DATA_SOURCE, INVALID_STORE, SEED_STORE
 
 
 def run(*args: str):
@@ -18,7 +18,7 @@ def run(*args: str):
 
 def test_validate_rejects_each_invalid_entry_for_its_own_reason_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run("validate", "--config", str(ROOT / "pipeline.toml"), "--store", str(INVALID_STORE),
+    result = run("validate", "--config", str(DEFAULT_CONFIG_FILE), "--store", str(INVALID_STORE),
                  "--data-source", INVALID_DATA_SOURCE, "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.output)
@@ -35,7 +35,7 @@ def test_validate_rejects_each_invalid_entry_for_its_own_reason_and_writes_nothi
 
 
 def test_validate_text_report_and_warnings_only_exit_0():
-    result = run("validate", "--config", str(ROOT / "pipeline.toml"), "--store", str(SEED_STORE))
+    result = run("validate", "--config", str(DEFAULT_CONFIG_FILE), "--store", str(SEED_STORE))
     assert result.exit_code == 0
     assert "warning: Kubernetes Resources and Learning Path Summary (https://www.notion.so/" in result.output
     assert "ends in '%22', which looks like a typo" in result.output
@@ -48,7 +48,7 @@ def test_init_proposes_the_seed_mapping_from_the_data_source(tmp_path):
                  "--config", str(target))
     assert result.exit_code == 0, result.output
     proposed = load_config(target)
-    shipped = load_config(ROOT / "pipeline.toml")
+    shipped = load_default_config()
     assert proposed.front_matter == shipped.front_matter
     assert proposed.data_source == "f49e1ed9-ebb1-4a68-97b6-0fcc507da055"
     assert tomllib.loads(target.read_text())["publish"]["status_property"] == "Status"

@@ -5,7 +5,7 @@ HTTP on 127.0.0.1, so that the official ``notion-client`` SDK reads it exactly
 as it reads ``https://api.notion.com``: same paths, same JSON shapes, same
 pagination, same error bodies and status codes.  Stdlib only.
 
-    from pipeline.emulator import NotionEmulator, load_store
+    from notion_emulator import NotionEmulator, load_store
     with NotionEmulator(load_store("data/kubernetes-learning-path.json")) as emu:
         client = notion_client.Client(auth="secret-token", base_url=emu.base_url)
 
@@ -1086,7 +1086,7 @@ def _encode(obj: Any) -> bytes:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline.emulator",
+        prog="python -m notion_emulator",
         description="Serve a Notion store file as the Notion REST API (2025-09-03) on 127.0.0.1.",
     )
     parser.add_argument("store", help="path of the store file (JSON)")

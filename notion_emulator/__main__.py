@@ -1,0 +1,3 @@
+from notion_emulator.server import main
+
+raise SystemExit(main())
