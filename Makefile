@@ -16,10 +16,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Sync the bundled Notion store through the local API emulator (no token), then build the site.
+# Sync the bundled Notion store through the local API emulator (no token) into build/demo/, then
+# build output/'s site with those posts. output/content/ is left to the real `make sync`.
 demo: install
-	$(PY) -m pipeline sync --store $(STORE) --data-source $(DEMO_DATA_SOURCE) --out $(OUT)
-	$(PY) -m pipeline build-site output --destination build/public
+	$(PY) -m pipeline sync --store $(STORE) --data-source $(DEMO_DATA_SOURCE) --out build/demo/content/posts
+	$(PY) -m pipeline build-site output --content-dir build/demo/content --destination build/public
 
 # The real thing: NOTION_TOKEN in the environment, the data source in pipeline.toml.
 sync: install

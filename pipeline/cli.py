@@ -343,12 +343,14 @@ def site_kit_command(site_dir: Path, force: bool) -> None:
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("build/public"),
               show_default=True, help="Where Hugo writes the HTML.")
-def build_site_command(site_dir: Path, destination: Path) -> None:
+@click.option("--content-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Build this content folder instead of the site's own (the demo's posts live outside output/).")
+def build_site_command(site_dir: Path, destination: Path, content_dir: Path | None) -> None:
     """Build a Hugo site with the Hugo binary from the `hugo` Python package (the demo uses it)."""
     from pipeline.site import build_site
 
     try:
-        build_site(site_dir, destination)
+        build_site(site_dir, destination, content_dir)
     except RuntimeError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)

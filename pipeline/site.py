@@ -157,8 +157,9 @@ def _run_hugo(args: list[str], *, what: str) -> subprocess.CompletedProcess:
     return proc
 
 
-def build_site(site_dir: Path, destination: Path) -> subprocess.CompletedProcess:
-    """Build the Hugo site at `site_dir` into `destination` (drafts excluded).
+def build_site(site_dir: Path, destination: Path, content_dir: Path | None = None) -> subprocess.CompletedProcess:
+    """Build the Hugo site at `site_dir` into `destination` (drafts excluded); with `content_dir`,
+    that folder's content instead of the site's own.
 
     Paths are made absolute first: Hugo resolves a relative destination against the
     site, not the current directory. Raises RuntimeError with Hugo's stderr on failure;
@@ -166,11 +167,13 @@ def build_site(site_dir: Path, destination: Path) -> subprocess.CompletedProcess
     """
     site_dir = Path(site_dir).resolve()
     destination = Path(destination).resolve()
+    content = ["--contentDir", str(Path(content_dir).resolve())] if content_dir is not None else []
     return _run_hugo(
         [
             "build",
             "--source", str(site_dir),
             "--destination", str(destination),
+            *content,
             # Not --quiet: in Hugo 0.168 it silences the error messages too.
             "--logLevel", "warn",
             "--noBuildLock",
