@@ -51,6 +51,8 @@ class RenderOptions:
     columns: str = "flatten"  # "flatten" or "grid" (HTML <div>s the site styles)
     date_format: str = ""  # strftime pattern for date mentions; "" the ISO text Notion gives
     download_external: bool = False  # read by sync: external files into the bundle too
+    tabs: str = "sections"  # "sections" (a heading per tab) or "details" (a <details> per tab)
+    transcripts: bool = False  # meeting notes' transcripts in the post
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,10 @@ from notion_client.errors import NotionClientErrorBase
 
 from pipeline.errors import NotionError
 from pipeline.model import Block, Entry
+from pipeline.render import MAX_DEPTH, file_url, spec_of
 
 DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
-# Blocks whose children belong to another page: rendered as links, never walked.
-NOT_WALKED = frozenset({"child_page", "child_database"})
 
 
 class RateLimiter:
@@ -276,7 +275,9 @@ class NotionSource:
         missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            while frontier:
+            for _depth in range(MAX_DEPTH + 2):  # the levels _tree builds
+                if not frontier:
+                    break
                 for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
                     listed[container] = blocks or []
                     if blocks is None:
@@ -285,8 +286,7 @@ class NotionSource:
                     _container_of(block)
                     for container in frontier
                     for block in listed[container]
-                    if block.get("has_children") and block.get("type") not in NOT_WALKED
-                    and _container_of(block) not in listed
+                    if _walked(block) and _container_of(block) not in listed
                 ))
         return [
             Entry(page=page, blocks=_tree(page["id"], listed), unreadable=_unreadable(page["id"], listed, missing))
@@ -297,11 +297,17 @@ class NotionSource:
 def _unreadable(container: str, listed: dict[str, list[dict[str, Any]]], missing: set[str], depth: int = 0) -> tuple[str, ...]:
     """The containers under `container` (itself included) whose children Notion would not list."""
     found = [container] if container in missing else []
-    if depth <= 64:  # as in _tree: a synced block containing itself must not loop
+    if depth <= MAX_DEPTH + 1:  # as in _tree
         for block in listed.get(container, ()):
-            if block.get("has_children") and block.get("type") not in NOT_WALKED:
+            if _walked(block):
                 found += _unreadable(_container_of(block), listed, missing, depth + 1)
     return tuple(found)
+
+
+def _walked(block: dict[str, Any]) -> bool:
+    """Whether a block's children are fetched: the block table says so per type (a child
+    page's belong to another page)."""
+    return bool(block.get("has_children")) and spec_of(str(block.get("type"))).walk
 
 
 def _failed_with(error: NotionError, code: APIErrorCode) -> bool:
@@ -319,33 +325,30 @@ def _container_of(block: dict[str, Any]) -> str:
 
 
 def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 0) -> tuple[Block, ...]:
-    if depth > 64:  # a synced block that contains itself; Notion forbids it, but be safe
+    if depth > MAX_DEPTH + 1:
+        # Fetched one level deeper than the renderer shows, so that it sees content it cannot
+        # show and rejects the entry, rather than the tree being cut silently here. This also
+        # ends a synced block that contains itself.
         return ()
     return tuple(
         Block(
             data=block,
             children=_tree(_container_of(block), listed, depth + 1)
-            if block.get("has_children") and block.get("type") not in NOT_WALKED
+            if _walked(block)
             else (),
         )
         for block in listed.get(container, ())
     )
 
 
-# Blocks that hold a file object: developers.notion.com/reference/file-object. Its type is
-# "file" for a Notion-hosted file (a signed URL valid for an hour), "external" for a URL.
-FILE_BLOCKS = frozenset({"image", "file", "pdf", "video", "audio"})
-
-
 def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[str, str]:
-    """URL → file object type of the files of these types in a block tree, in reading order."""
+    """URL → file object type of the files of these types in a block tree, in reading order.
+    Which blocks hold a file, and where its URL sits, is the block table's (`render.BLOCKS`)."""
     urls: dict[str, str] = {}
     for block in blocks:
-        kind = block.value.get("type")
-        if block.type in FILE_BLOCKS and kind in file_types:
-            url = (block.value.get(kind) or {}).get("url")
-            if url:
-                urls[url] = kind
+        found = file_url(block)
+        if found and found[0] in file_types:
+            urls[found[1]] = found[0]
         urls.update(block_files(block.children, file_types))
     return urls
 

@@ -203,7 +203,7 @@ def render_post(
             ))
     if any(p.rejects for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render)
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
     body = render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     post = Post(
