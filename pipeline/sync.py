@@ -73,7 +73,7 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     """The page objects to export, in query order, then the single pages."""
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config))
+        entries = source.query(selection.data_source, status_filter(config), config.mapped_properties)
         if entries and not any(config.status_property in p.get("properties", {}) for p in entries):
             # Without it no entry counts as published, and every post would be removed.
             names = sorted({name for p in entries for name in p.get("properties", {})})
