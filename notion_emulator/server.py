@@ -1,4 +1,5 @@
-"""A local emulator of the Notion REST API (Notion-Version 2025-09-03).
+"""A local emulator of the Notion REST API (Notion-Version 2025-09-03, 2026-03-11, 2026-12-01:
+answers are shaped by the request's Notion-Version in ``versions.py``).
 
 It serves a *store file* (see ``/work/shared/notion-store/README.md``) over real
 HTTP on 127.0.0.1, so that the official ``notion-client`` SDK reads it exactly
@@ -52,6 +53,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from notion_emulator.versions import shape
 
 __all__ = ["Faults", "NotionEmulator", "RequestRecord", "load_store", "main"]
 
@@ -1006,6 +1009,7 @@ class NotionEmulator:
                     raise ApiError(400, "invalid_json", "Error parsing JSON body.") from None
             assert self._api is not None
             payload = self._api.dispatch("GET" if method == "HEAD" else method, path, query, body)
+            payload = shape(payload, h.headers.get("Notion-Version", ""), path, query)  # versions.py
         except ApiError as err:
             return self._send_error(h, err, truncate)
         # Shape: request_id is a top-level key of successful bodies (notion-sdk-js

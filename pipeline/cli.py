@@ -150,7 +150,7 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst)) if value is not None}
+    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst), ("notion_version", config.notion_version)) if value is not None}
     return SourceOptions(base_url=base_url, **limits)
 
 

@@ -51,6 +51,8 @@ class RenderOptions:
     columns: str = "flatten"  # "flatten" or "grid" (HTML <div>s the site styles)
     date_format: str = ""  # strftime pattern for date mentions; "" the ISO text Notion gives
     download_external: bool = False  # read by sync: external files into the bundle too
+    tabs: str = "sections"  # "sections" (a heading per tab) or "details" (a <details> per tab)
+    transcripts: bool = False  # meeting notes' transcripts in the post
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +67,16 @@ class Config:
     link_style: str = "relref"
     rate: float | None = None  # None: the source's default
     burst: int | None = None
+    notion_version: str | None = None  # None: the notion-client SDK's default
     front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
     render: RenderOptions = RenderOptions()
+
+    @property
+    def mapped_properties(self) -> tuple[str, ...]:
+        """The data source properties the posts are made from: the publish status, the slug and
+        every property the front matter maps (the title is always sent)."""
+        names = (self.status_property, self.slug_property, *(f.property for f in self.front_matter if f.property))
+        return tuple(dict.fromkeys(names))
 
     @property
     def exported_statuses(self) -> tuple[str, ...]:
@@ -117,6 +127,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         link_style=data.get("links", {}).get("style", "relref"),
         rate=notion.get("rate"),
         burst=notion.get("burst"),
+        notion_version=notion.get("notion_version"),
         front_matter=fields,
         render=RenderOptions(**data.get("render", {})),
     )

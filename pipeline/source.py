@@ -19,7 +19,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 import httpx
 from notion_client import APIErrorCode, APIResponseError, Client
@@ -28,11 +28,10 @@ from notion_client.errors import NotionClientErrorBase
 
 from pipeline.errors import NotionError
 from pipeline.model import Block, Entry
+from pipeline.render import MAX_DEPTH, file_url, spec_of
 
 DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
-# Blocks whose children belong to another page: rendered as links, never walked.
-NOT_WALKED = frozenset({"child_page", "child_database"})
 
 
 class RateLimiter:
@@ -128,6 +127,7 @@ class SourceOptions:
     timeout: float = 30.0
     retries: int = 4
     backoff: float = 0.5
+    notion_version: str | None = None  # None: the SDK's default Notion-Version
 
 
 def _quiet_logger() -> logging.Logger:
@@ -153,6 +153,7 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
         logger=_quiet_logger(),
         retry=RetryOptions(max_retries=options.retries, initial_retry_delay_ms=int(options.backoff * 1000)),
         client=httpx.Client(transport=transport),
+        **({"notion_version": options.notion_version} if options.notion_version else {}),
     )
 
 
@@ -215,27 +216,36 @@ class NotionSource:
             raise NotionError(f"Database {database_id} has no data source to export.")
         return sources[0]["id"]
 
-    def _query_all(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
+    def _query_all(self, data_source_id: str, status_filter: dict[str, Any] | None,
+                   properties: Sequence[str]) -> list[dict[str, Any]]:
         what = f"data source {data_source_id}"
+        # Only the properties read: smaller answers, and from API version 2026-12-01 on, the
+        # only way to get more than the title. notion-client sends the list as the query
+        # string's repeated `filter_properties` (notion-sdk-js data-sources.ts: a query
+        # parameter, property ids or names). "title" is the title property's id in every
+        # data source, whatever its name.
+        narrow = {"filter_properties": ["title", *properties]} if properties else {}
         if status_filter:
             try:
-                return self._paginate(what, self.client.data_sources.query, data_source_id, filter=status_filter)
+                return self._paginate(what, self.client.data_sources.query, data_source_id, filter=status_filter, **narrow)
             except NotionError as error:
                 # The status property may be a select, or an API may not filter: then every
                 # entry is read and the caller keeps the published ones.
                 if not _failed_with(error, APIErrorCode.ValidationError):
                     raise
-        return self._paginate(what, self.client.data_sources.query, data_source_id)
+        return self._paginate(what, self.client.data_sources.query, data_source_id, **narrow)
 
-    def query(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
-        """Every entry of the data source (page objects), in query order. A database id is
-        resolved to its data source when the query says it is not one."""
+    def query(self, data_source_id: str, status_filter: dict[str, Any] | None,
+              properties: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """Every entry of the data source (page objects), in query order, with these properties
+        and the title (all of them when none are named). A database id is resolved to its data
+        source when the query says it is not one."""
         try:
-            pages = self._query_all(data_source_id, status_filter)
+            pages = self._query_all(data_source_id, status_filter, properties)
         except NotionError as error:
             if not _failed_with(error, APIErrorCode.ObjectNotFound):
                 raise
-            pages = self._query_all(self._data_source_of(data_source_id), status_filter)
+            pages = self._query_all(self._data_source_of(data_source_id), status_filter, properties)
         self.progress("entries", len(pages))
         return [page for page in pages if page.get("object") == "page"]
 
@@ -276,7 +286,9 @@ class NotionSource:
         missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            while frontier:
+            for _depth in range(MAX_DEPTH + 2):  # the levels _tree builds
+                if not frontier:
+                    break
                 for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
                     listed[container] = blocks or []
                     if blocks is None:
@@ -285,8 +297,7 @@ class NotionSource:
                     _container_of(block)
                     for container in frontier
                     for block in listed[container]
-                    if block.get("has_children") and block.get("type") not in NOT_WALKED
-                    and _container_of(block) not in listed
+                    if _walked(block) and _container_of(block) not in listed
                 ))
         return [
             Entry(page=page, blocks=_tree(page["id"], listed), unreadable=_unreadable(page["id"], listed, missing))
@@ -297,11 +308,17 @@ class NotionSource:
 def _unreadable(container: str, listed: dict[str, list[dict[str, Any]]], missing: set[str], depth: int = 0) -> tuple[str, ...]:
     """The containers under `container` (itself included) whose children Notion would not list."""
     found = [container] if container in missing else []
-    if depth <= 64:  # as in _tree: a synced block containing itself must not loop
+    if depth <= MAX_DEPTH + 1:  # as in _tree
         for block in listed.get(container, ()):
-            if block.get("has_children") and block.get("type") not in NOT_WALKED:
+            if _walked(block):
                 found += _unreadable(_container_of(block), listed, missing, depth + 1)
     return tuple(found)
+
+
+def _walked(block: dict[str, Any]) -> bool:
+    """Whether a block's children are fetched: the block table says so per type (a child
+    page's belong to another page)."""
+    return bool(block.get("has_children")) and spec_of(str(block.get("type"))).walk
 
 
 def _failed_with(error: NotionError, code: APIErrorCode) -> bool:
@@ -319,33 +336,30 @@ def _container_of(block: dict[str, Any]) -> str:
 
 
 def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 0) -> tuple[Block, ...]:
-    if depth > 64:  # a synced block that contains itself; Notion forbids it, but be safe
+    if depth > MAX_DEPTH + 1:
+        # Fetched one level deeper than the renderer shows, so that it sees content it cannot
+        # show and rejects the entry, rather than the tree being cut silently here. This also
+        # ends a synced block that contains itself.
         return ()
     return tuple(
         Block(
             data=block,
             children=_tree(_container_of(block), listed, depth + 1)
-            if block.get("has_children") and block.get("type") not in NOT_WALKED
+            if _walked(block)
             else (),
         )
         for block in listed.get(container, ())
     )
 
 
-# Blocks that hold a file object: developers.notion.com/reference/file-object. Its type is
-# "file" for a Notion-hosted file (a signed URL valid for an hour), "external" for a URL.
-FILE_BLOCKS = frozenset({"image", "file", "pdf", "video", "audio"})
-
-
 def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[str, str]:
-    """URL → file object type of the files of these types in a block tree, in reading order."""
+    """URL → file object type of the files of these types in a block tree, in reading order.
+    Which blocks hold a file, and where its URL sits, is the block table's (`render.BLOCKS`)."""
     urls: dict[str, str] = {}
     for block in blocks:
-        kind = block.value.get("type")
-        if block.type in FILE_BLOCKS and kind in file_types:
-            url = (block.value.get(kind) or {}).get("url")
-            if url:
-                urls[url] = kind
+        found = file_url(block)
+        if found and found[0] in file_types:
+            urls[found[1]] = found[0]
         urls.update(block_files(block.children, file_types))
     return urls
 

@@ -73,7 +73,7 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     """The page objects to export, in query order, then the single pages."""
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config))
+        entries = source.query(selection.data_source, status_filter(config), config.mapped_properties)
         if entries and not any(config.status_property in p.get("properties", {}) for p in entries):
             # Without it no entry counts as published, and every post would be removed.
             names = sorted({name for p in entries for name in p.get("properties", {})})
@@ -203,7 +203,7 @@ def render_post(
             ))
     if any(p.rejects for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render)
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
     body = render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     post = Post(

@@ -11,6 +11,7 @@ import jsonschema
 
 from pipeline.config import Config, load_schema
 from pipeline.model import Block, Entry, Problem
+from pipeline.render import block_texts, file_url, spec_of
 
 _FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
@@ -84,19 +85,19 @@ _SUSPICIOUS = re.compile(r"(%22|%27|[\"'>)\]]|%E2%80%9D)$", re.I)
 
 
 def _links(blocks: Iterable[Block]) -> Iterator[tuple[Block, str]]:
+    """Every URL a block tree links to, where the block table (`render.BLOCKS`) says it is."""
     for block in blocks:
-        value = block.value
-        # A table row's cells are rich text arrays too (developers.notion.com/reference/block#table-row).
-        texts = [value.get("rich_text"), value.get("caption"), *(value.get("cells") or ())]
-        for rich_text in texts:
-            for item in rich_text or ():
+        for rich_text in block_texts(block):
+            for item in rich_text:
                 link = ((item.get("text") or {}).get("link") or {}).get("url")
                 if item.get("type") == "text" and link:
                     yield block, link
-        if block.type in ("bookmark", "embed", "link_preview") and value.get("url"):
-            yield block, value["url"]
-        if value.get("type") == "external" and (value.get("external") or {}).get("url"):
-            yield block, value["external"]["url"]
+        spec = spec_of(block.type)
+        if spec.link and block.value.get(spec.link):
+            yield block, block.value[spec.link]
+        found = file_url(block)
+        if found and found[0] == "external":
+            yield block, found[1]
         yield from _links(block.children)
 
 

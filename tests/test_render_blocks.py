@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.model import Block
-from pipeline.render import BLOCK_RENDERERS, RenderContext, render_page
+from pipeline.render import BLOCKS, RenderContext, render_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "blocks"
 EXPORTED = "e0000000-0000-4000-8000-000000000001"
@@ -178,7 +178,7 @@ def _types(blocks):
 
 def test_every_block_type_has_a_case_and_unsupported_ones_too():
     seen = {kind for case in CASES for kind in _types(case.blocks)}
-    assert set(BLOCK_RENDERERS) <= seen, set(BLOCK_RENDERERS) - seen
+    assert set(BLOCKS) <= seen, set(BLOCKS) - seen
     assert {"table_row", "unsupported"} <= seen
 
 

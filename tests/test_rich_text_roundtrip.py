@@ -31,7 +31,8 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
-from pipeline.render import RenderContext, rich_text
+from pipeline.model import Block
+from pipeline.render import BLOCKS, RenderContext, render_page, rich_text
 
 EXPORTED_ID = "01234567-89ab-cdef-0123-456789abcdef"
 POST_LINKS = {EXPORTED_ID: "/posts/other/"}
@@ -263,6 +264,25 @@ def roundtrips(case: Case) -> bool:
 @given(cases())
 def test_rich_text_round_trips_through_markdown_it(case):
     check(case)
+
+
+invented_types = st.from_regex(r"[a-z][a-z0-9_]{2,15}", fullmatch=True).filter(lambda kind: kind not in BLOCKS)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), invented_types, st.sampled_from(["rich_text", "title", "caption"]), st.integers(0, 2))
+def test_a_block_type_nobody_knows_shows_its_rich_text(case, kind, field, depth):
+    """The fallback rule: a block of a type the table lacks shows the rich text found under a
+    field named rich_text, title or caption, at any depth of its payload, as a paragraph."""
+    payload: dict = {field: list(case.items), "color": "default"}
+    for level in range(depth):
+        payload = {f"part{level}": payload, "count": level}
+    block = Block({"object": "block", "id": "c0000000-0000-4000-8000-000000000009", "type": kind,
+                   "has_children": False, kind: payload})
+    ctx = RenderContext(post_links=dict(POST_LINKS))
+    markdown = render_page((block,), ctx)
+    assert (visible(parsed(markdown)) if markdown else []) == expected(case), markdown
+    assert [n.block_type for n in ctx.notices if "has no renderer" in n.message] == [kind]
 
 
 # --- the real Hugo ----------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""Links and URLs, and what rendering carries beyond the blocks. Pure: no I/O, no API.
+
+A link typed in Notion becomes a link only to http(s), mailto, a site path or a file in the
+bundle; a link to a workspace page points at the post exported from it, else it is reported.
+`RenderContext` is what every renderer is handed: the run's link targets and `[render]`
+options, the notices collected, and where in the page the renderer is (the block, its depth,
+a numbered item's number), passed down as arguments rather than kept as shared state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, quote, urlsplit
+
+from pipeline.config import RenderOptions, is_notion_url, notion_id
+from pipeline.model import Block
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the renderer could not show as Notion shows it (reported, never silent)."""
+
+    severity: str
+    block_id: str
+    block_type: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What rendering needs to know beyond the blocks: where other exported pages live, and
+    the `[render]` options; the notices and linked pages it finds. `block`, `depth` and
+    `number` say where a renderer is: `at()` gives a child's context, the rest is shared."""
+
+    post_links: dict[str, str] = field(default_factory=dict)  # page id -> link to its post
+    # page id -> title, for blocks that link to a page without naming it (link_to_page)
+    titles: dict[str, str] = field(default_factory=dict)
+    linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
+    local_files: dict[str, str] = field(default_factory=dict)  # downloaded file URL -> file in the bundle
+    options: RenderOptions = RenderOptions()
+    page_url: str = ""  # the Notion page rendered: notices link its blocks
+    notices: list[Notice] = field(default_factory=list)
+    block: Block | None = None  # the block being rendered, named by its notices
+    depth: int = 0  # how many blocks hold `block`
+    number: int = 1  # a numbered list item's number in its list
+
+    def at(self, block: Block, number: int = 1) -> "RenderContext":
+        """The context for rendering `block`, one of the blocks listed at this depth."""
+        return replace(self, block=block, number=number)
+
+    def inside(self) -> "RenderContext":
+        """The context for the children of the current block."""
+        return replace(self, depth=self.depth + 1)
+
+    def notice(self, message: str, severity: str = "warning") -> None:
+        block = self.block
+        self.notices.append(Notice(severity, block.id if block else "", block.type if block else "", message))
+
+
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Characters that would end or break a Markdown link destination or a table cell, or open a
+# Hugo shortcode.
+_URL_UNSAFE = re.compile(r"[\s<>()\"'\\{}`\[\]|]")
+
+
+_BUNDLE_FILE = re.compile(r"[0-9a-f]{16}\.[a-z0-9]{1,5}")  # named by sync.bundle_file_name
+
+
+def safe_url(url: str) -> str | None:
+    """A URL fit for a Markdown link destination, or None when it must not become a link."""
+    url = (url or "").strip()
+    if _BUNDLE_FILE.fullmatch(url):
+        return url
+    if not url.lower().startswith(_SAFE_SCHEMES) and not url.startswith(("/", "#")):
+        return None
+    return _URL_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), url)
+
+
+def post_link(url: str | None, ctx: RenderContext, *, page_id: str | None = None) -> str | None:
+    """Where a link should point: the exported post for a workspace page, else the URL itself."""
+    target = page_id or (notion_id(url) if url else None)
+    if target and (page_id or is_notion_url(url)):
+        ctx.linked_pages.add(target)
+    if target and target in ctx.post_links:
+        return ctx.post_links[target]
+    if target and (page_id or is_notion_url(url)):
+        ctx.notice(
+            f"links to Notion page {url or target}, which is not exported: readers of the blog "
+            "cannot open it. Publish that page, or link to a public URL instead."
+        )
+    return safe_url(url) if url else None
+
+
+_YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_VIMEO_ID = re.compile(r"[0-9]{1,12}")
+
+
+def video_shortcode(url: str) -> str | None:
+    """Hugo's built-in youtube or vimeo shortcode for a video URL. The id must match the
+    site's id format exactly: it is written inside a shortcode, where Notion text must never be."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
+    path = [part for part in parts.path.split("/") if part]
+    candidates: list[tuple[str, str]] = []
+    if host in ("youtube.com", "youtube-nocookie.com"):
+        if path == ["watch"]:
+            candidates.append(("youtube", parse_qs(parts.query).get("v", [""])[0]))
+        elif len(path) == 2 and path[0] in ("embed", "shorts", "live", "v"):
+            candidates.append(("youtube", path[1]))
+    elif host == "youtu.be" and len(path) == 1:
+        candidates.append(("youtube", path[0]))
+    elif host == "vimeo.com" and path:
+        candidates.append(("vimeo", path[-1]))
+    elif host == "player.vimeo.com" and len(path) == 2 and path[0] == "video":
+        candidates.append(("vimeo", path[1]))
+    for name, video_id in candidates:
+        if (_YOUTUBE_ID if name == "youtube" else _VIMEO_ID).fullmatch(video_id):
+            return f"{{{{< {name} {video_id} >}}}}"
+    return None

@@ -1,0 +1,545 @@
+"""Notion rich text → Markdown (or HTML) inline content. Never touches a block.
+
+Shapes: developers.notion.com/reference/rich-text (API versions 2025-09-03 and 2026-03-11).
+
+What a contributor typed is what the reader sees: no Markdown, raw HTML or Hugo shortcode can
+come out of Notion text. Rich text is serialized here rather than through an HTML → Markdown
+converter because emphasis depends on the characters *around* it (CommonMark's flanking
+rules): each `**`/`*`/`~~` is checked against its neighbours and becomes an HTML tag when
+Goldmark would not read it as emphasis.
+
+Hugo specifics this module relies on (site config: Goldmark with its default extensions,
+`unsafe = true`, typographer off):
+- Shortcodes (`{{<`, `{{%`) are expanded before Markdown, even inside code: they are broken
+  up or entity-escaped wherever Notion text goes.
+- Equations are written for Goldmark's passthrough extension, which sites enable for math:
+  blocks as `$$` lines, inline as `\\(…\\)`; `<`, `>`, `&` are entity-escaped inside them,
+  since passthrough copies them into the page as they are.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Sequence
+
+from pipeline.links import RenderContext, post_link
+
+# --- rich text: runs ----------------------------------------------------------------------
+
+_EMPHASIS = ("bold", "italic", "strikethrough")
+
+
+# Notion's colors (the annotation's and blocks' `color`) → CSS, as Notion's light theme shows
+# them. Only these fixed declarations go into a `style` attribute, never Notion text.
+COLORS = {
+    "gray": "color: #787774",
+    "brown": "color: #9f6b53",
+    "orange": "color: #d9730d",
+    "yellow": "color: #cb912f",
+    "green": "color: #448361",
+    "blue": "color: #337ea9",
+    "purple": "color: #9065b0",
+    "pink": "color: #c14c8a",
+    "red": "color: #d44c47",
+    "gray_background": "background-color: #f1f1ef",
+    "brown_background": "background-color: #f4eeee",
+    "orange_background": "background-color: #fbecdd",
+    "yellow_background": "background-color: #fbf3db",
+    "green_background": "background-color: #edf3ec",
+    "blue_background": "background-color: #e7f3f8",
+    "purple_background": "background-color: #f6f3f9",
+    "pink_background": "background-color: #faf1f5",
+    "red_background": "background-color: #fdebec",
+}
+
+
+def span_open(color: str) -> str:
+    return f'<span style="{COLORS[color]}">'
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Text sharing one set of marks (`bold`, `italic`, `strikethrough`, `code`, `equation`,
+    and a color of `COLORS` when colors are on) and one link. An equation is one run of its
+    own: its text is the TeX expression."""
+
+    text: str
+    marks: frozenset[str]
+    href: str | None
+
+
+def _run_text(item: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None]:
+    """The text a rich text object shows and where it links, for every type and mention type."""
+    kind = item.get("type")
+    text = item.get("plain_text", "")
+    if kind == "mention":
+        return _mention_text(item.get("mention") or {}, text, item.get("href"), ctx)
+    if kind == "equation":
+        return (item.get("equation") or {}).get("expression", text), None
+    url = ((item.get("text") or {}).get("link") or {}).get("url") or item.get("href")
+    return text, post_link(url, ctx) if url else None
+
+
+def _mention_text(mention: dict[str, Any], text: str, href: str | None, ctx: RenderContext) -> tuple[str, str | None]:
+    kind = mention.get("type")
+    value = mention.get(kind) or {}
+    if kind in ("page", "database"):
+        return text, post_link(href, ctx, page_id=value.get("id"))
+    if kind == "user":
+        return text if text.startswith("@") else "@" + text, None
+    if kind == "date":
+        # Notion shows a range as "start → end".
+        start, end = value.get("start"), value.get("end")
+        if not start:
+            return text, None
+        return " → ".join(_date_text(when, ctx.options.date_format) for when in (start, end) if when), None
+    if kind in ("link_preview", "link_mention"):
+        url = value.get("url" if kind == "link_preview" else "href")
+        return text, post_link(url, ctx) if url else None
+    # template_mention ("@Today", "@Me") and custom_emoji (":name:") show their plain text.
+    return text, None
+
+
+_DIRECTIVE = re.compile(r"(%[-_0^#]?[A-Za-z%])")  # a strftime directive, glibc flags included
+# The directives that show a time or its zone, which a date without a time lacks.
+_TIME_DIRECTIVES = frozenset("HIklMSfpPrRTXzZ")
+
+
+def _date_text(iso: str, pattern: str) -> str:
+    """A date mention's start or end by the `date_format` pattern; the ISO 8601 text as Notion
+    gives it without one, when it does not parse, or when the pattern shows nothing of a date
+    (a time only). The time zone is the offset Notion gives: shown by `%z`, never converted."""
+    if not pattern:
+        return iso
+    try:
+        if "T" not in iso:
+            return date.fromisoformat(iso).strftime(_date_only(pattern)) or iso
+        return datetime.fromisoformat(iso).strftime(pattern)
+    except ValueError:
+        return iso
+
+
+def _date_only(pattern: str) -> str:
+    """The pattern for a date without a time: each time directive left out with the text that
+    joins it to the date (`%d %b %Y, %H:%M %Z` → `%d %b %Y`, `%H:%M on %d %b` → `%d %b`), so
+    one pattern serves both kinds of date."""
+    parts = _DIRECTIVE.split(pattern)
+    literals, directives = parts[::2], parts[1::2]  # literals[i] comes before directives[i]
+    kept = [directive[-1] not in _TIME_DIRECTIVES for directive in directives]
+    out = literals[0] if not directives or kept[0] else ""
+    for i, directive in enumerate(directives):
+        if kept[i]:
+            joins = any(kept[i + 1:]) or i == len(directives) - 1  # to the next date directive, or ends
+            out += directive + (literals[i + 1] if joins else "")
+    return out
+
+
+def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> list[_Run]:
+    """Runs ready to nest: taken apart where whitespace meets text, whitespace settled, the
+    edges trimmed, then put back together where neighbours share marks and link."""
+    pieces: list[_Run] = []
+    for item in items or ():
+        text, href = _run_text(item, ctx)
+        notes = item.get("annotations") or {}
+        marks = frozenset(name for name in (*_EMPHASIS, "underline", "code") if notes.get(name))
+        if ctx.options.colors and notes.get("color") in COLORS:
+            marks |= {notes["color"]}
+        if item.get("type") == "equation":
+            if text:
+                pieces.append(_Run(text, marks | {"equation"}, href))
+            continue
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if newline == " ":
+            text = text.replace("\n", " ")
+        # A line break is never code (code spans cannot hold one); whitespace is only settled
+        # at the edges of text, where it may meet other marks.
+        parts = re.split("(\n)", text) if "code" in marks else _EDGES.fullmatch(text).groups()
+        pieces += [_Run(part, marks - {"code"} if part == "\n" else marks, href) for part in parts if part]
+    _settle_whitespace(pieces)
+    return _merge(_trim(pieces))
+
+
+# Whitespace as CommonMark's flanking rules see it: Unicode's Zs and the ASCII controls.
+_SPACE = "\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_EDGES = re.compile(f"([{_SPACE}]*)(.*?)([{_SPACE}]*)", re.S)
+_IS_SPACE = re.compile(f"[{_SPACE}]")
+
+
+def _is_space(run: _Run) -> bool:
+    return not run.marks & {"code", "equation"} and _kind(run.text[0]) == "space"
+
+
+def _settle_whitespace(pieces: list[_Run]) -> None:
+    """Emphasis never starts or ends with whitespace (`** a**` is not bold in Markdown): a
+    space keeps bold, italic or strikethrough only where the text on both sides of it, within
+    the same link, has it too."""
+    for start, end in _spans(pieces, lambda run: run.href):
+        solid = [i for i in range(start, end) if not _is_space(pieces[i])]
+        for left, right in itertools.pairwise([None, *solid, None]):
+            lo = start if left is None else left + 1
+            hi = end if right is None else right
+            keep = set(_EMPHASIS)
+            for side in (left, right):
+                keep &= pieces[side].marks if side is not None else set()
+            for i in range(lo, hi):
+                run = pieces[i]
+                pieces[i] = _Run(run.text, run.marks - (set(_EMPHASIS) - keep), run.href)
+
+
+def _trim(pieces: list[_Run]) -> list[_Run]:
+    """Without leading and trailing whitespace and line breaks: Markdown drops them, and four
+    leading spaces would start a code block."""
+    start = next((i for i, run in enumerate(pieces) if not _is_space(run)), len(pieces))
+    end = len(pieces) - next((i for i, run in enumerate(reversed(pieces)) if not _is_space(run)), len(pieces))
+    return pieces[start:end]
+
+
+def _merge(pieces: list[_Run]) -> list[_Run]:
+    runs: list[_Run] = []
+    for run in pieces:
+        last = runs[-1] if runs else None
+        if last and last.marks == run.marks and last.href == run.href and "equation" not in run.marks:
+            runs[-1] = _Run(last.text + run.text, run.marks, run.href)
+        else:
+            runs.append(run)
+    return runs
+
+
+def _spans(items: Sequence[Any], key: Callable[[Any], Any]) -> Iterable[tuple[int, int]]:
+    """(start, end) of each maximal stretch of items with the same key."""
+    start = 0
+    for _, group in itertools.groupby(items, key):
+        size = len(list(group))
+        yield start, start + size
+        start += size
+
+
+# --- rich text: nesting ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """`a`, `strong`, `em`, `del`, `span` (a color) hold children; `text`, `code`, `math` are
+    leaves."""
+
+    kind: str
+    text: str = ""
+    href: str | None = None
+    color: str | None = None
+    children: tuple["_Node", ...] = ()
+
+
+def _color(run: _Run) -> str | None:
+    return next((mark for mark in run.marks if mark in COLORS), None)
+
+
+# Outermost first: a link holds its emphasis, so emphasis never crosses a link's edge. Colors
+# are innermost: a `<span>` holds leaves only, so it never splits a link or emphasis.
+_LEVELS: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
+    ("a", lambda run: run.href),
+    ("strong", lambda run: "bold" in run.marks),
+    ("em", lambda run: "italic" in run.marks),
+    ("del", lambda run: "strikethrough" in run.marks),
+    ("u", lambda run: "underline" in run.marks),  # no Markdown form: always the HTML tag
+    ("span", _color),
+)
+
+
+def _nest(runs: Sequence[_Run], level: int = 0) -> list[_Node]:
+    """Well-nested nodes: consecutive runs sharing a link or an annotation share one element,
+    so `**a *b***` never comes out as `**a****b**`."""
+    if level == len(_LEVELS):
+        return [_Node("math" if "equation" in r.marks else "code" if "code" in r.marks else "text", r.text) for r in runs]
+    kind, key = _LEVELS[level]
+    nodes: list[_Node] = []
+    for start, end in _spans(runs, key):
+        inner = _nest(runs[start:end], level + 1)
+        on = key(runs[start])
+        nodes.extend([_Node(kind, href=runs[start].href, color=_color(runs[start]), children=tuple(inner))] if on else inner)
+    return nodes
+
+
+# --- rich text: Markdown --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where rich text goes, and what that place changes."""
+
+    newline: str  # a line break in the text
+    braces: bool = False  # escape every `{`: a heading's trailing `{…}` would be read as attributes
+    cell: bool = False  # a GFM table cell: `|` splits the row even inside code spans
+    label: bool = False  # a link's text: brackets are escaped, links inside are dropped
+    before: str = ""  # what comes before the text; "" for the start of a line
+
+
+PARAGRAPH = Where(newline="\\\n")
+HEADING = Where(newline=" ", braces=True)
+CELL = Where(newline="<br>", cell=True)
+LABEL = Where(newline="\\\n", label=True, before="[")
+
+_LINE_START = re.compile(
+    r"^(?P<indent>[ \t]*)(?:(?P<mark>[#>:|=+]|[-*](?=[ \t]|$)|[-=]+[ \t]*$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=[ \t]|$))"
+)
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+SHORTCODE_OPEN = re.compile(r"\{\{\s*[<%]")
+_SPECIAL = re.compile(r"[\\\[\]*`<|$_~!^&{]")  # the characters _Markdown.escape may change
+_DELIMITERS = {"strong": "**", "em": "*", "del": "~~"}
+# A bare URL Goldmark's linkify would extend: it runs to the next whitespace or `<`.
+_LINKIFY_TAIL = re.compile(r"(?:://|www\.)[^\s<]*$")
+
+
+def _kind(ch: str) -> str:
+    """A character as CommonMark's flanking rules see it: "space", "punct" or "other"."""
+    if not ch or _IS_SPACE.match(ch):
+        return "space"
+    return "punct" if unicodedata.category(ch)[0] in "PS" else "other"
+
+
+def _opens(before: str, first: str) -> bool:
+    """Whether a `*` or `~` run between these characters is left-flanking (can open)."""
+    return _kind(first) != "space" and (_kind(first) != "punct" or _kind(before) != "other")
+
+
+def _closes(last: str, after: str) -> bool:
+    """Whether a `*` or `~` run between these characters is right-flanking (can close)."""
+    return _kind(last) != "space" and (_kind(last) != "punct" or _kind(after) != "other")
+
+
+class _Markdown:
+    """Nodes → Markdown for one piece of rich text.
+
+    `before` is the Markdown written so far (markup counts as punctuation), `after` the first
+    character that will follow: emphasis, links and code are written as Markdown where their
+    neighbours let Goldmark read them back, else as the equivalent HTML tags."""
+
+    def __init__(self, where: Where, tildes: bool) -> None:
+        self.where = where
+        self.tildes = tildes  # `~` could pair into strikethrough: escape every typed one
+        self.in_link = where.label  # brackets in a link's text must be escaped
+        self.stars = 0  # enclosing elements written with `*` delimiters
+        self.url = ""  # text since the last tag, link or code: a bare URL in it may run on
+
+    def nodes(self, nodes: Sequence[_Node], before: str, after: str, run: tuple[str, str] | None = None) -> str:
+        """`run`: inside a `*` or `**` element, the characters around its delimiters, which a
+        first or last child's own `*` delimiters join into one run."""
+        out = ""
+        for i, node in enumerate(nodes):
+            following = self.lead(nodes[i + 1]) if i + 1 < len(nodes) else after
+            edges = (run[0] if run and i == 0 else None, run[1] if run and i == len(nodes) - 1 else None)
+            out += self.node(node, before + out, following, nodes[i - 1] if i else None, edges)
+        return out
+
+    def lead(self, node: _Node) -> str:
+        """The first character `node` will be written as (markup counts as punctuation)."""
+        if node.kind == "text":
+            return self.where.newline[0] if node.text[0] == "\n" else node.text[0]
+        return {"a": "[", "math": "\\", "code": "`", "del": "~", "span": "<", "u": "<"}.get(node.kind, "*")
+
+    def node(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None]) -> str:
+        if node.kind == "text":
+            self.url += node.text
+            return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
+        # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
+        # what follows one is written as HTML, whose `<` ends it.
+        linkified = _LINKIFY_TAIL.search(self.url) is not None
+        if node.kind == "math":
+            tex = passthrough_tex(node.text)
+            markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
+        elif node.kind == "code":
+            markdown = self.code(node.text, html_tag=linkified)
+        elif node.kind == "a":
+            markdown = self.link(node, before, linkified)
+        elif node.kind in ("span", "u"):
+            markdown = self.tag(node, before)
+        else:
+            return self.emphasis(node, before, after, previous, edges, linkified)
+        self.url = ""
+        return markdown
+
+    def link(self, node: _Node, before: str, linkified: bool) -> str:
+        self.in_link = True
+        inner = self.nodes(node.children, before + "[", "]")
+        self.in_link = self.where.label
+        if self.where.label:
+            return inner  # a link inside a link's text: its text only
+        return f'<a href="{node.href}">{inner}</a>' if linkified else f"[{inner}]({node.href})"
+
+    def tag(self, node: _Node, before: str) -> str:
+        """An element Markdown has no syntax for (a color's span, underline): its HTML tags."""
+        tag = span_open(node.color) if node.kind == "span" else f"<{node.kind}>"
+        self.url = ""  # the tag ends a bare URL
+        return tag + self.nodes(node.children, before + tag, "<") + f"</{node.kind}>"
+
+    def emphasis(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None], linkified: bool) -> str:
+        """Strong, em or del with Markdown delimiters where Goldmark reads them as such.
+
+        Delimiters must be left-flanking to open and right-flanking to close. A `*` run that
+        is both could also pair with the delimiters of an enclosing element, so it is only
+        allowed where none is open; and two elements' `*` runs must not touch (`*a***b**`)."""
+        delimiter = _DELIMITERS[node.kind]
+        star = delimiter[0] == "*"
+        if not linkified and not (star and _DELIMITERS.get(previous.kind if previous else "", "").startswith("*")):
+            outer = before[-1:] if edges[0] is None else edges[0]
+            follow = after if edges[1] is None else edges[1]
+            self.stars += star
+            inner = self.nodes(node.children, before + delimiter, delimiter[0], (outer, follow) if star else None)
+            self.stars -= star
+            # The content's first and last characters, past the delimiters of children that
+            # begin or end it (they join this element's delimiters into one run).
+            lead = len(inner) - len(inner.lstrip("*")) if node.children[0].kind in ("strong", "em") else 0
+            trail = len(inner) - len(inner.rstrip("*")) if node.children[-1].kind in ("strong", "em") else 0
+            first, last = inner[lead:lead + 1], inner[: len(inner) - trail][-1:]
+            ambiguous = star and self.stars > 0
+            if (
+                _opens(outer, first) and not (ambiguous and _closes(outer, first))
+                and _closes(last, follow) and not (ambiguous and _opens(last, follow))
+            ):
+                return delimiter + inner + delimiter
+        self.url = ""  # the tag ends a bare URL
+        inner = self.nodes(node.children, before + f"<{node.kind}>", "<")
+        self.url = ""
+        return f"<{node.kind}>{inner}</{node.kind}>"
+
+    def code(self, text: str, html_tag: bool) -> str:
+        if html_tag or SHORTCODE_OPEN.search(text) or "]:" in text:
+            # A code span cannot hide `{{<` from Hugo, which expands shortcodes before Markdown,
+            # nor `]:` from the link reference definitions read before code spans. The text
+            # between raw tags is Markdown, so every punctuation mark is an entity.
+            return "<code>" + "".join(f"&#{ord(c)};" if c in _ASCII_PUNCT else c for c in text) + "</code>"
+        if self.where.cell:
+            text = text.replace("|", "\\|")
+        fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+        # CommonMark strips one space from each end when both have one, and a backtick at an
+        # end would join the fence: pad with a space that will be stripped.
+        pad = text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip(" ") != "")
+        return fence + (f" {text} " if pad else text) + fence
+
+    def escape(self, text: str, before: str, after: str) -> str:
+        """Typed text as Markdown that shows it as typed. Only what CommonMark, Goldmark's
+        extensions (GFM strikethrough, tables, task lists, footnotes, definition lists,
+        passthrough) or Hugo would read as syntax is escaped, so the Markdown still reads like
+        the text a contributor typed."""
+        if not _SPECIAL.search(text):
+            return text
+        out: list[str] = []
+        for i, ch in enumerate(text):
+            prev = text[i - 1] if i else before
+            nxt = text[i + 1] if i + 1 < len(text) else after
+            if self.as_entity(ch, nxt, last=i == len(text) - 1):
+                out.append(f"&#{ord(ch)};")
+            elif self.backslashed(ch, prev, nxt, text, i):
+                out.append("\\" + ch)
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def as_entity(self, ch: str, nxt: str, last: bool) -> bool:
+        """Where a backslash escape would not do."""
+        if ch == "\\":
+            return nxt == "\n"  # Goldmark reads `\\\` at a line's end as no line break
+        if ch == "[":
+            return self.in_link  # not `\[`: with passthrough, `\[…\]` is display math
+        # Goldmark joins an escaped `~` to the `~~` delimiters right after it.
+        return ch == "~" and self.tildes and last and nxt == "~"
+
+    def backslashed(self, ch: str, prev: str, nxt: str, text: str, i: int) -> bool:
+        if ch == "\\":
+            return nxt in _ASCII_PUNCT or nxt == ""
+        if ch in "*`<|$":
+            return True  # `$`: passthrough math delimiters
+        if ch == "_":
+            return not (prev.isalnum() and nxt.isalnum())
+        if ch == "~":
+            return self.tildes
+        if ch == "]":
+            return self.in_link or nxt in ("(", "[", ":")
+        if ch == "!":
+            return nxt == "["  # `![` starts an image
+        if ch == "^":
+            return prev == "["  # `[^…]` starts a footnote
+        if ch == "&":
+            return _ENTITY.match(text, i) is not None
+        if ch == "{":
+            return self.where.braces or prev == "{"  # `{{` could open a shortcode
+        return False
+
+
+def _escape_line_starts(markdown: str) -> str:
+    """Text that would start a heading, quote, list, table, setext underline or definition."""
+
+    def fix(match: re.Match[str]) -> str:
+        indent = match.group("indent")
+        if match.group("num"):
+            return indent + match.group("num") + "\\" + match.group("dot")
+        return indent + "\\" + match.group(0)[len(indent):]
+
+    lines = markdown.split("\n")
+    return "\n".join(_LINE_START.sub(fix, line, count=1) for line in lines)
+
+
+def passthrough_tex(expression: str) -> str:
+    """A TeX expression as passthrough will copy it into the page: HTML-safe, no `{{` for Hugo
+    (`{ {` means the same in TeX), no `]:` (a link reference definition), no blank line (it
+    would end a `$$` block)."""
+    text = html.escape(expression, quote=False).replace("]:", "&#93;:")
+    text = re.sub(r"\{(?=\{)", "{ ", text)
+    return re.sub(r"\n\s*\n", "\n", text)
+
+
+def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Where) -> str:
+    runs = _runs(items, ctx, where.newline)
+    if not runs:
+        return ""
+    plain = "".join(run.text for run in runs if "equation" not in run.marks)
+    tildes = plain.count("~") >= 2 or any("strikethrough" in run.marks for run in runs)
+    markdown = _Markdown(where, tildes).nodes(_nest(runs), where.before, "]" if where.label else "")
+    return _escape_line_starts(markdown)
+
+
+def rich_text(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:
+    """Rich text as Markdown inline content for a paragraph (line breaks kept)."""
+    return to_markdown(items, ctx, PARAGRAPH)
+
+
+def escaped(text: str, where: Where = LABEL) -> str:
+    """Plain text (a URL, a file name, an alt text) as literal Markdown."""
+    return to_markdown([{"type": "text", "plain_text": text}], RenderContext(), where)
+
+
+# --- rich text: HTML (inside raw HTML blocks, where Markdown is not read) --------------------
+
+
+def to_html(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:
+    return "".join(_html_node(node) for node in _nest(_runs(items, ctx, "<br>")))
+
+
+def _html_node(node: _Node) -> str:
+    if node.kind == "text":
+        return entity_braces(html.escape(node.text, quote=False)).replace("\n", "<br>")
+    if node.kind == "code":
+        return "<code>" + entity_braces(html.escape(node.text, quote=False)) + "</code>"
+    if node.kind == "math":
+        return "\\(" + passthrough_tex(node.text) + "\\)"
+    inner = "".join(_html_node(child) for child in node.children)
+    if node.kind == "a":
+        return f'<a href="{_attribute(node.href)}">{inner}</a>'
+    if node.kind == "span":
+        return span_open(node.color) + inner + "</span>"
+    return f"<{node.kind}>{inner}</{node.kind}>"
+
+
+def _attribute(href: str) -> str:
+    """An href inside an HTML attribute. Only `&` needs escaping: safe_url quotes quotes and
+    brackets, and a post link may be a Hugo shortcode, which must stay as it is."""
+    return href.replace("&", "&amp;")
+
+
+def entity_braces(text: str) -> str:
+    return text.replace("{", "&#123;").replace("}", "&#125;")
