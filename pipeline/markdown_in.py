@@ -62,6 +62,7 @@ _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".a
 _FILE_KINDS = {".pdf": "pdf", ".mp4": "video", ".webm": "video", ".mov": "video", ".mp3": "audio", ".wav": "audio",
                ".ogg": "audio", ".m4a": "audio"}
 _SHORTCODE = re.compile(r"^\{\{[<%]\s*([A-Za-z0-9_/-]+)(.*?)[>%]\}\}$", re.S)
+_SHORTCODE_INLINE = re.compile(r"\{\{[<%]\s*([A-Za-z0-9_/-]+)")
 _REF_LINK = re.compile(r"\]\(\s*\{\{[<%]\s*(?:rel)?ref\s+\"([^\"]+)\"\s*[>%]\}\}\s*\)")
 _REF_SCHEME = "hugo-ref:"
 # A leading emoji (with variation selectors, skin tones and joiners), then a space: a callout's icon.
@@ -364,6 +365,8 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
     shortcode = _SHORTCODE.match(inline.content.strip())
     if shortcode:
         return _shortcode(shortcode.group(1), shortcode.group(2), inline.content.strip(), ctx)
+    for name in _SHORTCODE_INLINE.findall(inline.content):
+        ctx.note(f"Hugo shortcode {name!r}: Notion has no shortcodes; it is kept as text, which the blog will show as typed")
     blocks = [_text_block("paragraph", rich_text(inline, ctx))]
     images = [child for child in inline.children if child.type == "image"]
     blocks += [block for image in images for block in _media_block(image, ctx, caption=False)]
@@ -420,6 +423,9 @@ def _shortcode(name: str, args: str, whole: str, ctx: ImportContext) -> list[dic
         url = (f"https://www.youtube.com/watch?v={video.group(1)}" if name == "youtube"
                else f"https://vimeo.com/{video.group(1)}")
         return [{"type": "video", "video": {"type": "external", "external": {"url": url}, "caption": []}}]
+    highlighted = re.fullmatch(r'\s*"?([A-Za-z0-9_+#.-]+)"?[^>%]*[>%]\}\}\n?(.*?)\n?\{\{[<%]\s*/highlight\s*', args, re.S)
+    if name == "highlight" and highlighted:
+        return _code(highlighted.group(1), highlighted.group(2), ctx)
     figure = re.search(r'src="([^"]+)"', args)
     if name == "figure" and figure:
         alt = re.search(r'(?:alt|caption)="([^"]*)"', args)
@@ -474,12 +480,16 @@ def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[st
 
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
-    info = (node.info or "").strip().split()[0].lower() if (node.info or "").strip() else ""
+    content = node.content[:-1] if node.content.endswith("\n") else node.content
+    return _code(node.info or "", content, ctx)
+
+
+def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    info = info.strip().split()[0].lower() if info.strip() else ""
     language = info if info in NOTION_LANGUAGES else FENCE_LANGUAGES.get(info)
     if language is None:
         ctx.note(f"code language {info!r} is not one of Notion's: the code is kept as plain text")
         language = "plain text"
-    code = node.content[:-1] if node.content.endswith("\n") else node.content
     text = [{"type": "text", "text": {"content": code[i:i + MAX_TEXT]}} for i in range(0, len(code), MAX_TEXT)]
     if len(text) > MAX_RICH_TEXT:
         ctx.note("a code block longer than 200,000 characters: cut into several code blocks")
@@ -523,11 +533,36 @@ def convert_html(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
     if fragment.startswith("<!--"):
         ctx.note("an HTML comment: left out")
         return []
+    pre = _PRE.fullmatch(fragment)
+    if pre:  # the renderer's code holding a shortcode: one line of raw HTML
+        return _code(pre.group(1) or "", html.unescape(pre.group(2)), ctx)
+    if re.fullmatch(r"<table>.*</table>", fragment, re.S | re.I):
+        return _html_table(fragment, ctx)
     return _from_html(fragment, ctx)
 
 
+_PRE = re.compile(r'<pre><code(?: class="language-([^"]*)")?>(.*)</code></pre>', re.S)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.S | re.I)
+_CELL = re.compile(r"<(th|td)([^>]*)>(.*?)</\1>", re.S | re.I)
+
+
+def _html_table(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """An HTML table (what a GFM table cannot say: no header row, or a header column) as a
+    Notion table with the headers it has."""
+    rows = [[(tag.lower(), attributes, inner) for tag, attributes, inner in _CELL.findall(row)] for row in _ROW.findall(fragment)]
+    if not rows or not all(rows):
+        return _from_html(fragment, ctx)
+    column_header = all(tag == "th" for tag, _, _ in rows[0])
+    row_header = all(row[0][0] == "th" for row in rows[1:] or rows) and ("scope" in rows[-1][0][1] or len(rows) > 1)
+    width = max(len(row) for row in rows)
+    children = [{"type": "table_row", "table_row": {"cells": [_inline_html(inner, ctx) for _, _, inner in row]
+                                                              + [[]] * (width - len(row))}} for row in rows]
+    return [{"type": "table", "table": {"table_width": width, "has_column_header": column_header,
+                                        "has_row_header": row_header, "children": children}}]
+
+
 def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    markdown = markdownify(fragment, heading_style="ATX", bullets="-", strip=["script", "style"]).strip()
+    markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True, strip=["script", "style"]).strip()
     tags = sorted(set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", fragment)) - {"p", "br", "a", "strong", "em", "code"})
     if tags:
         ctx.note(f"raw HTML ({', '.join('<' + tag + '>' for tag in tags)}) converted to Markdown by markdownify")
@@ -548,8 +583,14 @@ def convert_unknown(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, 
 
 
 def _container(node: SyntaxTreeNode) -> str | None:
-    match = re.match(r"<(aside|details)[\s>]", node.content.strip() + " ", re.I)
+    match = re.match(r"<(aside|details|ol)[\s>]", node.content.strip() + " ", re.I)
+    if match and match.group(1).lower() == "ol" and not _LIST_FORMAT.search(node.content.split(">", 1)[0]):
+        return None
     return match.group(1).lower() if match else None
+
+
+# <ol type="a"> and <ol type="i">: Notion's lettered and roman numbered lists (`list_format`).
+_LIST_FORMAT = re.compile(r'type="([aAiI])"')
 
 
 def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportContext) -> tuple[int, list[dict[str, Any]]]:
@@ -580,6 +621,8 @@ def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportCo
             head = head.replace(found.group(0), "", 1)
             summary = _inline_html(found.group(1), ctx)
     tail = re.sub(rf"</{tag}>\s*$", "", tail.strip(), flags=re.I)
+    if tag == "ol":
+        return j, _lettered(opening, head, inner, ctx)
     blocks = (_from_html(head, ctx) if head.strip() else []) + convert_nodes(inner, ctx)
     blocks += _from_html(tail, ctx) if tail.strip() else []
     if tag == "details":
@@ -587,13 +630,46 @@ def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportCo
     return j, [_callout(blocks)]
 
 
+def _lettered(opening: str, head: str, inner: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict[str, Any]]:
+    """A lettered or roman list, as the renderer writes it: `<li>` HTML blocks around Markdown."""
+    style = _LIST_FORMAT.search(opening)
+    start = re.search(r'start="(\d+)"', opening.split(">", 1)[0])
+    items: list[list[SyntaxTreeNode]] = [[]] if re.search(r"<li[\s>]", head) else []
+    for node in inner:
+        if node.type == "html_block" and re.fullmatch(r"\s*(</li>\s*)?(<li>\s*)?", node.content):
+            if "<li" in node.content:
+                items.append([])
+            continue
+        if items:
+            items[-1].append(node)
+    blocks = []
+    for index, item in enumerate(items):
+        text, rest = _first_text(item, ctx)
+        extra: dict[str, Any] = {"list_format": "letters" if style and style.group(1).lower() == "a" else "roman"}
+        if index == 0 and start and start.group(1) != "1":
+            extra["list_start_index"] = int(start.group(1))
+        blocks.append(_text_block("numbered_list_item", text, convert_nodes(rest, ctx), **extra))
+    return _flatten(blocks)
+
+
 def _depth(fragment: str, tag: str) -> int:
     return len(re.findall(rf"<{tag}[\s>]", fragment, re.I)) - len(re.findall(rf"</{tag}\s*>", fragment, re.I))
 
 
 def _inline_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    nodes = SyntaxTreeNode(_PARSER.parse(markdownify(fragment).strip())).children
-    return rich_text(nodes[0].children[0], ctx) if nodes and nodes[0].type == "paragraph" and nodes[0].children else []
+    """Inline HTML (a summary, a table cell) as rich text: its tags as marks and links, its
+    text unescaped, `\\(…\\)` as equations. Markdown is not read inside HTML, as Hugo does not."""
+    runs = _Runs()
+    for part in re.split(r"(<[^>]+>)", fragment.strip()):
+        if part.startswith("<") and part.endswith(">"):
+            _html_inline(part, runs, ctx)
+            continue
+        for i, piece in enumerate(re.split(r"\\\((.*?)\\\)", part, flags=re.S)):
+            if i % 2:
+                runs.equation(html.unescape(piece))
+            else:
+                runs.add(html.unescape(piece).replace("\n", " "))
+    return runs.result()
 
 
 def _callout(blocks: list[dict[str, Any]]) -> dict[str, Any]:
