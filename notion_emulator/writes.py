@@ -33,7 +33,7 @@ import hashlib
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from notion_emulator.server import ApiError, _invalid, _json_repr, _norm_id, _not_found, _page_as_block, _plain
@@ -97,19 +97,9 @@ def _state(api: Any) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- routing
 
-_ROUTES = [
-    ("POST", re.compile(r"^/v1/pages$"), "create_page"),
-    ("PATCH", re.compile(r"^/v1/pages/([^/]+)$"), "update_page"),
-    ("PATCH", re.compile(r"^/v1/blocks/([^/]+)/children$"), "append_children"),
-    ("DELETE", re.compile(r"^/v1/blocks/([^/]+)$"), "delete_block"),
-    ("POST", re.compile(r"^/v1/file_uploads$"), "create_upload"),
-    ("POST", re.compile(r"^/v1/file_uploads/([^/]+)/send$"), "send_upload"),
-]
-
-
 def route(api: Any, method: str, path: str, body: Any) -> dict[str, Any] | None:
     """The answer to a write request, or None when the request is not one of these."""
-    for route_method, pattern, handler in _ROUTES:
+    for route_method, pattern, handler in ROUTES:
         match = pattern.match(path)
         if not match or route_method != method:
             continue
@@ -121,10 +111,10 @@ def route(api: Any, method: str, path: str, body: Any) -> dict[str, Any] | None:
                 name = "file_upload_id" if "file_uploads" in path else path.split("/")[2][:-1] + "_id"
                 raise _invalid("path", name, "a valid uuid", raw)
             args.append(object_id)
-        if handler != "send_upload" and body is not None and not isinstance(body, dict):
+        if handler is not _send_upload and body is not None and not isinstance(body, dict):
             raise ApiError(400, "validation_error",
                            f"body failed validation: body should be an object, instead was `{_json_repr(body)}`.")
-        return globals()["_" + handler](api, *args, body=body or {})
+        return handler(api, *args, body=body or {})
     return None
 
 
@@ -604,3 +594,14 @@ def _send_upload(api: Any, upload_id: str, *, body: Any) -> dict[str, Any]:
     upload.update(status="uploaded", filename=name, content_type=upload["content_type"] or content_type,
                   content_length=len(data), file_import_result=None)
     return upload
+
+
+# One row an endpoint: method, path, the function answering it.
+ROUTES: list[tuple[str, re.Pattern[str], Callable[..., dict[str, Any]]]] = [
+    ("POST", re.compile(r"^/v1/pages$"), _create_page),
+    ("PATCH", re.compile(r"^/v1/pages/([^/]+)$"), _update_page),
+    ("PATCH", re.compile(r"^/v1/blocks/([^/]+)/children$"), _append_children),
+    ("DELETE", re.compile(r"^/v1/blocks/([^/]+)$"), _delete_block),
+    ("POST", re.compile(r"^/v1/file_uploads$"), _create_upload),
+    ("POST", re.compile(r"^/v1/file_uploads/([^/]+)/send$"), _send_upload),
+]
