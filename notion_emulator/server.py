@@ -27,8 +27,8 @@ checked against.  The references used:
   (``_extract_request_id``): ``request_id`` is a top-level key of every
   successful body as well as of every error body.
 
-Not emulated: writes (PATCH/POST that change data answer ``invalid_request``),
-sorts (accepted, the stored order is kept), relative date filters, formula /
+Writes (pages, block children, deletion, file uploads) are in ``writes.py``; other
+writes answer ``invalid_request``.  Not emulated: sorts (accepted, the stored order is kept), relative date filters, formula /
 rollup / people / relation / timestamp filters (answered with a 400
 ``validation_error`` that names them).
 """
@@ -527,6 +527,11 @@ class _Api:
                     raise _invalid("path", param, "a valid uuid", raw)
                 args.append(object_id)
             return getattr(self, handler)(*args, query=query, body=body)
+        from notion_emulator.writes import route  # the write endpoints, in their own module
+
+        written = route(self, method, path, body)
+        if written is not None:
+            return written
         if self._KNOWN.match(path):
             # Shape: developers.notion.com/reference/status-codes (400 invalid_request,
             # "Unsupported request: <request name>.").
@@ -895,6 +900,7 @@ class NotionEmulator:
             )
         served = _rewrite_urls(self.store, local) if local else self.store
         self._api = _Api(served)
+        self._api.files, self._api.base_url = self._files, self.base_url  # where uploaded files are served
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="notion-emulator", daemon=True)
@@ -1001,7 +1007,11 @@ class NotionEmulator:
             self._check_headers(h)
             query = parse_qs(raw_query, keep_blank_values=True)
             body: Any = None
-            if raw_body.strip():
+            if raw_body.strip() and h.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                from notion_emulator.writes import form_data  # send-a-file-upload is multipart
+
+                body = form_data(h.headers["Content-Type"], raw_body)
+            elif raw_body.strip():
                 try:
                     body = json.loads(raw_body)
                 except ValueError:

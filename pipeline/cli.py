@@ -357,5 +357,55 @@ def build_site_command(site_dir: Path, destination: Path, content_dir: Path | No
     click.echo(f"built {site_dir} into {destination}")
 
 
+@main.command("import", epilog=EPILOG)
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="The pipeline's configuration file, whose mapping is read in reverse. [default: ./pipeline.toml, "
+                   "else the project's own]")
+@click.option("--data-source", metavar="ID|URL", help="Import into this data source (or database) instead of the configured one.")
+@click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Import into a store file served by the local API emulator (kept in memory only: for --dry-run).")
+@click.option("--update", is_flag=True, help="Replace the properties and content of entries that already exist.")
+@click.option("--dry-run", is_flag=True, help="Show what would be created or updated, and what Notion cannot hold; write nothing.")
+@click.option("--section", default="posts", show_default=True,
+              help="The Hugo section of the posts: links to /SECTION/<slug>/ become links to the imported entries.")
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def import_command(paths: tuple[Path, ...], config_path: Path | None, data_source: str | None, store: Path | None,
+                   update: bool, dry_run: bool, section: str, verbose: bool) -> None:
+    """Turn existing Hugo posts into entries of the data source.
+
+    PATH is a page bundle (<slug>/index.md with its files), a single .md file, or a folder
+    to walk. Front matter becomes properties through the pipeline.toml mapping read in
+    reverse; the body becomes Notion blocks; bundle images and files are uploaded. An entry
+    is found by its slug: importing twice creates nothing, and --update replaces what exists.
+    What Notion cannot hold is reported for each post, with what was done instead.
+    """
+    from pipeline.import_posts import import_posts
+
+    def action() -> int:
+        config = _config(config_path)
+        selection = _selection(config, data_source, (), store)
+        if selection.data_source is None:
+            raise ConfigError("import writes into a data source: set notion.data_source in pipeline.toml, or pass --data-source.")
+        with notion_endpoint(store) as (base_url, token):
+            report = import_posts(list(paths), config, selection.data_source, token=token,
+                                  options=source_options_for(config, base_url), update=update, dry_run=dry_run,
+                                  section=section)
+        verbs = {"create": "would create" if dry_run else "created", "update": "would update" if dry_run else "updated",
+                 "unchanged": "unchanged", "failed": "failed"}
+        for plan in report.plans:
+            where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not dry_run else ""
+            click.echo(f"{verbs[plan.action]} {plan.slug} from {plan.source}{where}")
+            if plan.error:
+                click.echo(f"  error: {plan.error}", err=True)
+            for note in plan.notes:
+                click.echo(f"  note: {note.message}")
+        click.echo(f"{len(report.plans)} posts: {report.count('create')} {verbs['create']}, {report.count('update')} "
+                   f"{verbs['update']}, {report.count('unchanged')} unchanged, {report.count('failed')} failed.", err=True)
+        return report.exit_code
+
+    run_guarded(verbose, action)
+
+
 if __name__ == "__main__":
     main()
