@@ -39,3 +39,16 @@ def notion_env(monkeypatch):
         monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
 
     return point
+
+
+DEMO_SLUGS = ("kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes")
+
+
+@pytest.fixture
+def demo_posts(tmp_path) -> Path:
+    """The demo's posts as `make demo` writes them (tests/golden), laid out as page bundles."""
+    posts = tmp_path / "demo" / "posts"
+    for slug in DEMO_SLUGS:
+        (posts / slug).mkdir(parents=True)
+        (posts / slug / "index.md").write_bytes((ROOT / "tests" / "golden" / f"{slug}.md").read_bytes())
+    return posts

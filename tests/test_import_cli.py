@@ -18,9 +18,6 @@ from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, TOKEN
 from tests.importkit import post, round_trip, write_bundles
 from tests.storekit import store
 
-DEMO_POSTS = Path(__file__).resolve().parent.parent / "output" / "content" / "posts"
-
-
 @pytest.fixture
 def api(notion_env):
     with NotionEmulator(store([]), token=TOKEN) as emulator:
@@ -37,21 +34,21 @@ def writes(api: NotionEmulator) -> int:
     return sum(1 for r in api.requests if r.method in ("PATCH", "DELETE") or (r.method == "POST" and not r.path.endswith("/query")))
 
 
-def test_a_second_import_creates_and_changes_nothing(api):
-    first = run(str(DEMO_POSTS))
+def test_a_second_import_creates_and_changes_nothing(api, demo_posts):
+    first = run(str(demo_posts))
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
-    assert lines[0].startswith(f"created kubernetes-resources-and-learning-path from {DEMO_POSTS}/kubernetes-resources-and-learning-path/index.md (https://www.notion.so/")
+    assert lines[0].startswith(f"created kubernetes-resources-and-learning-path from {demo_posts}/kubernetes-resources-and-learning-path/index.md (https://www.notion.so/")
     assert lines[1].startswith("created steps-to-learn-kubernetes from ")
     assert lines[-1] == "2 posts: 2 created, 0 updated, 0 unchanged, 0 failed."
     assert api.count("POST", "/v1/pages") == 2
     api.reset_log()
-    second = run(str(DEMO_POSTS))
+    second = run(str(demo_posts))
     assert second.exit_code == 0, second.output
     assert second.output.splitlines() == [
-        f"unchanged kubernetes-resources-and-learning-path from {DEMO_POSTS}/kubernetes-resources-and-learning-path/index.md (https://www.notion.so/"
+        f"unchanged kubernetes-resources-and-learning-path from {demo_posts}/kubernetes-resources-and-learning-path/index.md (https://www.notion.so/"
         + _page_id(api, "kubernetes-resources-and-learning-path") + ")",
-        f"unchanged steps-to-learn-kubernetes from {DEMO_POSTS}/steps-to-learn-kubernetes/index.md (https://www.notion.so/"
+        f"unchanged steps-to-learn-kubernetes from {demo_posts}/steps-to-learn-kubernetes/index.md (https://www.notion.so/"
         + _page_id(api, "steps-to-learn-kubernetes") + ")",
         "2 posts: 0 created, 0 updated, 2 unchanged, 0 failed.",
     ]

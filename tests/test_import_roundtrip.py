@@ -22,17 +22,15 @@ from tests.importkit import config, post, round_trip, write_bundles
 from tests.storekit import entry, store, text
 from tests.test_render_blocks import load
 
-DEMO_POSTS = ROOT / "output" / "content" / "posts"
 GOLDEN = ROOT / "tests" / "golden"
 HAND_WRITTEN = ROOT / "tests" / "fixtures" / "import" / "hand-written"
 
 
-def test_the_demo_posts_come_back_byte_for_byte(tmp_path):
-    trip = round_trip(tmp_path, [DEMO_POSTS])
+def test_the_demo_posts_come_back_byte_for_byte(tmp_path, demo_posts):
+    trip = round_trip(tmp_path, [demo_posts])
     assert [plan.action for plan in trip.imported.plans] == ["create", "create"]
     assert sorted(trip.posts) == ["kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"]
     for slug, synced in trip.posts.items():
-        assert synced == (DEMO_POSTS / slug / "index.md").read_text(encoding="utf-8")
         assert synced == (GOLDEN / f"{slug}.md").read_text(encoding="utf-8")
     # The relref link between the two posts went through Notion as a link to the other entry.
     assert '{{< relref "/posts/steps-to-learn-kubernetes" >}}' in trip.posts["kubernetes-resources-and-learning-path"]
@@ -42,8 +40,8 @@ def test_the_demo_posts_come_back_byte_for_byte(tmp_path):
 # placeholder comment for a block the API does not show.
 OUTSIDE_NOTION = {"image with a URL that is not http(s) is left out, with an error",
                   "table_of_contents, breadcrumb and template render nothing",
-                  "unsupported: an HTML comment and a warning, never silence",
-                  "a block type this renderer does not know"}
+                  "unsupported: an HTML comment and a warning with the block's URL, never silence",
+                  "a block type this renderer does not know gives its text, with a warning"}
 
 
 def test_every_block_fixture_within_what_notion_holds_comes_back_byte_for_byte(tmp_path):
