@@ -1,0 +1,210 @@
+"""Test equipment for the browser tests: a loopback HTTP server for a built site (and the npm
+packages the site kit loads, from tests/node_modules), and headless Chromium driven over the
+DevTools protocol with a small client on `websockets`.
+
+    with SiteServer(public_dir) as server, Chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.url + "/posts/x/")
+        page.evaluate("document.title")
+        page.errors          # console errors, exceptions, failed loads since the page opened
+
+Chromium is Debian's (`make chromium`); nothing here downloads a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import connect
+
+NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--remote-debugging-port=0", "--hide-scrollbars", "--mute-audio",
+)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """The built site at /, the npm packages at /node_modules/."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith("/node_modules/"):
+            return super().translate_path(path)
+        site, self.directory = self.directory, str(NODE_MODULES)
+        try:
+            return super().translate_path(path[len("/node_modules"):])
+        finally:
+            self.directory = site
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+
+class SiteServer:
+    def __init__(self, public: Path) -> None:
+        handler = functools.partial(_Handler, directory=str(Path(public).resolve()))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> "SiteServer":
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Page:
+    """One tab, attached with its own DevTools session."""
+
+    def __init__(self, browser: "Chromium", session: str) -> None:
+        self.browser, self.session = browser, session
+        self.errors: list[str] = []
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable")
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        return self.browser.call(method, session=self.session, **params)
+
+    def _event(self, message: dict[str, Any]) -> None:
+        method, params = message["method"], message.get("params", {})
+        if method == "Runtime.consoleAPICalled" and params.get("type") == "error":
+            self.errors.append("console: " + " ".join(str(a.get("value", a.get("description", ""))) for a in params["args"]))
+        elif method == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            self.errors.append("exception: " + details.get("exception", {}).get("description", details.get("text", "")))
+        elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
+            self.errors.append(f"log: {params['entry']['text']} {params['entry'].get('url', '')}")
+
+    def goto(self, url: str, timeout: float = 20) -> None:
+        self.browser.drain()
+        self.call("Page.navigate", url=url)
+        self.browser.wait_for("Page.loadEventFired", self.session, timeout)
+
+    def evaluate(self, expression: str, timeout: float = 20) -> Any:
+        """The value of a JavaScript expression (awaited when it is a promise)."""
+        reply = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True,
+                          timeout=int(timeout * 1000))
+        if "exceptionDetails" in reply:
+            raise AssertionError(f"{expression!r} threw: {reply['exceptionDetails']}")
+        return reply["result"].get("value")
+
+    def wait_until(self, condition: str, timeout: float = 20) -> Any:
+        """Poll a JavaScript expression in the page until it is truthy; its value."""
+        return self.evaluate(
+            f"""new Promise((resolve, reject) => {{
+                  const end = Date.now() + {int(timeout * 1000)};
+                  (function poll() {{
+                    const value = ({condition});
+                    if (value) return resolve(value);
+                    if (Date.now() > end) return reject(new Error("timed out waiting for: " + {json.dumps(condition)}));
+                    setTimeout(poll, 25);
+                  }})();
+                }})""",
+            timeout + 5,
+        )
+
+    def screenshot(self, path: Path, width: int, height: int, y: float = 0) -> None:
+        import base64
+
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        shot = self.call("Page.captureScreenshot", format="png",
+                         clip={"x": 0, "y": y, "width": width, "height": height, "scale": 1}, captureBeyondViewport=True)
+        Path(path).write_bytes(base64.b64decode(shot["data"]))
+
+
+class Chromium:
+    """Headless Debian Chromium with a fresh profile, driven over its DevTools websocket."""
+
+    def __init__(self) -> None:
+        self._profile = tempfile.TemporaryDirectory(prefix="notion-hugo-chromium-")
+        self._process = subprocess.Popen(
+            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and len(port_file.read_text().split()) == 2):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError(f"{CHROMIUM} did not start its DevTools endpoint")
+            time.sleep(0.05)
+        port, path = port_file.read_text().split()
+        self._ws = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=10)
+        self._id = 0
+        self._pages: dict[str, Page] = {}
+        self._pending: list[dict[str, Any]] = []
+
+    def __enter__(self) -> "Chromium":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if getattr(self, "_ws", None) is not None:
+            self._ws.close()
+        self._process.terminate()
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        self._profile.cleanup()
+
+    def new_page(self) -> Page:
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        page = self._pages[session] = Page(self, session)
+        return page
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        page = self._pages.get(message.get("sessionId", ""))
+        if page is not None:
+            page._event(message)
+        self._pending.append(message)
+
+    def _receive(self, timeout: float) -> dict[str, Any]:
+        message = json.loads(self._ws.recv(timeout=timeout))
+        if "method" in message:
+            self._dispatch(message)
+        return message
+
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        self._id += 1
+        request: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if session:
+            request["sessionId"] = session
+        self._ws.send(json.dumps(request))
+        while True:
+            message = self._receive(60)
+            if message.get("id") == self._id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def drain(self) -> None:
+        self._pending.clear()
+
+    def wait_for(self, event: str, session: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self._pending:
+                if message.get("method") == event and message.get("sessionId") == session:
+                    self._pending.remove(message)
+                    return message.get("params", {})
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {event} within {timeout} s")
+            self._receive(remaining)
