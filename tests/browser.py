@@ -13,6 +13,7 @@ Chromium is Debian's (`make chromium`); nothing here downloads a browser.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -129,7 +130,7 @@ class Chromium:
     """Headless Debian Chromium with a fresh profile, driven over its DevTools websocket."""
 
     def __init__(self) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="notion-hugo-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="notion-hugo-chromium-", ignore_cleanup_errors=True)
         self._process = subprocess.Popen(
             [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -142,7 +143,8 @@ class Chromium:
                 raise RuntimeError(f"{CHROMIUM} did not start its DevTools endpoint")
             time.sleep(0.05)
         port, path = port_file.read_text().split()
-        self._ws = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=10)
+        self._ws = contextlib.ExitStack().enter_context(connect(f"ws://127.0.0.1:{port}{path}", max_size=None,
+                                                                open_timeout=10))
         self._id = 0
         self._pages: dict[str, Page] = {}
         self._pending: list[dict[str, Any]] = []
@@ -208,3 +210,112 @@ class Chromium:
             if remaining <= 0:
                 raise TimeoutError(f"no {event} within {timeout} s")
             self._receive(remaining)
+
+
+# --------------------------------------------------------------------------- the test blog
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A solid PNG (zlib and the PNG chunk layout from the standard library)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+EQUATIONS_SLUG = "with-equations"
+PICTURE = "https://prod-files-secure.s3.us-west-2.amazonaws.com/space/block/picture.png?X-Amz-Signature=s"
+
+
+def demo_store() -> dict[str, Any]:
+    """The seed workspace plus one published entry holding equations (a block, and inline ones),
+    a Notion-hosted image, and a mention of a seed post."""
+    import base64
+    import copy
+
+    from notion_emulator import load_store
+    from tests import storekit
+    from tests.conftest import SEED_DATA_SOURCE, SEED_STORE
+
+    workspace = load_store(SEED_STORE)
+    page = storekit.entry("Equations and a picture", EQUATIONS_SLUG, 7)
+    seed_mention = next(item for block in workspace["blocks"].values() for item in block.get(block["type"], {}).get(
+        "rich_text", ()) if item["type"] == "mention" and item["plain_text"] == "Steps to Learn Kubernetes")
+
+    def equation(expression: str) -> dict[str, Any]:
+        # Shape: developers.notion.com/reference/rich-text (type "equation": {expression}).
+        item = storekit.text(expression)
+        del item["text"]
+        item.update(type="equation", equation={"expression": expression}, href=None)
+        return item
+
+    intro = storekit.paragraph(page["id"], storekit.text("Euler: "), equation(r"e^{i\pi} + 1 = 0"),
+                               storekit.text(", and "), equation("a < b"), storekit.text(". More in "),
+                               copy.deepcopy(seed_mention), storekit.text("."))
+    block = copy.deepcopy(intro)
+    del block["paragraph"]
+    # Shape: developers.notion.com/reference/block#equation.
+    block.update(id="7e000000-0000-4000-8000-000000000001", type="equation",
+                 equation={"expression": r"\int_0^1 x^2\,dx = \frac{1}{3}"})
+    picture = copy.deepcopy(intro)
+    del picture["paragraph"]
+    # Shape: developers.notion.com/reference/block#image, a file object of type "file".
+    picture.update(id="7e000000-0000-4000-8000-000000000002", type="image",
+                   image={"caption": [storekit.text("A picture")], "type": "file",
+                          "file": {"url": PICTURE, "expiry_time": "2026-11-26T17:00:00.000Z"}})
+    blocks = [intro, block, picture]
+    workspace["pages"][page["id"]] = page
+    workspace["entries"][SEED_DATA_SOURCE].append(page["id"])
+    workspace["children"][page["id"]] = [b["id"] for b in blocks]
+    workspace["blocks"].update({b["id"]: b for b in blocks})
+    workspace.setdefault("files", {})[PICTURE] = {"content_type": "image/png",
+                                                  "base64": base64.b64encode(_png(320, 120, (70, 130, 180))).decode()}
+    return workspace
+
+
+def demo_blog(site_dir: Path) -> Path:
+    """A blog on the fixture theme, the demo workspace synced into it by the CLI, the site kit
+    applied by the CLI, the kit's scripts served from this machine's npm packages."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from tests.hugosite import make_site
+
+    make_site(site_dir, config='[params.notion_hugo]\n  vendor = "/node_modules"\n')
+    store = site_dir.parent / "store.json"
+    store.write_text(json.dumps(demo_store()), encoding="utf-8")
+    runner = CliRunner()
+    synced = runner.invoke(main, ["sync", "--store", str(store), "--out", str(site_dir / "content" / "posts")])
+    assert synced.exit_code == 0, synced.output
+    kit = runner.invoke(main, ["site-kit", str(site_dir)])
+    assert kit.exit_code == 0, kit.output
+    return site_dir
+
+
+def screenshots(docs: Path) -> None:
+    """docs/seed-{light,dark}.png and docs/seed-diagram-{light,dark}.png: the seed post on the
+    fixture theme, its top and its diagram, in either scheme."""
+    from tests.hugosite import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        public = build(demo_blog(Path(tmp) / "blog"), Path(tmp))
+        with SiteServer(public) as server, Chromium() as browser:
+            page = browser.new_page()
+            for scheme in ("light", "dark"):
+                page.goto(server.url + "/posts/kubernetes-resources-and-learning-path/")
+                page.evaluate(f"localStorage.setItem('pref-theme', '{scheme}'), location.reload()")
+                browser.wait_for("Page.loadEventFired", page.session, 20)
+                page.wait_until(f"document.documentElement.dataset.notionHugoDiagrams === '{scheme}'")
+                page.screenshot(docs / f"seed-{scheme}.png", 820, 620)
+                y = page.evaluate("document.querySelector('pre.mermaid').getBoundingClientRect().top + scrollY - 110")
+                page.screenshot(docs / f"seed-diagram-{scheme}.png", 820, 330, y)
+
+
+if __name__ == "__main__":
+    import sys
+
+    screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "docs"))

@@ -7,9 +7,7 @@ import base64
 import hashlib
 import html
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,10 +16,9 @@ from click.testing import CliRunner
 
 from pipeline import site
 from pipeline.cli import main
-from tests.hugosite import build, list_all
+from tests.hugosite import _write, build, build_in_path_order, list_all, make_site
 
 REPO = Path(__file__).resolve().parents[1]
-THEME = REPO / "tests" / "sites" / "papermod-like"
 NODE_MODULES = REPO / "tests" / "node_modules"
 
 DIAGRAM = 'graph TD\n  A["<b>start</b> & go"] --> B'
@@ -36,32 +33,8 @@ POSTS = {
 }
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def make_site(site_dir: Path, posts: dict[str, str] = POSTS, config: str = "") -> Path:
-    """A blog on the fixture theme (copied under themes/, as a user has it), without the kit."""
-    shutil.copytree(THEME, site_dir / "themes" / "papermod-like")
-    _write(site_dir / "hugo.toml", 'baseURL = "/"\ntitle = "Blog"\ntheme = "papermod-like"\n'
-                                   'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n' + config)
-    for slug, text in posts.items():
-        _write(site_dir / "content" / "posts" / slug / "index.md", text)
-    return site_dir
-
-
 def site_kit(site_dir: Path, *args: str):
     return CliRunner().invoke(main, ["site-kit", str(site_dir), *args])
-
-
-def build_in_path_order(site_dir: Path, destination: Path) -> Path:
-    """Build with one Hugo worker, so pages render one at a time in path order: which page
-    fills a cached partial first is then known (with more workers it varies run to run)."""
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "HUGO_NUMWORKERMULTIPLIER": "1"}
-    subprocess.run([str(site.hugo_binary()), "build", "--source", str(site_dir), "--destination", str(destination),
-                    "--noBuildLock", "--logLevel", "warn"], env=env, check=True, capture_output=True)
-    return destination
 
 
 def loads(page: str) -> set[str]:
@@ -71,7 +44,7 @@ def loads(page: str) -> set[str]:
 
 @pytest.fixture
 def blog(tmp_path: Path) -> Path:
-    return make_site(tmp_path / "blog")
+    return make_site(tmp_path / "blog", POSTS)
 
 
 def test_site_kit_makes_a_papermod_like_site_build_the_posts_with_no_hand_edit(blog: Path, tmp_path: Path) -> None:
@@ -150,7 +123,7 @@ def test_cdn_by_default_self_hosted_when_configured(blog: Path, tmp_path: Path) 
 
 
 def test_conflicting_config_lines_are_reported_by_file_and_line(tmp_path: Path) -> None:
-    blog = make_site(tmp_path / "blog", config="\n[markup]\n  [markup.goldmark.renderer]\n    unsafe = false\n")
+    blog = make_site(tmp_path / "blog", POSTS, config="\n[markup]\n  [markup.goldmark.renderer]\n    unsafe = false\n")
     _write(blog / "config/production/markup.yaml", "goldmark:\n  extensions:\n    typographer:\n      disable: false\n")
     result = site_kit(blog)
     assert result.exit_code == 2
