@@ -6,7 +6,7 @@ STORE ?= data/kubernetes-learning-path.json
 DEMO_DATA_SOURCE ?= f49e1ed9-ebb1-4a68-97b6-0fcc507da055
 OUT ?= output/content/posts
 
-.PHONY: install demo sync test lint clean chromium npm-packages
+.PHONY: install demo sync test lint clean chromium npm-packages screenshots
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,15 @@ chromium: /usr/bin/chromium
 npm-packages: tests/node_modules/.package-lock.json
 tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
 	npm ci --prefix tests --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# The README's screenshots (docs/seed-*.png): the seed post on the fixture theme, light and dark.
+# The fonts draw the post's CJK punctuation and emoji.
+screenshots: install chromium npm-packages /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+	$(PY) -m tests.browser docs
+/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf:
+	apt-get update && apt-get install -y fonts-noto-color-emoji
+/usr/share/fonts/truetype/wqy/wqy-microhei.ttc:
+	apt-get update && apt-get install -y fonts-wqy-microhei
 
 lint: install
 	$(PY) -m ruff check pipeline notion_emulator tests bench
