@@ -6,7 +6,7 @@ STORE ?= data/kubernetes-learning-path.json
 DEMO_DATA_SOURCE ?= f49e1ed9-ebb1-4a68-97b6-0fcc507da055
 OUT ?= output/content/posts
 
-.PHONY: install demo sync test lint clean
+.PHONY: install demo sync test lint clean chromium npm-packages screenshots
 
 install: $(VENV)/.installed
 
@@ -26,8 +26,27 @@ demo: install
 sync: install
 	$(PY) -m pipeline sync --out $(OUT) $(SYNC_ARGS)
 
-test: install
+test: install chromium npm-packages
 	$(PY) -m pytest -q
+
+# The browser tests' headless Chromium, from Debian's packages (skipped when it is there).
+chromium: /usr/bin/chromium
+/usr/bin/chromium:
+	apt-get update && apt-get install -y chromium
+
+# mermaid and KaTeX, at the versions the site kit pins, served to that browser from tests/node_modules.
+npm-packages: tests/node_modules/.package-lock.json
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	npm ci --prefix tests --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# The README's screenshots (docs/seed-*.png): the seed post on the fixture theme, light and dark.
+# The fonts draw the post's CJK punctuation and emoji.
+screenshots: install chromium npm-packages /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+	$(PY) -m tests.browser docs
+/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf:
+	apt-get update && apt-get install -y fonts-noto-color-emoji
+/usr/share/fonts/truetype/wqy/wqy-microhei.ttc:
+	apt-get update && apt-get install -y fonts-wqy-microhei
 
 lint: install
 	$(PY) -m ruff check pipeline notion_emulator tests bench

