@@ -169,6 +169,11 @@ class Faults:
     ``status_code``), ``rate_limit_burst`` (answer 429 with ``Retry-After: 1``),
     the normal answer, and last ``truncate_every`` (send half of that answer's
     body under the full Content-Length, then close).
+
+    Hostile answers, for the pipeline's hardening tests: ``bodies`` maps a path
+    substring to a raw body answered with 200 instead of the normal answer (a list
+    without ``results``, ``[]``, a cursor that repeats); ``drip_every`` sends that
+    answer's body one byte every ``drip_seconds``.
     """
 
     status_every: int = 0
@@ -178,11 +183,14 @@ class Faults:
     drop_every: int = 0
     slow_every: int = 0
     slow_seconds: float = 0.0
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    drip_every: int = 0
+    drip_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         if self.status_code != 502 and self.status_code not in _SERVER_ERRORS:
             raise ValueError(f"status_code must be one of 500, 502, 503, 504, 529; got {self.status_code}")
-        for name in ("status_every", "truncate_every", "drop_every", "slow_every"):
+        for name in ("status_every", "truncate_every", "drop_every", "slow_every", "drip_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
 
@@ -994,6 +1002,10 @@ class NotionEmulator:
                 # Retry-After: integer seconds).
                 return self._send_error(h, ApiError(429, "rate_limited", _RATE_LIMITED_MESSAGE,
                                                     {"Retry-After": str(wait)}), truncate)
+        drip = f.drip_seconds if Faults._hits(f.drip_every, ordinal) else 0.0
+        hostile = next((body for part, body in f.bodies.items() if part in path), None)
+        if hostile is not None:
+            return self._send(h, 200, hostile, "application/json; charset=utf-8", {}, truncate, drip=drip)
         try:
             self._check_headers(h)
             query = parse_qs(raw_query, keep_blank_values=True)
@@ -1011,7 +1023,7 @@ class NotionEmulator:
         # Shape: request_id is a top-level key of successful bodies (notion-sdk-js
         # commit 09703a1; notion-sdk-py BaseClient._extract_request_id).
         out = {**payload, "request_id": str(uuid.uuid4())}
-        return self._send(h, 200, _encode(out), "application/json; charset=utf-8", {}, truncate)
+        return self._send(h, 200, _encode(out), "application/json; charset=utf-8", {}, truncate, drip=drip)
 
     def _check_headers(self, h: _Handler) -> None:
         auth = h.headers.get("Authorization", "")
@@ -1055,7 +1067,7 @@ class NotionEmulator:
         return self._send(h, err.status, _encode(body), "application/json; charset=utf-8", err.headers, truncate)
 
     def _send(self, h: _Handler, status: int, body: bytes, content_type: str, headers: dict[str, str],
-              truncate: bool, head: bool = False) -> int:
+              truncate: bool, head: bool = False, drip: float = 0.0) -> int:
         if self.latency > 0:
             time.sleep(self.latency)
         h.send_response(status)
@@ -1072,6 +1084,12 @@ class NotionEmulator:
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
             h.close_connection = True
+            return status
+        if drip:
+            for index in range(len(body)):
+                h.wfile.write(body[index:index + 1])
+                h.wfile.flush()
+                time.sleep(drip)
             return status
         h.wfile.write(body)
         return status

@@ -26,6 +26,7 @@ from notion_client import APIErrorCode, APIResponseError, Client
 from notion_client.client import RetryOptions
 from notion_client.errors import NotionClientErrorBase
 
+from pipeline import shapes
 from pipeline.errors import NotionError
 from pipeline.model import Block, Entry
 
@@ -195,37 +196,45 @@ class NotionSource:
         except Exception as error:  # noqa: BLE001 - explain() re-raises what it does not know
             raise explain(error, what) from error
 
-    def _paginate(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def _paginate(self, what: str, kind: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every result of a paginated list, each checked to be a `kind` object. A cursor that
+        comes back a second time would loop for ever: a Notion failure."""
         results: list[dict[str, Any]] = []
-        cursor = None
+        seen: set[str] = set()
         while True:
-            if cursor:
-                kwargs["start_cursor"] = cursor
-            page = self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs)
-            results.extend(page.get("results", ()))
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor:
+            page = shapes.checked_list(self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs), what, kind)
+            results.extend(page["results"])
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
                 return results
+            if cursor in seen:
+                raise shapes.repeated_cursor(what, cursor)
+            seen.add(cursor)
+            kwargs["start_cursor"] = cursor
 
     def _data_source_of(self, database_id: str) -> str:
         """The (first) data source of a database: what a database id or URL means here."""
-        database = self.call(f"database or data source {database_id}", self.client.databases.retrieve, database_id)
-        sources = database.get("data_sources") or []
+        what = f"database or data source {database_id}"
+        database = shapes.checked(self.call(what, self.client.databases.retrieve, database_id), what, "database")
+        sources = database["data_sources"]
         if not sources:
             raise NotionError(f"Database {database_id} has no data source to export.")
-        return sources[0]["id"]
+        first = sources[0]
+        if not isinstance(first, dict) or not isinstance(first.get("id"), str):
+            raise NotionError(f"Notion answered a database {database_id} whose data_sources[0] has no id; try again later.")
+        return first["id"]
 
     def _query_all(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
         what = f"data source {data_source_id}"
         if status_filter:
             try:
-                return self._paginate(what, self.client.data_sources.query, data_source_id, filter=status_filter)
+                return self._paginate(what, "page", self.client.data_sources.query, data_source_id, filter=status_filter)
             except NotionError as error:
                 # The status property may be a select, or an API may not filter: then every
                 # entry is read and the caller keeps the published ones.
                 if not _failed_with(error, APIErrorCode.ValidationError):
                     raise
-        return self._paginate(what, self.client.data_sources.query, data_source_id)
+        return self._paginate(what, "page", self.client.data_sources.query, data_source_id)
 
     def query(self, data_source_id: str, status_filter: dict[str, Any] | None) -> list[dict[str, Any]]:
         """Every entry of the data source (page objects), in query order. A database id is
@@ -237,23 +246,28 @@ class NotionSource:
                 raise
             pages = self._query_all(self._data_source_of(data_source_id), status_filter)
         self.progress("entries", len(pages))
-        return [page for page in pages if page.get("object") == "page"]
+        return pages
 
     def data_source(self, data_source_id: str) -> tuple[str, dict[str, Any]]:
         """(id, object) of a data source, given its id or its database's."""
         try:
-            return data_source_id, self.call(f"data source {data_source_id}", self.client.data_sources.retrieve, data_source_id)
+            return data_source_id, self._retrieve_data_source(data_source_id)
         except NotionError as error:
             if not _failed_with(error, APIErrorCode.ObjectNotFound):
                 raise
         found = self._data_source_of(data_source_id)
-        return found, self.call(f"data source {found}", self.client.data_sources.retrieve, found)
+        return found, self._retrieve_data_source(found)
+
+    def _retrieve_data_source(self, data_source_id: str) -> dict[str, Any]:
+        what = f"data source {data_source_id}"
+        return shapes.checked(self.call(what, self.client.data_sources.retrieve, data_source_id), what, "data_source")
 
     def page(self, page_id: str) -> dict[str, Any]:
-        return self.call(f"page {page_id}", self.client.pages.retrieve, page_id)
+        what = f"page {page_id}"
+        return shapes.checked(self.call(what, self.client.pages.retrieve, page_id), what, "page")
 
     def children(self, block_id: str) -> list[dict[str, Any]]:
-        blocks = self._paginate(f"the blocks of {block_id}", self.client.blocks.children.list, block_id)
+        blocks = self._paginate(f"the blocks of {block_id}", "block", self.client.blocks.children.list, block_id)
         self.progress("blocks", len(blocks))
         return blocks
 
