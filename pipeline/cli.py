@@ -193,9 +193,12 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the report.")
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: only on a terminal).")
+@click.option("--allow-removal", is_flag=True,
+              help="Remove the bundles of entries gone from Notion even when they are more than "
+                   "[limits] max_removed_share of the posts (by default such a run stops, exit 3).")
 def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
-                 progress: bool | None) -> None:
+                 progress: bool | None, allow_removal: bool) -> None:
     """Export every published entry as a Hugo page bundle.
 
     Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
@@ -215,7 +218,7 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out_dir,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
-                          progress=meter)
+                          allow_removal=allow_removal, progress=meter)
         meter.done()
         emit(report, fmt, dry_run, out_dir)
         if report_file is not None:
@@ -230,7 +233,7 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
     if fmt == "json":
         click.echo(json.dumps({
             "written": report.change.written, "unchanged": report.change.unchanged,
-            "removed": report.change.removed, "rejected": report.rejected,
+            "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
         }, indent=2, ensure_ascii=False))
         return
@@ -239,6 +242,8 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
         click.echo(f"{verb} {out_dir / slug / 'index.md'}")
     for path in report.change.removed:
         click.echo(f"{'would remove' if dry_run else 'removed'} {out_dir / path}")
+    for reason in report.change.left:
+        click.echo(f"left {reason}", err=True)
     if report.problems:
         click.echo(format_problems(report.problems), err=True)
     click.echo(

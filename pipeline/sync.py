@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from pipeline import bundle
 from pipeline.config import SCHEMA_DIR, Config, require_notion_id
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem
 from pipeline.render import RenderContext, render_page, video_shortcode
@@ -240,6 +240,7 @@ def sync(
     options: SourceOptions = SourceOptions(),
     dry_run: bool = False,
     force: bool = False,
+    allow_removal: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically.
@@ -274,20 +275,50 @@ def sync(
         if candidate.valid:
             post, problems = render_post(candidate, entries[candidate.entry.id], config, downloads, links, titles, started)
             report.problems += problems
+        if post is not None:
+            refused = not_ours(post, candidate, manifest, out_dir)
+            report.problems += refused
+            post = None if refused else post
         if post is None:
             report.rejected.append(candidate.title)
         else:
             report.posts.append(post)
     # A run over the data source covers every entry; one over named pages covers those.
     covered = set(manifest.pages) if selection.data_source else set(selection.pages)
-    change, new_manifest = bundle.plan(
-        out_dir, report.posts, manifest, drop=covered - {c.entry.id for c in candidates}, fingerprint=stamp,
-    )
+    drop = covered - {c.entry.id for c in candidates}
+    if selection.data_source and not dry_run and not allow_removal:  # a page named with --page is meant
+        refuse_mass_removal(drop, manifest, config)
+    change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
     report.change = change
     if not dry_run:
-        bundle.apply(out_dir, report.posts, change, new_manifest)
+        bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
     return report
+
+
+def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_dir: Path) -> list[Problem]:
+    """A post would replace a file the pipeline did not write, or write through a symbolic
+    link: its entry is rejected, naming the file, and the file is left as it is."""
+    return [
+        Problem("error", candidate.title, candidate.entry.url, "Slug",
+                f"{problem}. Move that file away, or give the entry another slug.")
+        for name in sorted(bundle.post_files(post))
+        if (problem := bundle.refusal(out_dir, f"{post.slug}/{name}", manifest.files))
+    ]
+
+
+def refuse_mass_removal(drop: set[str], manifest: bundle.Manifest, config: Config) -> None:
+    """Stop before removing more than `limits.max_removed_share` of the posts at once."""
+    removed = len(drop & set(manifest.pages))
+    total = len(manifest.pages)
+    share = config.limits.max_removed_share
+    if total and removed > share * total:
+        raise RemovalRefused(
+            f"this run would remove {removed} of the {total} posts, more than the {share:.0%} one run may "
+            "remove ([limits] max_removed_share in pipeline.toml). Nothing was written. If those entries "
+            "were really unpublished or deleted in Notion, run again with --allow-removal; otherwise check "
+            "the data source and [publish] in pipeline.toml."
+        )
 
 
 def check(config: Config, selection: Selection, *, token: str, options: SourceOptions = SourceOptions()) -> Report:

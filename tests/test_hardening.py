@@ -13,7 +13,8 @@ from notion_emulator import Faults, NotionEmulator, load_store
 from pipeline.cli import main
 from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, SEED_STORE, TOKEN
 
-SEED_PAGE = "47fe7c27-f8e6-4162-bc8e-ed96d898dcb4"
+STEPS_PAGE = "47fe7c27-f8e6-4162-bc8e-ed96d898dcb4"  # steps-to-learn-kubernetes
+RESOURCES_PAGE = "49518a26-c981-43f7-818f-b6c9e0d9c417"  # kubernetes-resources-and-learning-path
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -63,3 +64,106 @@ def test_an_answer_of_the_wrong_shape_exits_3_and_leaves_the_output(path, body, 
     assert message in result.output
     assert "Traceback" not in result.output
     assert snapshot(synced) == before
+
+
+def seed_without(*page_ids: str) -> dict:
+    store = load_store(SEED_STORE)
+    for page_id in page_ids:
+        store["pages"][page_id]["in_trash"] = True
+    return store
+
+
+def test_a_symlink_at_a_post_is_never_written_through_nor_removed_through(synced, monkeypatch):
+    """Finding 7: hello/index.md → ../about/index.md must not overwrite, then delete, about/."""
+    about = synced / "about"
+    about.mkdir()
+    (about / "index.md").write_text("hand-written\n")
+    slug = "kubernetes-resources-and-learning-path"
+    (synced / slug / "index.md").unlink()
+    (synced / slug / "index.md").symlink_to("../about/index.md")
+    result = cli(monkeypatch, load_store(SEED_STORE), synced, "--force")
+    assert result.exit_code == 1
+    assert f"Slug: {synced / slug / 'index.md'} is a symbolic link, and notion-hugo never writes or removes " \
+           "through one. Move that file away, or give the entry another slug." in result.output
+    assert (about / "index.md").read_text() == "hand-written\n"
+    result = cli(monkeypatch, seed_without(RESOURCES_PAGE), synced, "--allow-removal")
+    assert result.exit_code == 0, result.output
+    assert f"left {synced / slug / 'index.md'}: {synced / slug / 'index.md'} is a symbolic link" in result.output
+    assert (about / "index.md").read_text() == "hand-written\n"
+
+
+def test_a_symlinked_post_folder_is_not_followed(synced, monkeypatch, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    slug = "kubernetes-resources-and-learning-path"
+    for file in (synced / slug).iterdir():
+        file.rename(elsewhere / file.name)
+    (synced / slug).rmdir()
+    (synced / slug).symlink_to(elsewhere)
+    before = snapshot(elsewhere)
+    result = cli(monkeypatch, load_store(SEED_STORE), synced, "--force")
+    assert result.exit_code == 1
+    assert f"{synced / slug} is a symbolic link" in result.output
+    assert snapshot(elsewhere) == before
+
+
+def test_a_hand_written_file_at_a_synced_path_is_never_overwritten_nor_removed(monkeypatch, tmp_path):
+    """Finding 8: a file the manifest does not list rejects its entry, named; --dry-run says so."""
+    out = tmp_path / "posts"
+    mine = out / "kubernetes-resources-and-learning-path" / "index.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("mine\n")
+    for args in (["--dry-run"], []):
+        result = cli(monkeypatch, load_store(SEED_STORE), out, *args)
+        assert result.exit_code == 1
+        assert f"Slug: {mine} exists and notion-hugo did not write it (its manifest does not list it). " \
+               "Move that file away, or give the entry another slug." in result.output
+        assert f"write {mine}" not in result.output
+    assert mine.read_text() == "mine\n"
+    assert (out / "steps-to-learn-kubernetes" / "index.md").exists()
+    result = cli(monkeypatch, seed_without(RESOURCES_PAGE), out, "--allow-removal")
+    assert result.exit_code == 0 and mine.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(("manifest", "why"), [
+    (lambda text: text[: len(text) // 2], "it is not JSON (cut short?)"),
+    (lambda text: "[]", "its format is not 'notion-hugo-manifest/1'"),
+    (lambda text: '{"pages": null}', "its format is not 'notion-hugo-manifest/1'"),
+    (lambda text: text.replace('"format": "notion-hugo-manifest/1"', '"format": "other/2"'), "its format is not"),
+    (lambda text: json.dumps({**json.loads(text), "pages": None}), "it lacks a fingerprint or pages"),
+    (lambda text: text.replace('"steps-to-learn-kubernetes/index.md"', '"../x"'),
+     "lists '../x', which is not a path inside its folder steps-to-learn-kubernetes/"),
+    (lambda text: text.replace('"steps-to-learn-kubernetes/index.md"', '"steps-to-learn-kubernetes/../../x"'),
+     "is not a path inside its folder"),
+    (lambda text: text.replace('"slug": "steps-to-learn-kubernetes"', '"slug": ".."'), "which is not one folder name"),
+], ids=["truncated", "array", "pages-null", "foreign", "pages-not-object", "dotdot", "dotdot-inside", "slug-dotdot"])
+def test_a_corrupt_or_foreign_manifest_stops_the_run_with_the_fix(manifest, why, synced, monkeypatch, tmp_path):
+    """Findings 10, 11, 14: never silently replaced, never trusted to name a path outside."""
+    outside = tmp_path / "x"
+    outside.write_text("keep\n")
+    path = synced / ".notion-hugo.json"
+    path.write_text(manifest(path.read_text()))
+    before = snapshot(synced)
+    result = cli(monkeypatch, seed_without(STEPS_PAGE), synced, "--allow-removal")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {path} is not a manifest notion-hugo can trust: ")
+    assert why in result.output
+    assert f"Restore it (e.g. `git checkout -- {path}`), or delete it together with the post folders" in result.output
+    assert snapshot(synced) == before and outside.read_text() == "keep\n"
+
+
+def test_removing_more_than_half_of_the_posts_needs_allow_removal(synced, monkeypatch):
+    """The removal guard: 2 of 2 posts gone stops the run (exit 3), naming the count."""
+    before = snapshot(synced)
+    result = cli(monkeypatch, seed_without(RESOURCES_PAGE, STEPS_PAGE), synced)
+    assert result.exit_code == 3
+    assert result.output == (
+        "Error: this run would remove 2 of the 2 posts, more than the 50% one run may remove ([limits] "
+        "max_removed_share in pipeline.toml). Nothing was written. If those entries were really unpublished "
+        "or deleted in Notion, run again with --allow-removal; otherwise check the data source and [publish] "
+        "in pipeline.toml.\n")
+    assert snapshot(synced) == before
+    result = cli(monkeypatch, seed_without(STEPS_PAGE), synced)  # one of two: half is allowed
+    assert result.exit_code == 0 and "removed" in result.output
+    result = cli(monkeypatch, seed_without(RESOURCES_PAGE, STEPS_PAGE), synced, "--allow-removal")
+    assert result.exit_code == 0 and not list(synced.glob("*/index.md"))
