@@ -74,19 +74,54 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     pages: list[dict[str, Any]] = []
     if selection.data_source:
         entries = source.query(selection.data_source, status_filter(config))
-        if entries and not any(config.status_property in p.get("properties", {}) for p in entries):
-            # Without it no entry counts as published, and every post would be removed.
-            names = sorted({name for p in entries for name in p.get("properties", {})})
-            raise ConfigError(
-                f"pipeline.toml: publish.status_property {config.status_property!r} is not a property of the "
-                f"data source (it has: {', '.join(names)}). Rename it in pipeline.toml or in Notion."
-            )
+        check_mapping(source, selection.data_source, entries, config)
         pages += [p for p in entries if exportable(p, config, True)]
     for page_id in selection.pages:
         page = source.page(page_id)
         if exportable(page, config, False) and page["id"] not in {p["id"] for p in pages}:
             pages.append(page)
     return pages
+
+
+def mapped_properties(config: Config) -> dict[str, str]:
+    """Each Notion property the config names → where pipeline.toml names it."""
+    named = {config.status_property: "publish.status_property", config.slug_property: "slug.property"}
+    for spec in config.front_matter:
+        if spec.property:
+            named.setdefault(spec.property, f"front_matter {spec.key!r}")
+    return named
+
+
+def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str, Any]], config: Config) -> None:
+    """Every property pipeline.toml names, and every exported status, exists in the data
+    source: a renamed option or a typo in a property name would otherwise unpublish every post.
+    The entries show the properties; the data source's own schema is read (one request) only
+    when some exported status shows on no entry, to tell an unused option from a missing one."""
+    statuses = {status_of(page, config) for page in entries}
+    if entries and set(config.exported_statuses) <= statuses:
+        properties = {name for page in entries for name in page["properties"]}
+        options: set[str] | None = None
+    else:
+        _, found = source.data_source(data_source)
+        properties = set(found["properties"])
+        # Shape: developers.notion.com/reference/property-object#status (and #select):
+        # {"type": "status", "status": {"options": [{"name": …}, …]}}
+        prop = found["properties"].get(config.status_property)
+        payload = prop.get(prop.get("type"), {}) if isinstance(prop, dict) else {}
+        options = {o.get("name") for o in payload.get("options", ()) if isinstance(o, dict)} \
+            if isinstance(payload, dict) and isinstance(payload.get("options"), list) else set()
+    lines = [f"{where} {name!r} is not a property of the data source"
+             for name, where in mapped_properties(config).items() if name not in properties]
+    if options is not None and config.status_property in properties:
+        lines += [f"publish: {name!r} is not an option of {config.status_property!r}"
+                  for name in config.exported_statuses if name not in options]
+    if lines:
+        known = f"its options: {', '.join(sorted(map(str, options)))}; " if options else ""
+        raise ConfigError(
+            "pipeline.toml does not match the data source, and a sync would unpublish the posts:\n  "
+            + "\n  ".join(lines)
+            + f"\n({known}its properties: {', '.join(sorted(properties))}). Rename them in pipeline.toml or in Notion."
+        )
 
 
 def permalink(slug: str, section: str, style: str) -> str:

@@ -167,3 +167,46 @@ def test_removing_more_than_half_of_the_posts_needs_allow_removal(synced, monkey
     assert result.exit_code == 0 and "removed" in result.output
     result = cli(monkeypatch, seed_without(RESOURCES_PAGE, STEPS_PAGE), synced, "--allow-removal")
     assert result.exit_code == 0 and not list(synced.glob("*/index.md"))
+
+
+def renamed_option() -> dict:
+    """The seed with its status option "Published" renamed "Live" in Notion."""
+    store = load_store(SEED_STORE)
+    text = json.dumps(store).replace('"name": "Published"', '"name": "Live"')
+    return json.loads(text)
+
+
+def test_a_renamed_status_option_is_a_config_error_not_a_removal(synced, monkeypatch):
+    """Finding 6: "Published" renamed "Live" in Notion removed every post."""
+    assert '"Live"' in json.dumps(renamed_option()) and '"name": "Published"' not in json.dumps(renamed_option())
+    before = snapshot(synced)
+    result = cli(monkeypatch, renamed_option(), synced, "--allow-removal")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(
+        "Error: pipeline.toml does not match the data source, and a sync would unpublish the posts:\n"
+        "  publish: 'Published' is not an option of 'Status'\n(its options: Archived, Draft, Live; its properties: ")
+    assert snapshot(synced) == before
+
+
+@pytest.mark.parametrize(("key", "typo", "line"), [
+    ('property = "Slug"', 'property = "Slgu"', "slug.property 'Slgu' is not a property"),
+    ('property = "Tags"', 'property = "Tagz"', "front_matter 'tags' 'Tagz' is not a property"),
+    ('status_property = "Status"', 'status_property = "State"', "publish.status_property 'State' is not a property"),
+])
+def test_a_property_missing_from_the_data_source_is_a_config_error_naming_it(key, typo, line, synced, monkeypatch,
+                                                                            tmp_path):
+    """Finding 6: a typo in [slug] property moved every post to a title slug, deleting the old."""
+    config = tmp_path / "pipeline.toml"
+    text = DEFAULT_CONFIG_FILE.read_text()
+    assert key in text
+    config.write_text(text.replace(key, typo))
+    before = snapshot(synced)
+    with NotionEmulator(load_store(SEED_STORE), token=TOKEN) as emulator:
+        monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+        monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
+        result = CliRunner().invoke(main, ["sync", "--config", str(config), "--data-source", SEED_DATA_SOURCE,
+                                           "--out", str(synced), "--allow-removal"])
+    assert result.exit_code == 2, result.output
+    assert f"\n  {line} of the data source\n" in result.output
+    assert result.output.rstrip().endswith("TocOpen, Type). Rename them in pipeline.toml or in Notion.")
+    assert snapshot(synced) == before
