@@ -8,13 +8,16 @@ ever deleted, and the manifest itself is written last.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Iterator
 
 from pipeline.errors import OutputError
 from pipeline.model import Post
@@ -24,6 +27,31 @@ MANIFEST_FORMAT = "notion-hugo-manifest/1"
 _TEMP_PREFIX = ".notion-hugo-"  # only temporaries with this prefix are ever cleaned up
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path, wait: float) -> Iterator[None]:
+    """An exclusive lock on the output folder for a whole run: two syncs into one folder would
+    each write what the other's manifest does not list, and clean up each other's temporaries.
+    The folder itself is locked (flock on its descriptor), so no lock file lands in the site."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OutputError(
+                        f"another notion-hugo sync is writing {out_dir}; waited {wait:g} s for it. Run again "
+                        "when it has finished ([limits] lock_wait in pipeline.toml sets how long to wait)."
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -278,12 +278,21 @@ def sync(
     allow_removal: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> Report:
-    """One run: read what changed, check everything, write the valid posts atomically.
+    """One run: read what changed, check everything, write the valid posts atomically, holding
+    the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
 
     Blocks are fetched only for pages that changed since the manifest was written (all of
     them with `force`). Invalid entries keep their earlier output; with a whole data source,
     bundles of entries no longer in it are removed.
     """
+    if dry_run:
+        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress)
+    with bundle.locked(out_dir, config.limits.lock_wait):
+        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress)
+
+
+def _sync(config: Config, selection: Selection, token: str, out_dir: Path, options: SourceOptions, dry_run: bool,
+          force: bool, allow_removal: bool, progress: Callable[[str, int], None] | None) -> Report:
     report = Report()
     started = datetime.now(timezone.utc)
     manifest = bundle.Manifest.load(out_dir)

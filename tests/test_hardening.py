@@ -210,3 +210,44 @@ def test_a_property_missing_from_the_data_source_is_a_config_error_naming_it(key
     assert f"\n  {line} of the data source\n" in result.output
     assert result.output.rstrip().endswith("TocOpen, Type). Rename them in pipeline.toml or in Notion.")
     assert snapshot(synced) == before
+
+
+def config_with(tmp_path: Path, **limits: object) -> Path:
+    """The default mapping with some [limits] changed."""
+    text = DEFAULT_CONFIG_FILE.read_text()
+    for key, value in limits.items():
+        line = next(line for line in text.splitlines() if line.startswith(f"{key} = "))
+        text = text.replace(line, f"{key} = {json.dumps(value)}")
+    path = tmp_path / "pipeline.toml"
+    path.write_text(text)
+    return path
+
+
+def sync_with(monkeypatch, store, out: Path, config: Path, *args: str, faults: Faults | None = None, **kwargs):
+    with NotionEmulator(store, token=TOKEN, faults=faults, **kwargs) as emulator:
+        monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+        monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
+        return CliRunner().invoke(main, ["sync", "--config", str(config), "--data-source", SEED_DATA_SOURCE,
+                                         "--out", str(out), *args])
+
+
+def test_a_second_sync_waits_for_the_first_then_gives_up_with_exit_2(synced, monkeypatch, tmp_path):
+    """Finding 9: a sync holding the output folder (here: still running in another process)."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); "
+        "print('held', flush=True); time.sleep(float(sys.argv[2]))"), str(synced), "1.0"],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    before = snapshot(synced)
+    result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, lock_wait=0.2), "--force")
+    assert result.exit_code == 2, result.output
+    assert result.output.endswith(
+        f"Error: another notion-hugo sync is writing {synced}; waited 0.2 s for it. Run again when it has "
+        "finished ([limits] lock_wait in pipeline.toml sets how long to wait).\n")
+    assert snapshot(synced) == before
+    result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, lock_wait=30), "--force")
+    assert result.exit_code == 0, result.output  # waited until the holder ended
+    holder.wait(timeout=30)
