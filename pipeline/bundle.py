@@ -33,7 +33,9 @@ os.umask(_UMASK)
 def locked(out_dir: Path, wait: float) -> Iterator[None]:
     """An exclusive lock on the output folder for a whole run: two syncs into one folder would
     each write what the other's manifest does not list, and clean up each other's temporaries.
-    The folder itself is locked (flock on its descriptor), so no lock file lands in the site."""
+    The folder itself is locked (flock on its descriptor), so no lock file lands in the site;
+    made for the lock, it is removed again if the run leaves it empty."""
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -51,6 +53,9 @@ def locked(out_dir: Path, wait: float) -> Iterator[None]:
                 time.sleep(0.05)
         yield
     finally:
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty; before the lock goes, so no other run is inside
         os.close(fd)  # releases the lock
 
 
