@@ -173,7 +173,8 @@ class Faults:
     Hostile answers, for the pipeline's hardening tests: ``bodies`` maps a path
     substring to a raw body answered with 200 instead of the normal answer (a list
     without ``results``, ``[]``, a cursor that repeats); ``drip_every`` sends that
-    answer's body one byte every ``drip_seconds``.
+    answer's body one byte every ``drip_seconds``; ``echo_auth_every`` answers 400
+    ``validation_error`` with a message quoting the request's Authorization header.
     """
 
     status_every: int = 0
@@ -186,6 +187,7 @@ class Faults:
     bodies: dict[str, bytes] = field(default_factory=dict)
     drip_every: int = 0
     drip_seconds: float = 0.0
+    echo_auth_every: int = 0
 
     def __post_init__(self) -> None:
         if self.status_code != 502 and self.status_code not in _SERVER_ERRORS:
@@ -992,6 +994,11 @@ class NotionEmulator:
                 return self._send(h, 502, _GATEWAY_502_HTML, "text/html", {}, truncate)
             code, message = _SERVER_ERRORS[f.status_code]
             return self._send_error(h, ApiError(f.status_code, code, message), truncate)
+        if Faults._hits(f.echo_auth_every, ordinal):
+            # Shape: developers.notion.com/reference/status-codes (400 validation_error); a
+            # careless server or proxy quoting the request back.
+            return self._send_error(h, ApiError(400, "validation_error", "Bad request with headers: Authorization: "
+                                                + h.headers.get("Authorization", "")), truncate)
         if ordinal in f.rate_limit_burst:
             return self._send_error(h, ApiError(429, "rate_limited", _RATE_LIMITED_MESSAGE,
                                                 {"Retry-After": "1"}), truncate)

@@ -2,13 +2,13 @@
 `PipelineError` into one clear paragraph and an exit code.
 
 Exit codes: 0 all written; 1 some entries invalid (the valid ones still written);
-2 usage or config error; 3 Notion or network failure.
+2 usage, config or output folder error; 3 Notion or network failure (or a removal refused);
+4 an unexpected error (a bug: nothing is committed).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import sys
@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
+import httpx
 
 from pipeline.bundle import atomic_write
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
+from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.scaffold import propose_config
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
@@ -33,7 +35,8 @@ Environment:
   NOTION_BASE_URL  the API's address (default https://api.notion.com)
 \b
 Exit codes: 0 all written, 1 some entries invalid (the valid ones written),
-2 usage or config error, 3 Notion or network failure."""
+2 usage, config or output folder error, 3 Notion or network failure (or a
+removal refused), 4 an unexpected error (run with --verbose for the traceback)."""
 
 
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,9 +59,19 @@ def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+# Every secret of this process (the token), blanked out of anything printed.
+_SECRETS: list[str] = []
+
+
+def say(text: str, *, err: bool = False, nl: bool = True, keep_newlines: bool = True) -> None:
+    """Print through the one door: the token redacted, control characters escaped."""
+    click.echo(escaped(redacted(text, _SECRETS), keep_newlines=keep_newlines), err=err, nl=nl)
+
+
 @contextlib.contextmanager
 def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
-    """(base URL, token): the emulator serving a store file, or Notion itself."""
+    """(base URL, token): the emulator serving a store file, or Notion itself. Both are checked
+    before any request, and the token is never shown."""
     if store is not None:
         from notion_emulator import NotionEmulator, load_store
 
@@ -73,32 +86,56 @@ def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
             "your Posts database with it, and export its secret: NOTION_TOKEN=ntn_… (or use --store FILE "
             "to read a frozen workspace)."
         )
-    yield os.environ.get("NOTION_BASE_URL", "").strip() or DEFAULT_BASE_URL, token
+    _SECRETS.append(token)
+    problem = token_problem(token)
+    if problem:
+        raise ConfigError(f"{problem}: copy the Internal Integration Secret again (notion.so/profile/integrations).")
+    yield base_url_from_environment(), token
+
+
+def base_url_from_environment() -> str:
+    base_url = os.environ.get("NOTION_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"NOTION_BASE_URL {base_url!r} is not a URL ({error}); unset it to reach Notion.") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"NOTION_BASE_URL {base_url!r} is not an http(s) URL with a host; unset it to reach Notion.")
+    return base_url
 
 
 def run_guarded(verbose: bool, action: Callable[[], int]) -> None:
+    """The one error boundary: the tool's input (config, environment, output folder) exits 2,
+    Notion or the network 3, anything unexpected 4 in one line. Never a bare traceback, never
+    exit 1 (which means "entries rejected": the Action commits the valid posts on 1)."""
     try:
         code = action()
     except PipelineError as error:
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except (OSError, ValueError) as error:
-        # A folder that cannot be written, a manifest or time zone that cannot be read: the
-        # operator's to fix, in one line (the traceback with --verbose).
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+        _fail(verbose, str(error), error.exit_code)
+    except OSError as error:
+        # A folder that cannot be written, a file that cannot be read: the operator's to fix.
+        _fail(verbose, str(error), 2)
+    except Exception as error:  # noqa: BLE001 - the boundary: every other error is a bug
+        _fail(verbose, escaped(f"unexpected {type(error).__name__}: {error}") + ". Nothing more was written; "
+              "run with --verbose for the traceback, and report it.", 4)
+    sys.exit(code)
+
+
+def _fail(verbose: bool, message: str, code: int) -> None:
+    if verbose:
+        say(traceback.format_exc(), err=True, nl=False)
+    say(f"Error: {message}", err=True)
     sys.exit(code)
 
 
 def format_problems(problems: list[Problem]) -> str:
+    """Two lines a problem; whatever Notion put in a title or URL stays on its line."""
     lines = []
     for problem in problems:
-        lines.append(f"{problem.severity}: {problem.entry_title} ({problem.entry_url})")
-        lines.append(f"  {problem.where}: {problem.message}")
+        title, url, where, message = (escaped(text) for text in (problem.entry_title, problem.entry_url,
+                                                                  problem.where, problem.message))
+        lines.append(f"{problem.severity}: {title} ({url})")
+        lines.append(f"  {where}: {message}")
     return "\n".join(lines)
 
 
@@ -231,22 +268,22 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
 def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
     if fmt == "json":
-        click.echo(json.dumps({
+        say(json_text({
             "written": report.change.written, "unchanged": report.change.unchanged,
             "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
-        }, indent=2, ensure_ascii=False))
+        }))
         return
     verb = "would write" if dry_run else "wrote"
     for slug in report.change.written:
-        click.echo(f"{verb} {out_dir / slug / 'index.md'}")
+        say(f"{verb} {out_dir / slug / 'index.md'}", keep_newlines=False)
     for path in report.change.removed:
-        click.echo(f"{'would remove' if dry_run else 'removed'} {out_dir / path}")
+        say(f"{'would remove' if dry_run else 'removed'} {out_dir / path}", keep_newlines=False)
     for reason in report.change.left:
-        click.echo(f"left {reason}", err=True)
+        say(f"left {reason}", err=True, keep_newlines=False)
     if report.problems:
-        click.echo(format_problems(report.problems), err=True)
-    click.echo(
+        say(format_problems(report.problems), err=True)
+    say(
         f"{len(report.change.written) + len(report.change.unchanged)} posts ({len(report.change.written)} changed, "
         f"{len(report.change.unchanged)} unchanged), "
         f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
@@ -272,13 +309,13 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
         with notion_endpoint(store) as (base_url, token):
             report = check(config, selection, token=token, options=source_options_for(config, base_url))
         if fmt == "json":
-            click.echo(json.dumps({
+            say(json_text({
                 "valid": len(report.posts), "rejected": report.rejected,
                 "problems": [p.as_dict() for p in report.problems],
-            }, indent=2, ensure_ascii=False))
+            }))
         else:
             if report.problems:
-                click.echo(format_problems(report.problems))
+                say(format_problems(report.problems))
             warnings = len(report.problems) - len(report.errors)
             click.echo(f"{len(report.posts) + len(report.rejected)} entries checked: {len(report.posts)} valid, "
                        f"{len(report.rejected)} rejected, {warnings} warnings.")
@@ -325,7 +362,8 @@ def init(data_source: str, config_path: Path, force: bool, store: Path | None, v
 @main.command("site-kit")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace kit files that differ from the kit.")
-def site_kit_command(site_dir: Path, force: bool) -> None:
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
     """Put what the exported posts need into the Hugo site at SITE_DIR.
 
     Copies the mermaid code-block render hook, the mermaid loader partial and the callout
@@ -334,30 +372,33 @@ def site_kit_command(site_dir: Path, force: bool) -> None:
     """
     from pipeline.site import install_instructions, install_kit
 
-    try:
-        written = install_kit(site_dir, force=force)
-    except FileExistsError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
-    for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(install_instructions())
+    def action() -> int:
+        for path in install_kit(site_dir, force=force):  # a file in the way is an OSError: exit 2
+            click.echo(f"wrote {path}")
+        click.echo(install_instructions())
+        return 0
+
+    run_guarded(verbose, action)
 
 
 @main.command("build-site")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--destination", type=click.Path(file_okay=False, path_type=Path), default=Path("build/public"),
               show_default=True, help="Where Hugo writes the HTML.")
-def build_site_command(site_dir: Path, destination: Path) -> None:
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def build_site_command(site_dir: Path, destination: Path, verbose: bool) -> None:
     """Build a Hugo site with the Hugo binary from the `hugo` Python package (the demo uses it)."""
     from pipeline.site import build_site
 
-    try:
-        build_site(site_dir, destination)
-    except RuntimeError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
-    click.echo(f"built {site_dir} into {destination}")
+    def action() -> int:
+        try:
+            build_site(site_dir, destination)
+        except RuntimeError as error:  # Hugo refused the site: the site is the input to fix
+            raise PipelineError(str(error)) from error
+        click.echo(f"built {site_dir} into {destination}")
+        return 0
+
+    run_guarded(verbose, action)
 
 
 if __name__ == "__main__":

@@ -249,6 +249,24 @@ def render_post(
     return post, problems
 
 
+def render_guarded(candidate: Candidate, *args: Any) -> tuple[Post | None, list[Problem]]:
+    """`render_post`, where whatever goes wrong with one entry rejects that entry alone, named:
+    text that cannot be written as UTF-8 (a lone surrogate from the API), or a renderer bug."""
+    try:
+        post, problems = render_post(candidate, *args)
+        if post is not None:
+            post.text.encode("utf-8")
+        return post, problems
+    except UnicodeEncodeError as error:
+        where = error.object[max(0, error.start - 20):error.end + 20] if isinstance(error.object, str) else ""
+        message = (f"its text holds a character that cannot be written as UTF-8 (a lone surrogate, "
+                   f"near {where!r}): retype that passage in Notion.")
+    except Exception as error:  # noqa: BLE001 - one entry's failure must not stop the others
+        message = (f"notion-hugo could not render this entry ({type(error).__name__}: {error}). This is a bug "
+                   "in notion-hugo: please report it with the page; the other entries are written.")
+    return None, [Problem("error", candidate.title, candidate.entry.url, "the page", message)]
+
+
 def settled(last_edited_time: str, started: datetime) -> bool:
     """Whether the minute Notion rounded this edit time down to had ended when the run began."""
     try:
@@ -317,7 +335,8 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
             continue
         post = None
         if candidate.valid:
-            post, problems = render_post(candidate, entries[candidate.entry.id], config, downloads, links, titles, started)
+            post, problems = render_guarded(candidate, entries[candidate.entry.id], config, downloads, links, titles,
+                                            started)
             report.problems += problems
         if post is not None:
             refused = not_ours(post, candidate, manifest, out_dir)

@@ -251,3 +251,148 @@ def test_a_second_sync_waits_for_the_first_then_gives_up_with_exit_2(synced, mon
     result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, lock_wait=30), "--force")
     assert result.exit_code == 0, result.output  # waited until the holder ended
     holder.wait(timeout=30)
+
+
+def test_a_lone_surrogate_rejects_its_entry_only_and_names_it(monkeypatch, tmp_path):
+    """Finding 15: one entry with a lone surrogate stopped the run (exit 2, no post, unnamed)."""
+    from tests import storekit
+
+    good = storekit.entry("Good", "good", 1)
+    bad = storekit.entry("Bad", "bad", 2)
+    store = storekit.store([(good, [storekit.paragraph(good["id"], storekit.text("fine"))]),
+                            (bad, [storekit.paragraph(bad["id"], storekit.text("x"))])])
+    # JSON may spell a lone surrogate ("\\ud800"); the emulator cannot encode one, so it is served raw.
+    answer = {"object": "list", "results": [storekit.paragraph(bad["id"], storekit.text("x \ud800 y"))],
+              "next_cursor": None, "has_more": False}
+    out = tmp_path / "posts"
+    result = cli(monkeypatch, store, out, faults=Faults(bodies={f"/blocks/{bad['id']}/children": json.dumps(answer).encode()}))
+    assert result.exit_code == 1, result.output
+    assert ("error: Bad (https://www.notion.so/00000000000000000000000000001002)\n  the page: its text holds a "
+            "character that cannot be written as UTF-8 (a lone surrogate, near '") in result.output
+    assert "x \\ud800 y" in result.output and "'): retype that passage in Notion.\n" in result.output
+    assert sorted(p.parent.name for p in out.glob("*/index.md")) == ["good"]
+
+
+def test_control_characters_from_notion_are_shown_escaped(monkeypatch, tmp_path):
+    """Finding 3: ESC, OSC 52 and \\r in a title and a link reach the terminal as escapes."""
+    from tests import storekit
+
+    title = "T\x1b[2K\r\x1b]52;c;ZXZpbA==\x07itle"
+    hostile = storekit.entry(title, "a/b", 1)  # a nested slug: rejected, its title reported
+    link = storekit.text("see")
+    link["href"] = "https://www.notion.so/x\x1b[31mred\r-" + "a" * 32
+    link["text"]["link"] = {"url": link["href"]}
+    linking = storekit.entry("Links", "links", 2)  # a link to a page not exported: a warning
+    store = storekit.store([(hostile, []), (linking, [storekit.paragraph(linking["id"], link)])])
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+        monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
+        result = CliRunner().invoke(main, ["validate", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                                           SEED_DATA_SOURCE])
+        as_json = CliRunner().invoke(main, ["validate", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                                            SEED_DATA_SOURCE, "--format", "json"])
+    assert "\x1b" not in result.output and "\r" not in result.output and "\x07" not in result.output
+    assert result.exit_code == 1
+    assert "error: T\\x1b[2K\\x0d\\x1b]52;c;ZXZpbA==\\x07itle (https://www.notion.so/" in result.output
+    assert "links to Notion page https://www.notion.so/x\\x1b[31mred\\x0d-aaaa" in result.output
+    assert "\x1b" not in as_json.output and json.loads(as_json.output)["problems"][0]["entry"] == title
+
+
+def test_a_server_message_quoting_the_token_is_shown_redacted(monkeypatch, tmp_path):
+    """Finding 12: an error echoing the Authorization header printed the token."""
+    result = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts", "--verbose",
+                 faults=Faults(echo_auth_every=1))
+    assert result.exit_code == 3
+    assert "Bad request with headers: Authorization: Bearer [NOTION_TOKEN]" in result.output
+    assert TOKEN not in result.output and "Traceback" in result.output
+
+
+@pytest.mark.parametrize(("token", "why"), [
+    (TOKEN + "\nX-Injected: 1", "a line break at 35"),
+    ("secret with space", "a space at 7"),
+    ("secret\x1bX", "a character no token has at 7"),
+    ("sécret", "a character no token has at 2"),
+])
+def test_a_token_no_notion_token_can_be_is_refused_without_echoing_it(token, why, monkeypatch, tmp_path):
+    """Finding 13: httpx's error about a bad header quoted the whole token."""
+    result = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts", token=token)
+    assert result.exit_code == 2
+    assert result.output == (f"Error: NOTION_TOKEN holds {why.replace(' at ', ' at position ')}: copy the Internal "
+                             "Integration Secret again (notion.so/profile/integrations).\n")
+
+
+def test_an_unexpected_error_is_one_line_and_exit_4(monkeypatch, tmp_path):
+    """Item 7: never a traceback with exit 1 (which the Action takes for "entries rejected")."""
+    def broken(config):
+        raise KeyError("boom")
+
+    monkeypatch.setattr("pipeline.sync.fingerprint", broken)
+    result = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts")
+    assert result.exit_code == 4
+    assert result.output == ("Error: unexpected KeyError: 'boom'. Nothing more was written; run with --verbose for "
+                             "the traceback, and report it.\n")
+    verbose = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts", "--verbose")
+    assert verbose.exit_code == 4 and verbose.output.startswith("Traceback (most recent call last):")
+
+
+def test_a_renderer_exception_rejects_that_entry_only(monkeypatch, tmp_path):
+    """Item 7: a bug met by one entry names it, and the others are written."""
+    import pipeline.sync
+
+    real = pipeline.sync.render_page
+
+    def fragile(blocks, ctx):
+        if blocks and blocks[0].data["parent"].get("page_id") == RESOURCES_PAGE:
+            raise ZeroDivisionError("division by zero")
+        return real(blocks, ctx)
+
+    monkeypatch.setattr("pipeline.sync.render_page", fragile)
+    out = tmp_path / "posts"
+    result = cli(monkeypatch, load_store(SEED_STORE), out)
+    assert result.exit_code == 1, result.output
+    assert ("  the page: notion-hugo could not render this entry (ZeroDivisionError: division by zero). This is a "
+            "bug in notion-hugo: please report it with the page; the other entries are written.") in result.output
+    assert [p.parent.name for p in out.glob("*/index.md")] == ["steps-to-learn-kubernetes"]
+
+
+@pytest.mark.parametrize("base_url", ["http://[::1", "ftp://example.com", "localhost:3000"])
+def test_a_malformed_base_url_is_a_config_error(base_url, monkeypatch, tmp_path):
+    """Finding 14: NOTION_BASE_URL=http://[::1 gave a traceback and exit 1."""
+    monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+    monkeypatch.setenv("NOTION_BASE_URL", base_url)
+    result = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                                       SEED_DATA_SOURCE, "--out", str(tmp_path / "posts")])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: NOTION_BASE_URL {base_url!r} is not ")
+    assert result.output.endswith("; unset it to reach Notion.\n")
+
+
+def test_site_kit_into_a_site_whose_layouts_is_a_file_is_one_line_exit_2(tmp_path):
+    """Findings 14 and item 7: site-kit and build-site go through the same boundary."""
+    (tmp_path / "layouts").write_text("not a folder")
+    result = CliRunner().invoke(main, ["site-kit", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("status", "fails"), [(0, False), (1, False), (2, True), (3, True), (4, True)])
+def test_the_action_stops_before_committing_on_exit_2_3_and_4(status, fails, tmp_path):
+    """Item 7: exit 4 is a failure the Action never commits; 1 commits the valid posts first."""
+    import subprocess
+
+    import yaml
+
+    from tests.conftest import ROOT
+
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "sync.yml").read_text())["jobs"]["sync"]["steps"]
+    script = next(step for step in steps if step.get("name") == "Sync from Notion")["run"]
+    command = next(line for line in script.splitlines() if "-m pipeline sync" in line)
+    script = script.replace(command, f"(exit {status})")
+    output = tmp_path / "github_output"
+    done = subprocess.run(["bash", "-e", "-c", script], env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True)
+    assert (done.returncode != 0) == fails
+    assert output.read_text() == f"status={status}\n"
+    if status == 4:
+        assert done.returncode == 4 and "unexpected error (a bug, exit 4); nothing committed" in done.stdout
