@@ -79,10 +79,17 @@ def _idempotent(request: httpx.Request) -> bool:
     return request.method == "GET" or request.url.path.endswith("/query")
 
 
+class BoundExceeded(httpx.HTTPError):
+    """An answer larger than its cap, or slower than its deadline: not retried, since the same
+    request would meet the same bound."""
+
+
 class NotionTransport(httpx.BaseTransport):
     """The one door to Notion: waits on the shared limiter before each request and retries
     idempotent reads on gateway errors, timeouts, dropped connections and cut-off bodies,
-    with jittered exponential backoff and a bound. Swappable like any httpx transport."""
+    with jittered exponential backoff and a bound. Each body is read in chunks up to
+    `max_bytes` (decoded) and within `deadline` seconds in all, so neither an endless body nor
+    one dripped a byte at a time can hold the run. Swappable like any httpx transport."""
 
     def __init__(
         self,
@@ -91,19 +98,23 @@ class NotionTransport(httpx.BaseTransport):
         *,
         retries: int = 4,
         backoff: float = 0.5,
+        max_bytes: int = 32 * 2**20,
+        deadline: float = 120.0,
     ) -> None:
         self.limiter = limiter
         self.inner = inner or httpx.HTTPTransport()
         self.retries = retries
         self.backoff = backoff
+        self.max_bytes = max_bytes
+        self.deadline = deadline
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
         while True:
             self.limiter.acquire()
             try:
-                response = self.inner.handle_request(request)
-                response.read()  # a truncated body raises here, where it can still be retried
+                # A truncated body raises here, where it can still be retried.
+                response = self._bounded(request, self.inner.handle_request(request), time.monotonic() + self.deadline)
             except httpx.TransportError:
                 if attempt >= self.retries or not _idempotent(request):
                     raise
@@ -113,6 +124,25 @@ class NotionTransport(httpx.BaseTransport):
                 response.close()
             time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
+
+    def _bounded(self, request: httpx.Request, response: httpx.Response, deadline: float) -> httpx.Response:
+        """The response with its whole body read, decoded, within the size cap and deadline."""
+        try:
+            announced = int(response.headers.get("Content-Length", "0"))
+            if announced > self.max_bytes:
+                raise BoundExceeded(f"the answer announces {announced:,} bytes, over the {self.max_bytes:,}-byte cap")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise BoundExceeded(f"the answer is over the {self.max_bytes:,}-byte cap")
+                if time.monotonic() > deadline:
+                    raise BoundExceeded(f"the answer took over the {self.deadline:g} s deadline for one request")
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request,
+                              extensions=response.extensions)
 
     def close(self) -> None:
         self.inner.close()
@@ -129,6 +159,11 @@ class SourceOptions:
     timeout: float = 30.0
     retries: int = 4
     backoff: float = 0.5
+    # The [limits] table (pipeline.config.Limits): the same defaults.
+    max_response_bytes: int = 32 * 2**20
+    max_download_bytes: int = 50 * 2**20
+    deadline: float = 120.0
+    max_depth: int = 64
 
 
 def _quiet_logger() -> logging.Logger:
@@ -146,6 +181,8 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
         RateLimiter(options.rate, options.burst, progress),
         retries=options.retries,
         backoff=options.backoff,
+        max_bytes=options.max_response_bytes,
+        deadline=options.deadline,
     )
     return Client(
         auth=token,
@@ -284,13 +321,16 @@ class NotionSource:
 
     def entries(self, pages: Iterable[dict[str, Any]]) -> list[Entry]:
         """Each page with its whole block tree. Containers are fetched level by level across
-        all pages at once, in parallel within the rate limit; each container exactly once."""
+        all pages at once, in parallel within the rate limit; each container exactly once, and
+        no deeper than `max_depth` levels (an entry nested deeper is rejected, not cut)."""
         pages = list(pages)
         listed: dict[str, list[dict[str, Any]]] = {}
         missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            while frontier:
+            for _ in range(self.options.max_depth):  # the page's own blocks (level 1), then each level
+                if not frontier:
+                    break
                 for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
                     listed[container] = blocks or []
                     if blocks is None:
@@ -299,23 +339,57 @@ class NotionSource:
                     _container_of(block)
                     for container in frontier
                     for block in listed[container]
-                    if block.get("has_children") and block.get("type") not in NOT_WALKED
-                    and _container_of(block) not in listed
+                    if _walked(block) and _container_of(block) not in listed
                 ))
-        return [
-            Entry(page=page, blocks=_tree(page["id"], listed), unreadable=_unreadable(page["id"], listed, missing))
-            for page in pages
-        ]
+        walk = _Walk(listed, missing, self.options.max_depth)
+        return [Entry(page=page, blocks=walk.tree(page["id"]), faults=walk.faults_under(page["id"])) for page in pages]
 
 
-def _unreadable(container: str, listed: dict[str, list[dict[str, Any]]], missing: set[str], depth: int = 0) -> tuple[str, ...]:
-    """The containers under `container` (itself included) whose children Notion would not list."""
-    found = [container] if container in missing else []
-    if depth <= 64:  # as in _tree: a synced block containing itself must not loop
-        for block in listed.get(container, ()):
-            if block.get("has_children") and block.get("type") not in NOT_WALKED:
-                found += _unreadable(_container_of(block), listed, missing, depth + 1)
-    return tuple(found)
+def _walked(block: dict[str, Any]) -> bool:
+    return bool(block.get("has_children")) and block.get("type") not in NOT_WALKED
+
+
+class _Walk:
+    """Block trees from the fetched lists, and what kept part of one from being read: a
+    container Notion would not list (404), one nested deeper than `max_depth`, or a synced
+    block that shows itself (Notion forbids it, but an answer can say so; unchecked, the tree
+    doubles at every level)."""
+
+    def __init__(self, listed: dict[str, list[dict[str, Any]]], missing: set[str], max_depth: int) -> None:
+        self.listed, self.missing, self.max_depth = listed, missing, max_depth
+        self.faults: dict[str, list[tuple[str, str]]] = {}
+
+    def tree(self, page_id: str) -> tuple[Block, ...]:
+        self.faults[page_id] = []
+        return self._tree(page_id, page_id, (page_id,))
+
+    def faults_under(self, page_id: str) -> tuple[tuple[str, str], ...]:
+        return tuple(dict.fromkeys(self.faults[page_id]))
+
+    def _tree(self, page_id: str, container: str, path: tuple[str, ...]) -> tuple[Block, ...]:
+        faults = self.faults[page_id]
+        if container in self.missing:
+            faults.append((container, _UNREADABLE))
+        blocks = []
+        for block in self.listed.get(container, ()):
+            children: tuple[Block, ...] = ()
+            if _walked(block):
+                inner = _container_of(block)
+                if inner in path:
+                    faults.append((block["id"], "this synced block shows a block that contains it, so it would never "
+                                                "end. Remove the block, or sync it from another original."))
+                elif len(path) >= self.max_depth or inner not in self.listed and inner not in self.missing:
+                    faults.append((block["id"], f"the blocks here are nested deeper than {self.max_depth} levels "
+                                                "([limits] max_depth): move the deepest ones up a level."))
+                else:
+                    children = self._tree(page_id, inner, path + (inner,))
+            blocks.append(Block(data=block, children=children))
+        return tuple(blocks)
+
+
+_UNREADABLE = ("the integration cannot read what this block shows (Notion answered 404): it is a synced block "
+               "whose original lives on a page not shared with the integration. Share that page with the "
+               "integration (••• → Connections), or remove the block.")
 
 
 def _failed_with(error: NotionError, code: APIErrorCode) -> bool:
@@ -330,20 +404,6 @@ def _container_of(block: dict[str, Any]) -> str:
         if original:
             return original
     return block["id"]
-
-
-def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 0) -> tuple[Block, ...]:
-    if depth > 64:  # a synced block that contains itself; Notion forbids it, but be safe
-        return ()
-    return tuple(
-        Block(
-            data=block,
-            children=_tree(_container_of(block), listed, depth + 1)
-            if block.get("has_children") and block.get("type") not in NOT_WALKED
-            else (),
-        )
-        for block in listed.get(container, ())
-    )
 
 
 # Blocks that hold a file object: developers.notion.com/reference/file-object. Its type is
@@ -370,7 +430,8 @@ def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, byt
     urls = list(dict.fromkeys(urls))
     if not urls:
         return {}
-    transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff)
+    transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff,
+                                max_bytes=options.max_download_bytes, deadline=options.deadline)
     with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True) as client:
 
         def fetch(url: str) -> bytes | Exception:

@@ -216,13 +216,7 @@ def render_post(
 ) -> tuple[Post | None, list[Problem]]:
     title = candidate.title
     problems = check_links(entry, title)
-    problems += [
-        Problem("error", title, entry.url, f"block {block_id}",
-                "the integration cannot read what this block shows (Notion answered 404): it is a synced "
-                "block whose original lives on a page not shared with the integration. Share that page "
-                "with the integration (••• → Connections), or remove the block.")
-        for block_id in entry.unreadable
-    ]
+    problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
     files: dict[str, bytes] = {}
     local: dict[str, str] = {}
     for url, kind in bundled_files(entry.blocks, config).items():

@@ -396,3 +396,107 @@ def test_the_action_stops_before_committing_on_exit_2_3_and_4(status, fails, tmp
     assert output.read_text() == f"status={status}\n"
     if status == 4:
         assert done.returncode == 4 and "unexpected error (a bug, exit 4); nothing committed" in done.stdout
+
+
+def nested_store(depth: int) -> tuple[dict, list[str]]:
+    """One entry whose body nests `depth` levels of paragraphs, each the child of the one above."""
+    from tests import storekit
+
+    page = storekit.entry("Deep", "deep", 1)
+    chain = []
+    for level in range(depth):
+        block = storekit.paragraph(page["id"], storekit.text(f"level {level + 1}"))
+        block["id"] = f"00000000-0000-4000-8000-{level + 1:012d}"
+        block["has_children"] = level + 1 < depth
+        chain.append(block)
+    store = storekit.store([(page, chain[:1])])
+    for parent, child in zip(chain, chain[1:]):
+        store["blocks"][child["id"]] = child
+        store["children"][parent["id"]] = [child["id"]]
+    return store, [b["id"] for b in chain]
+
+
+def test_nesting_deeper_than_max_depth_rejects_the_entry_and_stops_fetching(monkeypatch, tmp_path):
+    """Finding 17: a 2,000-deep page fetched for 11 minutes, then dropped the content silently."""
+    store, chain = nested_store(12)
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+        monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
+        result = CliRunner().invoke(main, ["sync", "--config", str(config_with(tmp_path, max_depth=4)),
+                                           "--data-source", SEED_DATA_SOURCE, "--out", str(tmp_path / "posts")])
+        fetched = emulator.count(prefix="/v1/blocks/")
+    assert result.exit_code == 1, result.output
+    assert (f"  block {chain[3]}: the blocks here are nested deeper than 4 levels ([limits] max_depth): move the "
+            "deepest ones up a level.") in result.output
+    assert fetched == 4  # the page, then levels 2, 3 and 4: nothing below
+    assert not (tmp_path / "posts" / "deep").exists()
+    store, _ = nested_store(4)
+    result = sync_with(monkeypatch, store, tmp_path / "posts", config_with(tmp_path, max_depth=4))
+    assert result.exit_code == 0, result.output  # exactly as deep as allowed
+
+
+def test_a_synced_block_that_shows_itself_rejects_its_entry(monkeypatch, tmp_path):
+    """Finding 17: a synced block whose original contains it reached ~1 GB in 60 s."""
+    from tests import storekit
+
+    page = storekit.entry("Loop", "loop", 1)
+    original = storekit.paragraph(page["id"], storekit.text("o"))
+    copy = storekit.paragraph(page["id"], storekit.text("c"))
+    # Shape: developers.notion.com/reference/block#synced-block — an original has synced_from
+    # null; a copy names its original: {"synced_from": {"type": "block_id", "block_id": …}}.
+    for block, synced_from in ((original, None), (copy, {"type": "block_id", "block_id": original["id"]})):
+        del block["paragraph"]
+        block.update(type="synced_block", has_children=True, synced_block={"synced_from": synced_from})
+    copy["id"] = "00000000-0000-4000-8000-00000000c0c0"
+    store = storekit.store([(page, [original])])
+    store["blocks"][copy["id"]] = copy
+    store["children"][original["id"]] = [copy["id"]]
+    store["children"][copy["id"]] = []
+    result = cli(monkeypatch, store, tmp_path / "posts")
+    assert result.exit_code == 1, result.output
+    assert (f"  block {copy['id']}: this synced block shows a block that contains it, so it would never end. "
+            "Remove the block, or sync it from another original.") in result.output
+
+
+def file_store(size: int) -> dict:
+    """One entry showing a Notion-hosted PNG of `size` bytes."""
+    import base64
+
+    from tests import storekit
+    from tests.test_files import SIGNED, image_block
+
+    page = storekit.entry("With an image", "with-an-image", 1)
+    store = storekit.store([(page, [image_block(page["id"], SIGNED)])])
+    store["files"] = {SIGNED: {"content_type": "image/png", "base64": base64.b64encode(b"\x89PNG" + b"\0" * (size - 4)).decode()}}
+    return store
+
+
+def test_a_download_over_the_cap_rejects_its_entry(monkeypatch, tmp_path):
+    """Finding 16: a file announcing 2 GB was read whole into memory and written to the bundle."""
+    config = config_with(tmp_path, download_max_mb=0.01)  # 10,485 bytes
+    result = sync_with(monkeypatch, file_store(20_000), tmp_path / "posts", config)
+    assert result.exit_code == 1, result.output
+    assert ("a Notion-hosted file: could not download 'diagram.png' (the answer announces 20,000 bytes, over the "
+            "10,485-byte cap)") in result.output
+    assert not (tmp_path / "posts" / "with-an-image").exists()
+    result = sync_with(monkeypatch, file_store(10_000), tmp_path / "posts", config)
+    assert result.exit_code == 0, result.output
+
+
+def test_an_api_answer_over_the_cap_is_a_notion_failure(synced, monkeypatch, tmp_path):
+    """Finding 16: an endless API body ended in MemoryError."""
+    before = snapshot(synced)
+    result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, response_max_mb=0.001),
+                       "--force")
+    assert result.exit_code == 3, result.output
+    assert "over the 1,048-byte cap" in result.output and snapshot(synced) == before
+
+
+def test_an_answer_dripped_a_byte_at_a_time_meets_the_deadline(synced, monkeypatch, tmp_path):
+    """Finding 17: a server dripping 1 byte every 5 s held the run for ever."""
+    before = snapshot(synced)
+    result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, request_deadline=0.5),
+                       "--force", faults=Faults(drip_every=1, drip_seconds=0.05))
+    assert result.exit_code == 3, result.output
+    assert "(BoundExceeded: the answer took over the 0.5 s deadline for one request)" in result.output
+    assert snapshot(synced) == before
