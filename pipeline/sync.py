@@ -5,7 +5,9 @@ Data flows one way: source → entries → front matter → validate → render 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from pipeline import bundle
-from pipeline.config import SCHEMA_DIR, Config, require_notion_id
+from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem
@@ -270,12 +272,25 @@ def settled(last_edited_time: str, started: datetime) -> bool:
     return started >= edited + timedelta(minutes=1)
 
 
+# Bump when a change to the rendering code (render, frontmatter, the bundle naming) changes
+# what the same Notion page becomes: every post is then rebuilt once. Nothing else in the code
+# (the CLI, the fetching, the limits) changes an output, so nothing else forces a refetch.
+OUTPUT_VERSION = 1
+
+
 def fingerprint(config: Config) -> str:
-    """Changes when the config or the pipeline's code does: then every post is rebuilt."""
-    digest = hashlib.sha256(repr(config).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((p for p in SCHEMA_DIR.iterdir() if p.name.endswith(".json")), key=lambda p: p.name):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """Changes exactly when what a page becomes changes: the front matter mapping, the publish
+    statuses (they decide `draft`), the render options, the link style, and OUTPUT_VERSION."""
+    shaping = {
+        "version": OUTPUT_VERSION,
+        "front_matter": [dataclasses.asdict(spec) for spec in config.front_matter],
+        "published": config.published,
+        "status_property": config.status_property,
+        "slug_property": config.slug_property,
+        "render": dataclasses.asdict(config.render),
+        "link_style": config.link_style,
+    }
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def sync(

@@ -500,3 +500,21 @@ def test_an_answer_dripped_a_byte_at_a_time_meets_the_deadline(synced, monkeypat
     assert result.exit_code == 3, result.output
     assert "(BoundExceeded: the answer took over the 0.5 s deadline for one request)" in result.output
     assert snapshot(synced) == before
+
+
+@pytest.mark.parametrize(("limits", "requests"), [
+    ({"rate": 1.5, "burst": 3, "lock_wait": 5, "request_deadline": 60}, 1),  # only the query
+    ({"colors": True}, 8),  # a render option: every page again (L = 8 for the seed)
+    ({"style": "permalink"}, 8),  # the link style
+], ids=["rate-burst-limits", "render-option", "link-style"])
+def test_only_what_changes_the_output_refetches(limits, requests, monkeypatch, tmp_path):
+    """Review finding: tuning rate made every user's next sync refetch everything (1 → 8)."""
+    out = tmp_path / "posts"
+    first = sync_with(monkeypatch, load_store(SEED_STORE), out, config_with(tmp_path))
+    assert first.exit_code == 0, first.output
+    with NotionEmulator(load_store(SEED_STORE), token=TOKEN) as emulator:
+        monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)
+        result = CliRunner().invoke(main, ["sync", "--config", str(config_with(tmp_path, **limits)),
+                                           "--data-source", SEED_DATA_SOURCE, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert emulator.count(prefix="/v1/") == requests
