@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
@@ -21,7 +20,7 @@ from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem
 from pipeline.render import RenderContext, render_page, video_shortcode
-from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
+from pipeline.source import FILE_BLOCKS, NotionSource, SourceOptions, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_unique_slugs
 
 
@@ -184,13 +183,29 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
 
 def bundle_file_name(url: str, data: bytes) -> str:
     """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
-    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
-    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
-    return hashlib.sha256(data).hexdigest()[:16] + suffix
+    return hashlib.sha256(data).hexdigest()[:16] + _suffix(url)  # one of PUBLISHED_SUFFIXES
 
 
-def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
-    """URL → file object type of the files a post's bundle holds: Notion-hosted ones (their
+# The only files a bundle holds, by suffix: the blog serves them from its own domain, so a
+# file that a browser would run (HTML, XHTML, JavaScript, SVG, …) must never be one of them.
+# SVG is left out rather than sanitized: a safe SVG needs a full sanitizer (scripts, event
+# attributes, foreignObject, external references, CSS), and one miss runs on the blog's origin.
+# Markdown is left out too: Hugo would read a .md in a bundle as a page.
+PUBLISHED_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff",  # images
+    ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac",  # audio
+    ".mp4", ".m4v", ".webm", ".mov", ".ogv",  # video
+    ".pdf",
+    ".txt", ".csv", ".rtf", ".epub", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp",
+})
+
+
+def _suffix(url: str) -> str:
+    return PurePosixPath(urlsplit(url).path).suffix.lower()
+
+
+def _downloadable(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
+    """URL → file object type of the files a post would bundle: Notion-hosted ones (their
     URLs expire), and external http(s) ones with `download_external`, but never a YouTube or
     Vimeo video, which the post embeds."""
     types = ("file", "external") if config.render.download_external else ("file",)
@@ -198,6 +213,29 @@ def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
         url: kind for url, kind in block_files(blocks, types).items()
         if urlsplit(url).scheme in ("http", "https") and video_shortcode(url) is None
     }
+
+
+def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
+    """The files a post's bundle holds (and the only ones downloaded): of a published type."""
+    return {url: kind for url, kind in _downloadable(blocks, config).items() if _suffix(url) in PUBLISHED_SUFFIXES}
+
+
+def withheld_files(blocks: tuple[Block, ...], config: Config) -> dict[str, Block]:
+    """URL → block of the Notion-hosted files whose type the blog does not publish (an external
+    one is not bundled either: the post keeps its own URL, on another domain)."""
+    withheld = {url for url, kind in _downloadable(blocks, config).items()
+                if kind == "file" and _suffix(url) not in PUBLISHED_SUFFIXES}
+
+    def walk(level: tuple[Block, ...]) -> dict[str, Block]:
+        found: dict[str, Block] = {}
+        for block in level:
+            url = (block.value.get(block.value.get("type")) or {}).get("url") if block.type in FILE_BLOCKS else None
+            if url in withheld:
+                found[url] = block
+            found.update(walk(block.children))
+        return found
+
+    return walk(blocks) if withheld else {}
 
 
 # A file that could not be downloaded, by file object type: where it is, and the fix.
@@ -232,6 +270,15 @@ def render_post(
                 "error", title, entry.url, where,
                 f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): {fix}",
             ))
+    # A file of another type rejects its entry: linked at Notion, the renderer would turn the
+    # link into one to the post itself, and the signed URL expires within the hour.
+    problems += [
+        Problem("error", title, entry.url, f"block {block.id} ({block.type})",
+                f"{urlsplit(url).path.rsplit('/', 1)[-1]!r} is not a type the blog publishes (images, audio, video, "
+                "PDF, plain documents; not SVG, HTML or scripts): served from the blog's own domain, a file like it "
+                "could run scripts for its readers. Upload it as PNG or PDF, link it from elsewhere, or remove it.")
+        for url, block in withheld_files(entry.blocks, config).items()
+    ]
     if any(p.rejects for p in problems):
         return None, problems
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render)

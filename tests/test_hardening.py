@@ -518,3 +518,49 @@ def test_only_what_changes_the_output_refetches(limits, requests, monkeypatch, t
                                            "--data-source", SEED_DATA_SOURCE, "--out", str(out)])
         assert result.exit_code == 0, result.output
         assert emulator.count(prefix="/v1/") == requests
+
+
+def test_active_uploads_are_never_bundled_and_the_site_still_builds(monkeypatch, tmp_path):
+    """Finding 2: .svg/.xhtml/.js uploads ran scripts on the blog's domain; one .html broke the build."""
+    import base64
+
+    from tests import storekit
+    from tests.hugosite import build, demo_site
+    from tests.test_files import PNG, image_block
+
+    def hosted(name: str) -> str:
+        return f"https://prod-files-secure.s3.us-west-2.amazonaws.com/space/block/{name}?X-Amz-Signature=abc"
+
+    page = storekit.entry("Attachments", "attachments", 1)
+    blocks = []
+    for n, name in enumerate(["page.html", "app.js", "doc.xhtml", "photo.png", "paper.pdf"]):
+        block = image_block(page["id"], hosted(name))
+        block["id"] = f"00000000-0000-4000-8000-{n + 1:012d}"
+        block["type"], block["file"] = "file", {**block.pop("image"), "name": name}
+        blocks.append(block)
+    svg_page = storekit.entry("Vector", "vector", 2)
+    store = storekit.store([(page, blocks), (svg_page, [image_block(svg_page["id"], hosted("logo.svg"))])])
+    script = b"<html><script>alert(document.domain)</script></html>"
+    store["files"] = {hosted(name): {"content_type": "text/html", "base64": base64.b64encode(body).decode()}
+                      for name, body in [("page.html", script), ("app.js", b"alert(1)"), ("doc.xhtml", script),
+                                         ("photo.png", PNG), ("paper.pdf", b"%PDF-1.4\n"),
+                                         ("logo.svg", b"<svg onload='alert(1)'/>")]}
+    site = demo_site(tmp_path / "site")
+    out = site / "content" / "posts"
+    result = cli(monkeypatch, store, out)
+    assert result.exit_code == 1, result.output
+    for n, name in enumerate(["page.html", "app.js", "doc.xhtml"]):
+        assert (f"  block 00000000-0000-4000-8000-{n + 1:012d} (file): '{name}' is not a type the blog publishes "
+                "(images, audio, video, PDF, plain documents; not SVG, HTML or scripts): served from the blog's own "
+                "domain, a file like it could run scripts for its readers. Upload it as PNG or PDF, link it from "
+                "elsewhere, or remove it.") in result.output
+    assert "(image): 'logo.svg' is not a type the blog publishes" in result.output
+    assert not (out / "attachments").exists() and not (out / "vector").exists()
+    # Without them, the PNG and the PDF are bundled, and Hugo builds the site.
+    for page_id in list(store["children"]):
+        store["children"][page_id] = [b for b in store["children"][page_id] if int(b[-1]) in (4, 5)]
+    result = cli(monkeypatch, store, out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.suffix for p in (out / "attachments").iterdir()) == [".md", ".pdf", ".png"]
+    public = build(site, tmp_path)  # no "text/html is not whitelisted"
+    assert (public / "posts" / "attachments" / "index.html").exists()
