@@ -172,6 +172,12 @@ class Faults:
     ``status_code``), ``rate_limit_burst`` (answer 429 with ``Retry-After: 1``),
     the normal answer, and last ``truncate_every`` (send half of that answer's
     body under the full Content-Length, then close).
+
+    Hostile answers, for the pipeline's hardening tests: ``bodies`` maps a path
+    substring to a raw body answered with 200 instead of the normal answer (a list
+    without ``results``, ``[]``, a cursor that repeats); ``drip_every`` sends that
+    answer's body one byte every ``drip_seconds``; ``echo_auth_every`` answers 400
+    ``validation_error`` with a message quoting the request's Authorization header.
     """
 
     status_every: int = 0
@@ -181,11 +187,15 @@ class Faults:
     drop_every: int = 0
     slow_every: int = 0
     slow_seconds: float = 0.0
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    drip_every: int = 0
+    drip_seconds: float = 0.0
+    echo_auth_every: int = 0
 
     def __post_init__(self) -> None:
         if self.status_code != 502 and self.status_code not in _SERVER_ERRORS:
             raise ValueError(f"status_code must be one of 500, 502, 503, 504, 529; got {self.status_code}")
-        for name in ("status_every", "truncate_every", "drop_every", "slow_every"):
+        for name in ("status_every", "truncate_every", "drop_every", "slow_every", "drip_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
 
@@ -993,6 +1003,11 @@ class NotionEmulator:
                 return self._send(h, 502, _GATEWAY_502_HTML, "text/html", {}, truncate)
             code, message = _SERVER_ERRORS[f.status_code]
             return self._send_error(h, ApiError(f.status_code, code, message), truncate)
+        if Faults._hits(f.echo_auth_every, ordinal):
+            # Shape: developers.notion.com/reference/status-codes (400 validation_error); a
+            # careless server or proxy quoting the request back.
+            return self._send_error(h, ApiError(400, "validation_error", "Bad request with headers: Authorization: "
+                                                + h.headers.get("Authorization", "")), truncate)
         if ordinal in f.rate_limit_burst:
             return self._send_error(h, ApiError(429, "rate_limited", _RATE_LIMITED_MESSAGE,
                                                 {"Retry-After": "1"}), truncate)
@@ -1003,6 +1018,10 @@ class NotionEmulator:
                 # Retry-After: integer seconds).
                 return self._send_error(h, ApiError(429, "rate_limited", _RATE_LIMITED_MESSAGE,
                                                     {"Retry-After": str(wait)}), truncate)
+        drip = f.drip_seconds if Faults._hits(f.drip_every, ordinal) else 0.0
+        hostile = next((body for part, body in f.bodies.items() if part in path), None)
+        if hostile is not None:
+            return self._send(h, 200, hostile, "application/json; charset=utf-8", {}, truncate, drip=drip)
         try:
             self._check_headers(h)
             query = parse_qs(raw_query, keep_blank_values=True)
@@ -1025,7 +1044,7 @@ class NotionEmulator:
         # Shape: request_id is a top-level key of successful bodies (notion-sdk-js
         # commit 09703a1; notion-sdk-py BaseClient._extract_request_id).
         out = {**payload, "request_id": str(uuid.uuid4())}
-        return self._send(h, 200, _encode(out), "application/json; charset=utf-8", {}, truncate)
+        return self._send(h, 200, _encode(out), "application/json; charset=utf-8", {}, truncate, drip=drip)
 
     def _check_headers(self, h: _Handler) -> None:
         auth = h.headers.get("Authorization", "")
@@ -1069,7 +1088,7 @@ class NotionEmulator:
         return self._send(h, err.status, _encode(body), "application/json; charset=utf-8", err.headers, truncate)
 
     def _send(self, h: _Handler, status: int, body: bytes, content_type: str, headers: dict[str, str],
-              truncate: bool, head: bool = False) -> int:
+              truncate: bool, head: bool = False, drip: float = 0.0) -> int:
         if self.latency > 0:
             time.sleep(self.latency)
         h.send_response(status)
@@ -1086,6 +1105,12 @@ class NotionEmulator:
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
             h.close_connection = True
+            return status
+        if drip:
+            for index in range(len(body)):
+                h.wfile.write(body[index:index + 1])
+                h.wfile.flush()
+                time.sleep(drip)
             return status
         h.wfile.write(body)
         return status

@@ -8,20 +8,55 @@ ever deleted, and the manifest itself is written last.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
 
+from pipeline.errors import OutputError
 from pipeline.model import Post
 
 MANIFEST = ".notion-hugo.json"
+MANIFEST_FORMAT = "notion-hugo-manifest/1"
 _TEMP_PREFIX = ".notion-hugo-"  # only temporaries with this prefix are ever cleaned up
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path, wait: float) -> Iterator[None]:
+    """An exclusive lock on the output folder for a whole run: two syncs into one folder would
+    each write what the other's manifest does not list, and clean up each other's temporaries.
+    The folder itself is locked (flock on its descriptor), so no lock file lands in the site;
+    made for the lock, it is removed again if the run leaves it empty."""
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OutputError(
+                        f"another notion-hugo sync is writing {out_dir}; waited {wait:g} s for it. Run again "
+                        "when it has finished ([limits] lock_wait in pipeline.toml sets how long to wait)."
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only if empty; before the lock goes, so no other run is inside
+        os.close(fd)  # releases the lock
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -39,12 +74,40 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def inside(root: Path, relative: str) -> Path:
-    """`root/relative`, refusing anything that would land outside root."""
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root.resolve()) or target == root.resolve():
-        raise ValueError(f"refusing to write outside the output folder: {relative!r}")
-    return target
+def _relative_problem(relative: Any) -> str | None:
+    """Why `relative` is not a plain path inside a folder (a/b, never /a, ../a, a\\b), or None."""
+    if not isinstance(relative, str) or not relative:
+        return f"{relative!r} is not a path"
+    parts = PurePosixPath(relative).parts
+    if relative.startswith("/") or "\\" in relative or "\0" in relative or any(p in (".", "..") for p in parts) \
+            or "/".join(parts) != relative:
+        return f"{relative!r} is not a plain relative path inside the output folder"
+    return None
+
+
+def refusal(root: Path, relative: str, owned: set[str] | frozenset[str]) -> str | None:
+    """Why the pipeline must not write or remove `root/relative`, or None: a symbolic link on
+    the way (never followed), or a file there that the manifest does not list (not ours)."""
+    problem = _relative_problem(relative)
+    if problem:
+        return problem
+    path = root
+    for part in PurePosixPath(relative).parts:
+        path = path / part
+        if path.is_symlink():
+            return f"{path} is a symbolic link, and notion-hugo never writes or removes through one"
+    if relative not in owned and path.exists():
+        return f"{path} exists and notion-hugo did not write it (its manifest does not list it)"
+    return None
+
+
+def inside(root: Path, relative: str, owned: set[str] | frozenset[str]) -> Path:
+    """`root/relative`, refusing a path outside root, through a symbolic link, or onto a file
+    that is not ours. Checked again just before each write and removal."""
+    problem = refusal(root, relative, owned)
+    if problem:
+        raise OutputError(f"refusing to touch {relative!r}: {problem}.")
+    return root / relative
 
 
 def digest(data: bytes) -> str:
@@ -58,21 +121,65 @@ class Manifest:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     fingerprint: str = ""  # of the config and pipeline version that wrote these files
 
+    @property
+    def files(self) -> frozenset[str]:
+        """Every output-relative path the pipeline wrote and still owns."""
+        return frozenset(path for record in self.pages.values() for path in record["files"])
+
     @classmethod
     def load(cls, out_dir: Path) -> "Manifest":
+        """The manifest of an output folder (empty when there is none). One that cannot be
+        trusted stops the run: without it nothing says which files are ours."""
+        path = out_dir / MANIFEST
+        if path.is_symlink():
+            raise _untrusted(path, "it is a symbolic link")
         try:
-            data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return cls()
-        except (OSError, ValueError):
-            # A manifest we cannot read protects nothing: treat every file as not ours.
-            return cls()
-        return cls(pages=dict(data.get("pages", {})), fingerprint=data.get("fingerprint", ""))
+        except (OSError, UnicodeDecodeError) as error:
+            raise _untrusted(path, f"it cannot be read ({error})") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise _untrusted(path, "it is not JSON (cut short?)") from None
+        problem = _manifest_problem(data)
+        if problem:
+            raise _untrusted(path, problem)
+        return cls(pages=data["pages"], fingerprint=data["fingerprint"])
 
     def save(self, out_dir: Path) -> None:
-        data = {"format": "notion-hugo-manifest/1", "fingerprint": self.fingerprint, "pages": dict(sorted(self.pages.items()))}
+        data = {"format": MANIFEST_FORMAT, "fingerprint": self.fingerprint, "pages": dict(sorted(self.pages.items()))}
         text = json.dumps(data, indent=2, ensure_ascii=False)
         atomic_write(out_dir / MANIFEST, (text + "\n").encode("utf-8"))
+
+
+def _untrusted(path: Path, why: str) -> OutputError:
+    return OutputError(
+        f"{path} is not a manifest notion-hugo can trust: {why}. It lists the files notion-hugo wrote, "
+        f"so nothing is written or removed without it. Restore it (e.g. `git checkout -- {path}`), or "
+        "delete it together with the post folders it listed and run again to rebuild them."
+    )
+
+
+def _manifest_problem(data: Any) -> str | None:
+    """What makes `data` not a manifest this version wrote, or None."""
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return f"its format is not {MANIFEST_FORMAT!r}"
+    if not isinstance(data.get("fingerprint"), str) or not isinstance(data.get("pages"), dict):
+        return "it lacks a fingerprint or pages"
+    for page_id, record in data["pages"].items():
+        if not isinstance(record, dict) or not isinstance(record.get("slug"), str) \
+                or not isinstance(record.get("files"), list) or not isinstance(record.get("links", {}), dict):
+            return f"the record of page {page_id!r} lacks a slug or its files"
+        slug = record["slug"]
+        if _relative_problem(slug) or "/" in slug:
+            return f"page {page_id!r} has the slug {slug!r}, which is not one folder name"
+        for file in record["files"]:
+            problem = _relative_problem(file)
+            if problem or not file.startswith(slug + "/"):
+                return f"page {page_id!r} lists {file!r}, which is not a path inside its folder {slug}/"
+    return None
 
 
 @dataclass(slots=True)
@@ -80,9 +187,10 @@ class Change:
     written: list[str] = field(default_factory=list)  # slugs whose files changed
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # bundle-relative paths deleted
+    left: list[str] = field(default_factory=list)  # stale paths not removed, with the reason
 
 
-def _post_files(post: Post) -> dict[str, bytes]:
+def post_files(post: Post) -> dict[str, bytes]:
     return {"index.md": post.text.encode("utf-8"), **post.files}
 
 
@@ -98,7 +206,7 @@ def plan(
     new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid not in drop}, fingerprint=fingerprint)
     wanted: set[str] = set()
     for post in posts:
-        files = _post_files(post)
+        files = post_files(post)
         paths = [f"{post.slug}/{name}" for name in sorted(files)]
         wanted.update(paths)
         unchanged = all(
@@ -114,10 +222,15 @@ def plan(
             "links": dict(sorted(post.links.items())),
             "settled": post.settled,
         }
-    still_listed = {path for rec in new.pages.values() for path in rec["files"]}
+    still_listed = new.files
     for rec in manifest.pages.values():
         for path in rec["files"]:
-            if path not in wanted and path not in still_listed and (out_dir / path).exists():
+            if path in wanted or path in still_listed or not os.path.lexists(out_dir / path):
+                continue
+            problem = refusal(out_dir, path, manifest.files)
+            if problem:
+                change.left.append(f"{out_dir / path}: {problem}")
+            else:
                 change.removed.append(path)
     return change, new
 
@@ -126,24 +239,28 @@ def _remove_stale_temporaries(out_dir: Path, folders: set[str]) -> None:
     """Temporary files a killed run left in folders the pipeline owns (never a post: a
     temporary is renamed into place only once complete)."""
     for folder in folders:
+        if (out_dir / folder).is_symlink():
+            continue
         for temp in (out_dir / folder).glob(f"{_TEMP_PREFIX}*.tmp"):
             temp.unlink(missing_ok=True)
 
 
-def apply(out_dir: Path, posts: list[Post], change: Change, new: Manifest) -> None:
+def apply(out_dir: Path, posts: list[Post], change: Change, old: Manifest, new: Manifest) -> None:
+    """Write the changed posts, remove what `plan` said, save the manifest. Each path is
+    checked again right before it is touched (`inside`): the folder may have changed since."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    owned = {path.split("/", 1)[0] for rec in new.pages.values() for path in rec["files"]}
-    _remove_stale_temporaries(out_dir, owned | {"."})
+    owned = old.files
+    _remove_stale_temporaries(out_dir, {path.split("/", 1)[0] for path in new.files} | {"."})
     for post in posts:
         if post.slug not in change.written:
             continue
         # index.md last: a new post never points at files that are not there yet.
-        for name, data in sorted(_post_files(post).items(), key=lambda item: item[0] == "index.md"):
-            atomic_write(inside(out_dir, f"{post.slug}/{name}"), data)
+        for name, data in sorted(post_files(post).items(), key=lambda item: item[0] == "index.md"):
+            atomic_write(inside(out_dir, f"{post.slug}/{name}", owned), data)
     for path in change.removed:
-        target = inside(out_dir, path)
+        target = inside(out_dir, path, owned)
         target.unlink(missing_ok=True)
         folder = target.parent
-        if folder != out_dir.resolve() and folder.is_dir() and not any(folder.iterdir()):
+        if folder != out_dir and not folder.is_symlink() and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     new.save(out_dir)

@@ -2,13 +2,13 @@
 `PipelineError` into one clear paragraph and an exit code.
 
 Exit codes: 0 all written; 1 some entries invalid (the valid ones still written);
-2 usage or config error; 3 Notion or network failure.
+2 usage, config or output folder error; 3 Notion or network failure (or a removal refused);
+4 an unexpected error (a bug: nothing is committed).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import sys
@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
+import httpx
 
 from pipeline.bundle import atomic_write
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
+from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.scaffold import propose_config
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
@@ -33,7 +35,8 @@ Environment:
   NOTION_BASE_URL  the API's address (default https://api.notion.com)
 \b
 Exit codes: 0 all written, 1 some entries invalid (the valid ones written),
-2 usage or config error, 3 Notion or network failure."""
+2 usage, config or output folder error, 3 Notion or network failure (or a
+removal refused), 4 an unexpected error (run with --verbose for the traceback)."""
 
 
 def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,9 +59,19 @@ def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+# Every secret of this process (the token), blanked out of anything printed.
+_SECRETS: list[str] = []
+
+
+def say(text: str, *, err: bool = False, nl: bool = True, keep_newlines: bool = True) -> None:
+    """Print through the one door: the token redacted, control characters escaped."""
+    click.echo(escaped(redacted(text, _SECRETS), keep_newlines=keep_newlines), err=err, nl=nl)
+
+
 @contextlib.contextmanager
 def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
-    """(base URL, token): the emulator serving a store file, or Notion itself."""
+    """(base URL, token): the emulator serving a store file, or Notion itself. Both are checked
+    before any request, and the token is never shown."""
     if store is not None:
         from notion_emulator import NotionEmulator, load_store
 
@@ -73,32 +86,56 @@ def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
             "your Posts database with it, and export its secret: NOTION_TOKEN=ntn_… (or use --store FILE "
             "to read a frozen workspace)."
         )
-    yield os.environ.get("NOTION_BASE_URL", "").strip() or DEFAULT_BASE_URL, token
+    _SECRETS.append(token)
+    problem = token_problem(token)
+    if problem:
+        raise ConfigError(f"{problem}: copy the Internal Integration Secret again (notion.so/profile/integrations).")
+    yield base_url_from_environment(), token
+
+
+def base_url_from_environment() -> str:
+    base_url = os.environ.get("NOTION_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"NOTION_BASE_URL {base_url!r} is not a URL ({error}); unset it to reach Notion.") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"NOTION_BASE_URL {base_url!r} is not an http(s) URL with a host; unset it to reach Notion.")
+    return base_url
 
 
 def run_guarded(verbose: bool, action: Callable[[], int]) -> None:
+    """The one error boundary: the tool's input (config, environment, output folder) exits 2,
+    Notion or the network 3, anything unexpected 4 in one line. Never a bare traceback, never
+    exit 1 (which means "entries rejected": the Action commits the valid posts on 1)."""
     try:
         code = action()
     except PipelineError as error:
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except (OSError, ValueError) as error:
-        # A folder that cannot be written, a manifest or time zone that cannot be read: the
-        # operator's to fix, in one line (the traceback with --verbose).
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
+        _fail(verbose, str(error), error.exit_code)
+    except OSError as error:
+        # A folder that cannot be written, a file that cannot be read: the operator's to fix.
+        _fail(verbose, str(error), 2)
+    except Exception as error:  # noqa: BLE001 - the boundary: every other error is a bug
+        _fail(verbose, escaped(f"unexpected {type(error).__name__}: {error}") + ". Nothing more was written; "
+              "run with --verbose for the traceback, and report it.", 4)
+    sys.exit(code)
+
+
+def _fail(verbose: bool, message: str, code: int) -> None:
+    if verbose:
+        say(traceback.format_exc(), err=True, nl=False)
+    say(f"Error: {message}", err=True)
     sys.exit(code)
 
 
 def format_problems(problems: list[Problem]) -> str:
+    """Two lines a problem; whatever Notion put in a title or URL stays on its line."""
     lines = []
     for problem in problems:
-        lines.append(f"{problem.severity}: {problem.entry_title} ({problem.entry_url})")
-        lines.append(f"  {problem.where}: {problem.message}")
+        title, url, where, message = (escaped(text) for text in (problem.entry_title, problem.entry_url,
+                                                                  problem.where, problem.message))
+        lines.append(f"{problem.severity}: {title} ({url})")
+        lines.append(f"  {where}: {message}")
     return "\n".join(lines)
 
 
@@ -150,8 +187,12 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst), ("notion_version", config.notion_version)) if value is not None}
-    return SourceOptions(base_url=base_url, **limits)
+    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst),
+                                            ("notion_version", config.notion_version)) if value is not None}
+    bounds = config.limits
+    return SourceOptions(base_url=base_url, max_response_bytes=int(bounds.response_max_mb * 2**20),
+                         max_download_bytes=int(bounds.download_max_mb * 2**20), deadline=bounds.request_deadline,
+                         max_depth=bounds.max_depth, **limits)
 
 
 def _config(path: Path | None) -> Config:
@@ -193,9 +234,12 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the report.")
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: only on a terminal).")
+@click.option("--allow-removal", is_flag=True,
+              help="Remove the bundles of entries gone from Notion even when they are more than "
+                   "[limits] max_removed_share of the posts (by default such a run stops, exit 3).")
 def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
-                 progress: bool | None) -> None:
+                 progress: bool | None, allow_removal: bool) -> None:
     """Export every published entry as a Hugo page bundle.
 
     Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
@@ -215,7 +259,7 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out_dir,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
-                          progress=meter)
+                          allow_removal=allow_removal, progress=meter)
         meter.done()
         emit(report, fmt, dry_run, out_dir)
         if report_file is not None:
@@ -228,20 +272,22 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
 def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
     if fmt == "json":
-        click.echo(json.dumps({
+        say(json_text({
             "written": report.change.written, "unchanged": report.change.unchanged,
-            "removed": report.change.removed, "rejected": report.rejected,
+            "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
-        }, indent=2, ensure_ascii=False))
+        }))
         return
     verb = "would write" if dry_run else "wrote"
     for slug in report.change.written:
-        click.echo(f"{verb} {out_dir / slug / 'index.md'}")
+        say(f"{verb} {out_dir / slug / 'index.md'}", keep_newlines=False)
     for path in report.change.removed:
-        click.echo(f"{'would remove' if dry_run else 'removed'} {out_dir / path}")
+        say(f"{'would remove' if dry_run else 'removed'} {out_dir / path}", keep_newlines=False)
+    for reason in report.change.left:
+        say(f"left {reason}", err=True, keep_newlines=False)
     if report.problems:
-        click.echo(format_problems(report.problems), err=True)
-    click.echo(
+        say(format_problems(report.problems), err=True)
+    say(
         f"{len(report.change.written) + len(report.change.unchanged)} posts ({len(report.change.written)} changed, "
         f"{len(report.change.unchanged)} unchanged), "
         f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
@@ -267,13 +313,13 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
         with notion_endpoint(store) as (base_url, token):
             report = check(config, selection, token=token, options=source_options_for(config, base_url))
         if fmt == "json":
-            click.echo(json.dumps({
+            say(json_text({
                 "valid": len(report.posts), "rejected": report.rejected,
                 "problems": [p.as_dict() for p in report.problems],
-            }, indent=2, ensure_ascii=False))
+            }))
         else:
             if report.problems:
-                click.echo(format_problems(report.problems))
+                say(format_problems(report.problems))
             warnings = len(report.problems) - len(report.errors)
             click.echo(f"{len(report.posts) + len(report.rejected)} entries checked: {len(report.posts)} valid, "
                        f"{len(report.rejected)} rejected, {warnings} warnings.")
@@ -320,7 +366,8 @@ def init(data_source: str, config_path: Path, force: bool, store: Path | None, v
 @main.command("site-kit")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace kit files that differ from the kit.")
-def site_kit_command(site_dir: Path, force: bool) -> None:
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
     """Put what the exported posts need into the Hugo site at SITE_DIR.
 
     Writes the render hooks for mermaid diagrams and equations, the head partial that loads
@@ -334,20 +381,21 @@ def site_kit_command(site_dir: Path, force: bool) -> None:
     """
     from pipeline.site import install_kit
 
-    try:
+    def action() -> int:
+        # A file in the way is an OSError, a missing folder FileNotFoundError: both exit 2.
         result = install_kit(site_dir, force=force)
-    except (FileExistsError, FileNotFoundError) as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
-    for path in result.written:
-        click.echo(f"wrote {path}")
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    for conflict in result.conflicts:
-        click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
-    if result.blocking:
-        sys.exit(2)
-    click.echo(f"{site_dir} is ready for the posts: build it with Hugo.")
+        for path in result.written:
+            click.echo(f"wrote {path}")
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        for conflict in result.conflicts:
+            click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+        if result.blocking:
+            return 2
+        click.echo(f"{site_dir} is ready for the posts: build it with Hugo.")
+        return 0
+
+    run_guarded(verbose, action)
 
 
 @main.command("build-site")
@@ -356,16 +404,20 @@ def site_kit_command(site_dir: Path, force: bool) -> None:
               show_default=True, help="Where Hugo writes the HTML.")
 @click.option("--content-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Build this content folder instead of the site's own (the demo's posts live outside output/).")
-def build_site_command(site_dir: Path, destination: Path, content_dir: Path | None) -> None:
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def build_site_command(site_dir: Path, destination: Path, content_dir: Path | None, verbose: bool) -> None:
     """Build a Hugo site with the Hugo binary from the `hugo` Python package (the demo uses it)."""
     from pipeline.site import build_site
 
-    try:
-        build_site(site_dir, destination, content_dir)
-    except RuntimeError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
-    click.echo(f"built {site_dir} into {destination}")
+    def action() -> int:
+        try:
+            build_site(site_dir, destination, content_dir)
+        except RuntimeError as error:  # Hugo refused the site: the site is the input to fix
+            raise PipelineError(str(error)) from error
+        click.echo(f"built {site_dir} into {destination}")
+        return 0
+
+    run_guarded(verbose, action)
 
 
 @main.command("import", epilog=EPILOG)

@@ -56,6 +56,22 @@ class RenderOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """The `[limits]` table: bounds on what one run reads, writes and removes (issue #9)."""
+
+    # Half: unpublishing half a blog in one run is not an editorial act, while every failure
+    # seen (a renamed status option, a typo in a property name, an empty answer) removes all.
+    max_removed_share: float = 0.5
+    lock_wait: float = 60.0  # seconds; the Action runs hourly, so a sync never waits long
+    download_max_mb: float = 50.0
+    # Notion's largest page of blocks (100 blocks of 100 rich text items of 2,000 characters)
+    # is about 20 MB of JSON; anything larger is not an answer to read.
+    response_max_mb: float = 32.0
+    request_deadline: float = 120.0  # seconds for one request, however slowly its bytes come
+    max_depth: int = 64  # levels of nested blocks fetched
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_source: str = ""
     pages: tuple[str, ...] = ()
@@ -70,6 +86,7 @@ class Config:
     notion_version: str | None = None  # None: the notion-client SDK's default
     front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
     render: RenderOptions = RenderOptions()
+    limits: Limits = Limits()
 
     @property
     def mapped_properties(self) -> tuple[str, ...]:
@@ -130,6 +147,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         notion_version=notion.get("notion_version"),
         front_matter=fields,
         render=RenderOptions(**data.get("render", {})),
+        limits=Limits(**data.get("limits", {})),
     )
 
 

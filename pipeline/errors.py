@@ -13,7 +13,19 @@ class ConfigError(PipelineError):
     exit_code = 2
 
 
+class OutputError(PipelineError):
+    """The output folder is not as the pipeline left it (a corrupt manifest, another run)."""
+
+    exit_code = 2
+
+
 class NotionError(PipelineError):
-    """Notion refused or could not be reached, after retries."""
+    """Notion refused or could not be reached, after retries, or answered something unusable."""
+
+    exit_code = 3
+
+
+class RemovalRefused(PipelineError):
+    """The run would remove more posts than a run may without --allow-removal."""
 
     exit_code = 3

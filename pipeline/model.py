@@ -42,7 +42,9 @@ class Entry:
 
     page: dict[str, Any]
     blocks: tuple[Block, ...]
-    unreadable: tuple[str, ...] = ()  # blocks whose children Notion would not list (404)
+    # What kept part of the body from being read, as (block id, message): a 404, a synced block
+    # that shows itself, nesting deeper than the fetch goes. Each rejects the entry.
+    faults: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str:

@@ -26,9 +26,10 @@ from notion_client import APIErrorCode, APIResponseError, Client
 from notion_client.client import RetryOptions
 from notion_client.errors import NotionClientErrorBase
 
+from pipeline import shapes
 from pipeline.errors import NotionError
 from pipeline.model import Block, Entry
-from pipeline.render import MAX_DEPTH, file_url, spec_of
+from pipeline.render import file_url, spec_of
 
 DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
@@ -77,10 +78,17 @@ def _idempotent(request: httpx.Request) -> bool:
     return request.method == "GET" or request.url.path.endswith("/query")
 
 
+class BoundExceeded(httpx.HTTPError):
+    """An answer larger than its cap, or slower than its deadline: not retried, since the same
+    request would meet the same bound."""
+
+
 class NotionTransport(httpx.BaseTransport):
     """The one door to Notion: waits on the shared limiter before each request and retries
     idempotent reads on gateway errors, timeouts, dropped connections and cut-off bodies,
-    with jittered exponential backoff and a bound. Swappable like any httpx transport."""
+    with jittered exponential backoff and a bound. Each body is read in chunks up to
+    `max_bytes` (decoded) and within `deadline` seconds in all, so neither an endless body nor
+    one dripped a byte at a time can hold the run. Swappable like any httpx transport."""
 
     def __init__(
         self,
@@ -89,19 +97,23 @@ class NotionTransport(httpx.BaseTransport):
         *,
         retries: int = 4,
         backoff: float = 0.5,
+        max_bytes: int = 32 * 2**20,
+        deadline: float = 120.0,
     ) -> None:
         self.limiter = limiter
         self.inner = inner or httpx.HTTPTransport()
         self.retries = retries
         self.backoff = backoff
+        self.max_bytes = max_bytes
+        self.deadline = deadline
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
         while True:
             self.limiter.acquire()
             try:
-                response = self.inner.handle_request(request)
-                response.read()  # a truncated body raises here, where it can still be retried
+                # A truncated body raises here, where it can still be retried.
+                response = self._bounded(request, self.inner.handle_request(request), time.monotonic() + self.deadline)
             except httpx.TransportError:
                 if attempt >= self.retries or not _idempotent(request):
                     raise
@@ -111,6 +123,25 @@ class NotionTransport(httpx.BaseTransport):
                 response.close()
             time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
+
+    def _bounded(self, request: httpx.Request, response: httpx.Response, deadline: float) -> httpx.Response:
+        """The response with its whole body read, decoded, within the size cap and deadline."""
+        try:
+            announced = int(response.headers.get("Content-Length", "0"))
+            if announced > self.max_bytes:
+                raise BoundExceeded(f"the answer announces {announced:,} bytes, over the {self.max_bytes:,}-byte cap")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise BoundExceeded(f"the answer is over the {self.max_bytes:,}-byte cap")
+                if time.monotonic() > deadline:
+                    raise BoundExceeded(f"the answer took over the {self.deadline:g} s deadline for one request")
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request,
+                              extensions=response.extensions)
 
     def close(self) -> None:
         self.inner.close()
@@ -128,6 +159,11 @@ class SourceOptions:
     retries: int = 4
     backoff: float = 0.5
     notion_version: str | None = None  # None: the SDK's default Notion-Version
+    # The [limits] table (pipeline.config.Limits): the same defaults.
+    max_response_bytes: int = 32 * 2**20
+    max_download_bytes: int = 50 * 2**20
+    deadline: float = 120.0
+    max_depth: int = 64
 
 
 def _quiet_logger() -> logging.Logger:
@@ -145,6 +181,8 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
         RateLimiter(options.rate, options.burst, progress),
         retries=options.retries,
         backoff=options.backoff,
+        max_bytes=options.max_response_bytes,
+        deadline=options.deadline,
     )
     return Client(
         auth=token,
@@ -196,25 +234,33 @@ class NotionSource:
         except Exception as error:  # noqa: BLE001 - explain() re-raises what it does not know
             raise explain(error, what) from error
 
-    def _paginate(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    def _paginate(self, what: str, kind: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every result of a paginated list, each checked to be a `kind` object. A cursor that
+        comes back a second time would loop for ever: a Notion failure."""
         results: list[dict[str, Any]] = []
-        cursor = None
+        seen: set[str] = set()
         while True:
-            if cursor:
-                kwargs["start_cursor"] = cursor
-            page = self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs)
-            results.extend(page.get("results", ()))
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor:
+            page = shapes.checked_list(self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs), what, kind)
+            results.extend(page["results"])
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
                 return results
+            if cursor in seen:
+                raise shapes.repeated_cursor(what, cursor)
+            seen.add(cursor)
+            kwargs["start_cursor"] = cursor
 
     def _data_source_of(self, database_id: str) -> str:
         """The (first) data source of a database: what a database id or URL means here."""
-        database = self.call(f"database or data source {database_id}", self.client.databases.retrieve, database_id)
-        sources = database.get("data_sources") or []
+        what = f"database or data source {database_id}"
+        database = shapes.checked(self.call(what, self.client.databases.retrieve, database_id), what, "database")
+        sources = database["data_sources"]
         if not sources:
             raise NotionError(f"Database {database_id} has no data source to export.")
-        return sources[0]["id"]
+        first = sources[0]
+        if not isinstance(first, dict) or not isinstance(first.get("id"), str):
+            raise NotionError(f"Notion answered a database {database_id} whose data_sources[0] has no id; try again later.")
+        return first["id"]
 
     def _query_all(self, data_source_id: str, status_filter: dict[str, Any] | None,
                    properties: Sequence[str]) -> list[dict[str, Any]]:
@@ -227,13 +273,14 @@ class NotionSource:
         narrow = {"filter_properties": ["title", *properties]} if properties else {}
         if status_filter:
             try:
-                return self._paginate(what, self.client.data_sources.query, data_source_id, filter=status_filter, **narrow)
+                return self._paginate(what, "page", self.client.data_sources.query, data_source_id, filter=status_filter,
+                                      **narrow)
             except NotionError as error:
                 # The status property may be a select, or an API may not filter: then every
                 # entry is read and the caller keeps the published ones.
                 if not _failed_with(error, APIErrorCode.ValidationError):
                     raise
-        return self._paginate(what, self.client.data_sources.query, data_source_id, **narrow)
+        return self._paginate(what, "page", self.client.data_sources.query, data_source_id, **narrow)
 
     def query(self, data_source_id: str, status_filter: dict[str, Any] | None,
               properties: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -247,23 +294,28 @@ class NotionSource:
                 raise
             pages = self._query_all(self._data_source_of(data_source_id), status_filter, properties)
         self.progress("entries", len(pages))
-        return [page for page in pages if page.get("object") == "page"]
+        return pages
 
     def data_source(self, data_source_id: str) -> tuple[str, dict[str, Any]]:
         """(id, object) of a data source, given its id or its database's."""
         try:
-            return data_source_id, self.call(f"data source {data_source_id}", self.client.data_sources.retrieve, data_source_id)
+            return data_source_id, self._retrieve_data_source(data_source_id)
         except NotionError as error:
             if not _failed_with(error, APIErrorCode.ObjectNotFound):
                 raise
         found = self._data_source_of(data_source_id)
-        return found, self.call(f"data source {found}", self.client.data_sources.retrieve, found)
+        return found, self._retrieve_data_source(found)
+
+    def _retrieve_data_source(self, data_source_id: str) -> dict[str, Any]:
+        what = f"data source {data_source_id}"
+        return shapes.checked(self.call(what, self.client.data_sources.retrieve, data_source_id), what, "data_source")
 
     def page(self, page_id: str) -> dict[str, Any]:
-        return self.call(f"page {page_id}", self.client.pages.retrieve, page_id)
+        what = f"page {page_id}"
+        return shapes.checked(self.call(what, self.client.pages.retrieve, page_id), what, "page")
 
     def children(self, block_id: str) -> list[dict[str, Any]]:
-        blocks = self._paginate(f"the blocks of {block_id}", self.client.blocks.children.list, block_id)
+        blocks = self._paginate(f"the blocks of {block_id}", "block", self.client.blocks.children.list, block_id)
         self.progress("blocks", len(blocks))
         return blocks
 
@@ -280,13 +332,14 @@ class NotionSource:
 
     def entries(self, pages: Iterable[dict[str, Any]]) -> list[Entry]:
         """Each page with its whole block tree. Containers are fetched level by level across
-        all pages at once, in parallel within the rate limit; each container exactly once."""
+        all pages at once, in parallel within the rate limit; each container exactly once, and
+        no deeper than `max_depth` levels (an entry nested deeper is rejected, not cut)."""
         pages = list(pages)
         listed: dict[str, list[dict[str, Any]]] = {}
         missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            for _depth in range(MAX_DEPTH + 2):  # the levels _tree builds
+            for _ in range(self.options.max_depth):  # the page's own blocks (level 1), then each level
                 if not frontier:
                     break
                 for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
@@ -299,20 +352,51 @@ class NotionSource:
                     for block in listed[container]
                     if _walked(block) and _container_of(block) not in listed
                 ))
-        return [
-            Entry(page=page, blocks=_tree(page["id"], listed), unreadable=_unreadable(page["id"], listed, missing))
-            for page in pages
-        ]
+        walk = _Walk(listed, missing, self.options.max_depth)
+        return [Entry(page=page, blocks=walk.tree(page["id"]), faults=walk.faults_under(page["id"])) for page in pages]
 
 
-def _unreadable(container: str, listed: dict[str, list[dict[str, Any]]], missing: set[str], depth: int = 0) -> tuple[str, ...]:
-    """The containers under `container` (itself included) whose children Notion would not list."""
-    found = [container] if container in missing else []
-    if depth <= MAX_DEPTH + 1:  # as in _tree
-        for block in listed.get(container, ()):
+class _Walk:
+    """Block trees from the fetched lists, and what kept part of one from being read: a
+    container Notion would not list (404), one nested deeper than `max_depth`, or a synced
+    block that shows itself (Notion forbids it, but an answer can say so; unchecked, the tree
+    doubles at every level)."""
+
+    def __init__(self, listed: dict[str, list[dict[str, Any]]], missing: set[str], max_depth: int) -> None:
+        self.listed, self.missing, self.max_depth = listed, missing, max_depth
+        self.faults: dict[str, list[tuple[str, str]]] = {}
+
+    def tree(self, page_id: str) -> tuple[Block, ...]:
+        self.faults[page_id] = []
+        return self._tree(page_id, page_id, (page_id,))
+
+    def faults_under(self, page_id: str) -> tuple[tuple[str, str], ...]:
+        return tuple(dict.fromkeys(self.faults[page_id]))
+
+    def _tree(self, page_id: str, container: str, path: tuple[str, ...]) -> tuple[Block, ...]:
+        faults = self.faults[page_id]
+        if container in self.missing:
+            faults.append((container, _UNREADABLE))
+        blocks = []
+        for block in self.listed.get(container, ()):
+            children: tuple[Block, ...] = ()
             if _walked(block):
-                found += _unreadable(_container_of(block), listed, missing, depth + 1)
-    return tuple(found)
+                inner = _container_of(block)
+                if inner in path:
+                    faults.append((block["id"], "this synced block shows a block that contains it, so it would never "
+                                                "end. Remove the block, or sync it from another original."))
+                elif len(path) >= self.max_depth or inner not in self.listed and inner not in self.missing:
+                    faults.append((block["id"], f"the blocks here are nested deeper than {self.max_depth} levels "
+                                                "([limits] max_depth): move the deepest ones up a level."))
+                else:
+                    children = self._tree(page_id, inner, path + (inner,))
+            blocks.append(Block(data=block, children=children))
+        return tuple(blocks)
+
+
+_UNREADABLE = ("the integration cannot read what this block shows (Notion answered 404): it is a synced block "
+               "whose original lives on a page not shared with the integration. Share that page with the "
+               "integration (••• → Connections), or remove the block.")
 
 
 def _walked(block: dict[str, Any]) -> bool:
@@ -335,21 +419,6 @@ def _container_of(block: dict[str, Any]) -> str:
     return block["id"]
 
 
-def _tree(container: str, listed: dict[str, list[dict[str, Any]]], depth: int = 0) -> tuple[Block, ...]:
-    if depth > MAX_DEPTH + 1:
-        # Fetched one level deeper than the renderer shows, so that it sees content it cannot
-        # show and rejects the entry, rather than the tree being cut silently here. This also
-        # ends a synced block that contains itself.
-        return ()
-    return tuple(
-        Block(
-            data=block,
-            children=_tree(_container_of(block), listed, depth + 1)
-            if _walked(block)
-            else (),
-        )
-        for block in listed.get(container, ())
-    )
 
 
 def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[str, str]:
@@ -370,7 +439,8 @@ def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, byt
     urls = list(dict.fromkeys(urls))
     if not urls:
         return {}
-    transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff)
+    transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff,
+                                max_bytes=options.max_download_bytes, deadline=options.deadline)
     with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True) as client:
 
         def fetch(url: str) -> bytes | Exception:

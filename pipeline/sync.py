@@ -5,8 +5,9 @@ Data flows one way: source → entries → front matter → validate → render 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import re
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
@@ -14,11 +15,11 @@ from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from pipeline import bundle
-from pipeline.config import SCHEMA_DIR, Config, require_notion_id
-from pipeline.errors import ConfigError
+from pipeline.config import Config, require_notion_id
+from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem
-from pipeline.render import RenderContext, render_page, video_shortcode
+from pipeline.render import RenderContext, file_url, render_page, video_shortcode
 from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_unique_slugs
 
@@ -74,19 +75,54 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     pages: list[dict[str, Any]] = []
     if selection.data_source:
         entries = source.query(selection.data_source, status_filter(config), config.mapped_properties)
-        if entries and not any(config.status_property in p.get("properties", {}) for p in entries):
-            # Without it no entry counts as published, and every post would be removed.
-            names = sorted({name for p in entries for name in p.get("properties", {})})
-            raise ConfigError(
-                f"pipeline.toml: publish.status_property {config.status_property!r} is not a property of the "
-                f"data source (it has: {', '.join(names)}). Rename it in pipeline.toml or in Notion."
-            )
+        check_mapping(source, selection.data_source, entries, config)
         pages += [p for p in entries if exportable(p, config, True)]
     for page_id in selection.pages:
         page = source.page(page_id)
         if exportable(page, config, False) and page["id"] not in {p["id"] for p in pages}:
             pages.append(page)
     return pages
+
+
+def mapped_properties(config: Config) -> dict[str, str]:
+    """Each Notion property the config names → where pipeline.toml names it."""
+    named = {config.status_property: "publish.status_property", config.slug_property: "slug.property"}
+    for spec in config.front_matter:
+        if spec.property:
+            named.setdefault(spec.property, f"front_matter {spec.key!r}")
+    return named
+
+
+def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str, Any]], config: Config) -> None:
+    """Every property pipeline.toml names, and every exported status, exists in the data
+    source: a renamed option or a typo in a property name would otherwise unpublish every post.
+    The entries show the properties; the data source's own schema is read (one request) only
+    when some exported status shows on no entry, to tell an unused option from a missing one."""
+    statuses = {status_of(page, config) for page in entries}
+    if entries and set(config.exported_statuses) <= statuses:
+        properties = {name for page in entries for name in page["properties"]}
+        options: set[str] | None = None
+    else:
+        _, found = source.data_source(data_source)
+        properties = set(found["properties"])
+        # Shape: developers.notion.com/reference/property-object#status (and #select):
+        # {"type": "status", "status": {"options": [{"name": …}, …]}}
+        prop = found["properties"].get(config.status_property)
+        payload = prop.get(prop.get("type"), {}) if isinstance(prop, dict) else {}
+        options = {o.get("name") for o in payload.get("options", ()) if isinstance(o, dict)} \
+            if isinstance(payload, dict) and isinstance(payload.get("options"), list) else set()
+    lines = [f"{where} {name!r} is not a property of the data source"
+             for name, where in mapped_properties(config).items() if name not in properties]
+    if options is not None and config.status_property in properties:
+        lines += [f"publish: {name!r} is not an option of {config.status_property!r}"
+                  for name in config.exported_statuses if name not in options]
+    if lines:
+        known = f"its options: {', '.join(sorted(map(str, options)))}; " if options else ""
+        raise ConfigError(
+            "pipeline.toml does not match the data source, and a sync would unpublish the posts:\n  "
+            + "\n  ".join(lines)
+            + f"\n({known}its properties: {', '.join(sorted(properties))}). Rename them in pipeline.toml or in Notion."
+        )
 
 
 def permalink(slug: str, section: str, style: str) -> str:
@@ -147,13 +183,29 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
 
 def bundle_file_name(url: str, data: bytes) -> str:
     """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
-    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
-    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".bin"
-    return hashlib.sha256(data).hexdigest()[:16] + suffix
+    return hashlib.sha256(data).hexdigest()[:16] + _suffix(url)  # one of PUBLISHED_SUFFIXES
 
 
-def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
-    """URL → file object type of the files a post's bundle holds: Notion-hosted ones (their
+# The only files a bundle holds, by suffix: the blog serves them from its own domain, so a
+# file that a browser would run (HTML, XHTML, JavaScript, SVG, …) must never be one of them.
+# SVG is left out rather than sanitized: a safe SVG needs a full sanitizer (scripts, event
+# attributes, foreignObject, external references, CSS), and one miss runs on the blog's origin.
+# Markdown is left out too: Hugo would read a .md in a bundle as a page.
+PUBLISHED_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff",  # images
+    ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac",  # audio
+    ".mp4", ".m4v", ".webm", ".mov", ".ogv",  # video
+    ".pdf",
+    ".txt", ".csv", ".rtf", ".epub", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp",
+})
+
+
+def _suffix(url: str) -> str:
+    return PurePosixPath(urlsplit(url).path).suffix.lower()
+
+
+def _downloadable(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
+    """URL → file object type of the files a post would bundle: Notion-hosted ones (their
     URLs expire), and external http(s) ones with `download_external`, but never a YouTube or
     Vimeo video, which the post embeds."""
     types = ("file", "external") if config.render.download_external else ("file",)
@@ -161,6 +213,29 @@ def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
         url: kind for url, kind in block_files(blocks, types).items()
         if urlsplit(url).scheme in ("http", "https") and video_shortcode(url) is None
     }
+
+
+def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
+    """The files a post's bundle holds (and the only ones downloaded): of a published type."""
+    return {url: kind for url, kind in _downloadable(blocks, config).items() if _suffix(url) in PUBLISHED_SUFFIXES}
+
+
+def withheld_files(blocks: tuple[Block, ...], config: Config) -> dict[str, Block]:
+    """URL → block of the Notion-hosted files whose type the blog does not publish (an external
+    one is not bundled either: the post keeps its own URL, on another domain)."""
+    withheld = {url for url, kind in _downloadable(blocks, config).items()
+                if kind == "file" and _suffix(url) not in PUBLISHED_SUFFIXES}
+
+    def walk(level: tuple[Block, ...]) -> dict[str, Block]:
+        found: dict[str, Block] = {}
+        for block in level:
+            held = file_url(block)
+            if held is not None and held[1] in withheld:
+                found[held[1]] = block
+            found.update(walk(block.children))
+        return found
+
+    return walk(blocks) if withheld else {}
 
 
 # A file that could not be downloaded, by file object type: where it is, and the fix.
@@ -181,13 +256,7 @@ def render_post(
 ) -> tuple[Post | None, list[Problem]]:
     title = candidate.title
     problems = check_links(entry, title)
-    problems += [
-        Problem("error", title, entry.url, f"block {block_id}",
-                "the integration cannot read what this block shows (Notion answered 404): it is a synced "
-                "block whose original lives on a page not shared with the integration. Share that page "
-                "with the integration (••• → Connections), or remove the block.")
-        for block_id in entry.unreadable
-    ]
+    problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
     files: dict[str, bytes] = {}
     local: dict[str, str] = {}
     for url, kind in bundled_files(entry.blocks, config).items():
@@ -201,6 +270,15 @@ def render_post(
                 "error", title, entry.url, where,
                 f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): {fix}",
             ))
+    # A file of another type rejects its entry: linked at Notion, the renderer would turn the
+    # link into one to the post itself, and the signed URL expires within the hour.
+    problems += [
+        Problem("error", title, entry.url, f"block {block.id} ({block.type})",
+                f"{urlsplit(url).path.rsplit('/', 1)[-1]!r} is not a type the blog publishes (images, audio, video, "
+                "PDF, plain documents; not SVG, HTML or scripts): served from the blog's own domain, a file like it "
+                "could run scripts for its readers. Upload it as PNG or PDF, link it from elsewhere, or remove it.")
+        for url, block in withheld_files(entry.blocks, config).items()
+    ]
     if any(p.rejects for p in problems):
         return None, problems
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
@@ -214,6 +292,24 @@ def render_post(
     return post, problems
 
 
+def render_guarded(candidate: Candidate, *args: Any) -> tuple[Post | None, list[Problem]]:
+    """`render_post`, where whatever goes wrong with one entry rejects that entry alone, named:
+    text that cannot be written as UTF-8 (a lone surrogate from the API), or a renderer bug."""
+    try:
+        post, problems = render_post(candidate, *args)
+        if post is not None:
+            post.text.encode("utf-8")
+        return post, problems
+    except UnicodeEncodeError as error:
+        where = error.object[max(0, error.start - 20):error.end + 20] if isinstance(error.object, str) else ""
+        message = (f"its text holds a character that cannot be written as UTF-8 (a lone surrogate, "
+                   f"near {where!r}): retype that passage in Notion.")
+    except Exception as error:  # noqa: BLE001 - one entry's failure must not stop the others
+        message = (f"notion-hugo could not render this entry ({type(error).__name__}: {error}). This is a bug "
+                   "in notion-hugo: please report it with the page; the other entries are written.")
+    return None, [Problem("error", candidate.title, candidate.entry.url, "the page", message)]
+
+
 def settled(last_edited_time: str, started: datetime) -> bool:
     """Whether the minute Notion rounded this edit time down to had ended when the run began."""
     try:
@@ -223,12 +319,25 @@ def settled(last_edited_time: str, started: datetime) -> bool:
     return started >= edited + timedelta(minutes=1)
 
 
+# Bump when a change to the rendering code (render, frontmatter, the bundle naming) changes
+# what the same Notion page becomes: every post is then rebuilt once. Nothing else in the code
+# (the CLI, the fetching, the limits) changes an output, so nothing else forces a refetch.
+OUTPUT_VERSION = 1
+
+
 def fingerprint(config: Config) -> str:
-    """Changes when the config or the pipeline's code does: then every post is rebuilt."""
-    digest = hashlib.sha256(repr(config).encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted((p for p in SCHEMA_DIR.iterdir() if p.name.endswith(".json")), key=lambda p: p.name):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """Changes exactly when what a page becomes changes: the front matter mapping, the publish
+    statuses (they decide `draft`), the render options, the link style, and OUTPUT_VERSION."""
+    shaping = {
+        "version": OUTPUT_VERSION,
+        "front_matter": [dataclasses.asdict(spec) for spec in config.front_matter],
+        "published": config.published,
+        "status_property": config.status_property,
+        "slug_property": config.slug_property,
+        "render": dataclasses.asdict(config.render),
+        "link_style": config.link_style,
+    }
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def sync(
@@ -240,14 +349,24 @@ def sync(
     options: SourceOptions = SourceOptions(),
     dry_run: bool = False,
     force: bool = False,
+    allow_removal: bool = False,
     progress: Callable[[str, int], None] | None = None,
 ) -> Report:
-    """One run: read what changed, check everything, write the valid posts atomically.
+    """One run: read what changed, check everything, write the valid posts atomically, holding
+    the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
 
     Blocks are fetched only for pages that changed since the manifest was written (all of
     them with `force`). Invalid entries keep their earlier output; with a whole data source,
     bundles of entries no longer in it are removed.
     """
+    if dry_run:
+        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress)
+    with bundle.locked(out_dir, config.limits.lock_wait):
+        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress)
+
+
+def _sync(config: Config, selection: Selection, token: str, out_dir: Path, options: SourceOptions, dry_run: bool,
+          force: bool, allow_removal: bool, progress: Callable[[str, int], None] | None) -> Report:
     report = Report()
     started = datetime.now(timezone.utc)
     manifest = bundle.Manifest.load(out_dir)
@@ -272,22 +391,53 @@ def sync(
             continue
         post = None
         if candidate.valid:
-            post, problems = render_post(candidate, entries[candidate.entry.id], config, downloads, links, titles, started)
+            post, problems = render_guarded(candidate, entries[candidate.entry.id], config, downloads, links, titles,
+                                            started)
             report.problems += problems
+        if post is not None:
+            refused = not_ours(post, candidate, manifest, out_dir)
+            report.problems += refused
+            post = None if refused else post
         if post is None:
             report.rejected.append(candidate.title)
         else:
             report.posts.append(post)
     # A run over the data source covers every entry; one over named pages covers those.
     covered = set(manifest.pages) if selection.data_source else set(selection.pages)
-    change, new_manifest = bundle.plan(
-        out_dir, report.posts, manifest, drop=covered - {c.entry.id for c in candidates}, fingerprint=stamp,
-    )
+    drop = covered - {c.entry.id for c in candidates}
+    if selection.data_source and not dry_run and not allow_removal:  # a page named with --page is meant
+        refuse_mass_removal(drop, manifest, config)
+    change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
     report.change = change
     if not dry_run:
-        bundle.apply(out_dir, report.posts, change, new_manifest)
+        bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
     return report
+
+
+def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_dir: Path) -> list[Problem]:
+    """A post would replace a file the pipeline did not write, or write through a symbolic
+    link: its entry is rejected, naming the file, and the file is left as it is."""
+    return [
+        Problem("error", candidate.title, candidate.entry.url, "Slug",
+                f"{problem}. Move that file away, or give the entry another slug.")
+        for name in sorted(bundle.post_files(post))
+        if (problem := bundle.refusal(out_dir, f"{post.slug}/{name}", manifest.files))
+    ]
+
+
+def refuse_mass_removal(drop: set[str], manifest: bundle.Manifest, config: Config) -> None:
+    """Stop before removing more than `limits.max_removed_share` of the posts at once."""
+    removed = len(drop & set(manifest.pages))
+    total = len(manifest.pages)
+    share = config.limits.max_removed_share
+    if total and removed > share * total:
+        raise RemovalRefused(
+            f"this run would remove {removed} of the {total} posts, more than the {share:.0%} one run may "
+            "remove ([limits] max_removed_share in pipeline.toml). Nothing was written. If those entries "
+            "were really unpublished or deleted in Notion, run again with --allow-removal; otherwise check "
+            "the data source and [publish] in pipeline.toml."
+        )
 
 
 def check(config: Config, selection: Selection, *, token: str, options: SourceOptions = SourceOptions()) -> Report:

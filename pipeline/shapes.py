@@ -1,0 +1,75 @@
+"""Every answer from Notion is checked here before anything reads it.
+
+An answer that does not have the keys, types and `object` kind the API reference gives is not
+"an empty data source" or "a page without blocks": it is a failure of Notion (or of whatever
+answers in its place), reported as a `NotionError` (exit 3) before a single file is touched.
+Only what the pipeline reads is checked; extra keys are fine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.errors import NotionError
+
+# The keys each object kind must carry, and their JSON types, as far as the pipeline reads them.
+# Shape: developers.notion.com/reference/intro#pagination (object "list": results, next_cursor,
+# has_more); /reference/page (id, properties, last_edited_time); /reference/block (id, type,
+# has_children); /reference/data-source (id, properties); /reference/database (data_sources).
+_STRING = (str,)
+_OPTIONAL_STRING = (str, type(None))
+REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
+    "list": {"results": (list,), "has_more": (bool,), "next_cursor": _OPTIONAL_STRING},
+    "page": {"id": _STRING, "properties": (dict,), "last_edited_time": _STRING},
+    "block": {"id": _STRING, "type": _STRING, "has_children": (bool,)},
+    "data_source": {"id": _STRING, "properties": (dict,)},
+    "database": {"id": _STRING, "data_sources": (list,)},
+}
+_JSON_NAME = {str: "a string", bool: "true or false", list: "an array", dict: "an object", type(None): "null"}
+
+
+def _fault(what: str, detail: str) -> NotionError:
+    return NotionError(
+        f"Notion answered something that is not the API's shape while reading {what}: {detail}. "
+        "Nothing was written; try again later, and check NOTION_BASE_URL if it keeps happening."
+    )
+
+
+def _problem(answer: Any, kinds: tuple[str, ...]) -> str | None:
+    """What is wrong with one object, or None."""
+    if not isinstance(answer, dict):
+        return f"expected {' or '.join(kinds)} object, got {_JSON_NAME.get(type(answer), type(answer).__name__)}"
+    kind = answer.get("object")
+    if kind not in kinds:
+        return f"expected object {' or '.join(repr(k) for k in kinds)}, got {kind!r}"
+    for key, types in REQUIRED[kind].items():
+        if key not in answer:
+            return f"{kind} without {key!r}"
+        if not isinstance(answer[key], types):
+            wanted = " or ".join(_JSON_NAME[t] for t in types)
+            return f"{kind} {key!r} is {_JSON_NAME.get(type(answer[key]), type(answer[key]).__name__)}, not {wanted}"
+    return None
+
+
+def checked(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
+    """The answer, if it is an object of one of these kinds with the keys the pipeline reads."""
+    problem = _problem(answer, kinds)
+    if problem:
+        raise _fault(what, problem)
+    return answer
+
+
+def checked_list(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
+    """A page of a paginated list whose every result is an object of one of these kinds."""
+    checked(answer, what, "list")
+    for index, item in enumerate(answer["results"]):
+        problem = _problem(item, kinds)
+        if problem:
+            raise _fault(what, f"results[{index}]: {problem}")
+    if answer["has_more"] and not answer["next_cursor"]:
+        raise _fault(what, "has_more is true but next_cursor is empty")
+    return answer
+
+
+def repeated_cursor(what: str, cursor: str) -> NotionError:
+    return _fault(what, f"the cursor {cursor[:40]!r} came back a second time (the list would never end)")
