@@ -370,7 +370,8 @@ def render_link_to_page(block: Block, ctx: RenderContext) -> str:
 
 
 def render_table(block: Block, ctx: RenderContext) -> str:
-    width = block.value.get("table_width") or 0
+    width = block.value.get("table_width")
+    width = width if type(width) is int and 0 < width <= 1000 else 0  # the API documents an integer
     rows = [
         list(row.value.get("cells") or []) + [[]] * (width - len(row.value.get("cells") or []))
         for row in block.children

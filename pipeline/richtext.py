@@ -158,16 +158,25 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
             text = text.replace("\n", " ")
         # A line break is never code (code spans cannot hold one); whitespace is only settled
         # at the edges of text, where it may meet other marks.
-        parts = re.split("(\n)", text) if "code" in marks else _EDGES.fullmatch(text).groups()
+        parts = re.split("(\n)", text) if "code" in marks else _edges(text)
         pieces += [_Run(part, marks - {"code"} if part == "\n" else marks, href) for part in parts if part]
     _settle_whitespace(pieces)
     return _merge(_trim(pieces))
 
 
 # Whitespace as CommonMark's flanking rules see it: Unicode's Zs and the ASCII controls.
-_SPACE = "\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_EDGES = re.compile(f"([{_SPACE}]*)(.*?)([{_SPACE}]*)", re.S)
-_IS_SPACE = re.compile(f"[{_SPACE}]")
+_SPACE = "\t\n\x0b\x0c\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+_IS_SPACE = re.compile(f"[{re.escape(_SPACE)}]")
+
+
+def _edges(text: str) -> tuple[str, str, str]:
+    """(leading whitespace, the rest, trailing whitespace), in linear time: a regex such as
+    `(\\s*)(.*?)(\\s*)` backtracks quadratically over a long run of inner whitespace."""
+    inner = text.strip(_SPACE)
+    if not inner:
+        return text, "", ""
+    start = len(text) - len(text.lstrip(_SPACE))
+    return text[:start], inner, text[start + len(inner):]
 
 
 def _is_space(run: _Run) -> bool:
@@ -291,8 +300,15 @@ _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 SHORTCODE_OPEN = re.compile(r"\{\{\s*[<%]")
 _SPECIAL = re.compile(r"[\\\[\]*`<|$_~!^&{]")  # the characters _Markdown.escape may change
 _DELIMITERS = {"strong": "**", "em": "*", "del": "~~"}
-# A bare URL Goldmark's linkify would extend: it runs to the next whitespace or `<`.
-_LINKIFY_TAIL = re.compile(r"(?:://|www\.)[^\s<]*$")
+# A bare URL Goldmark's linkify would extend runs to the next whitespace or `<`: the text after
+# the last of those holds `://` or `www.`. (Split, not searched for with `(://|www\.)[^\s<]*$`,
+# which backtracks quadratically over many `://` before a space.)
+_LINKIFY_BREAK = re.compile(r"[\s<]")
+
+
+def _bare_url_at_end(text: str) -> bool:
+    tail = _LINKIFY_BREAK.split(text)[-1]
+    return "://" in tail or "www." in tail
 
 
 def _kind(ch: str) -> str:
@@ -348,7 +364,7 @@ class _Markdown:
             return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
         # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
         # what follows one is written as HTML, whose `<` ends it.
-        linkified = _LINKIFY_TAIL.search(self.url) is not None
+        linkified = _bare_url_at_end(self.url)
         if node.kind == "math":
             tex = passthrough_tex(node.text)
             markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
@@ -490,6 +506,11 @@ def passthrough_tex(expression: str) -> str:
     would end a `$$` block)."""
     text = html.escape(expression, quote=False).replace("]:", "&#93;:")
     text = re.sub(r"\{(?=\{)", "{ ", text)
+    # No delimiter of passthrough's (`\(` `\)` `\[` `\]` `$$`), which would end the math early
+    # and let the rest be read as Markdown (a live link): each backslash before a bracket or at
+    # the end, and every `$`, as an entity, which the browser shows as typed and passthrough
+    # copies as it is.
+    text = re.sub(r"\\(?=[()\[\]]|$)", "&#92;", text).replace("$", "&#36;")
     return re.sub(r"\n\s*\n", "\n", text)
 
 

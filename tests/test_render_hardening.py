@@ -1,0 +1,144 @@
+"""Render-side findings of issue #9, each through the renderer, the CLI or Hugo: TeX that would
+close its delimiters, API values that are not what the API documents, nesting deeper than the
+renderer shows, and whitespace that made a regex quadratic (its timing is in bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from notion_emulator import NotionEmulator
+from pipeline.config import load_default_config
+from pipeline.model import Block
+from pipeline.render import MAX_DEPTH, RenderContext, render_page
+from pipeline.richtext import rich_text
+from pipeline.source import SourceOptions
+from pipeline.sync import Selection, sync
+from tests import storekit
+from tests.conftest import SEED_DATA_SOURCE, TOKEN
+from tests.hugosite import build, demo_site
+
+HOSTILE_INLINE = "x\\) [click me](javascript:alert(document.domain)) \\(y"
+HOSTILE_BLOCK = "a\n$$\n[click me](javascript:alert(document.domain))\n$$\n\\]\n[again](javascript:alert(1))\n\\[\nb"
+
+
+def equation_item(expression: str) -> dict:
+    # Shape: developers.notion.com/reference/rich-text#equation
+    notes = {"bold": False, "italic": False, "strikethrough": False, "underline": False, "code": False, "color": "default"}
+    return {"type": "equation", "equation": {"expression": expression}, "annotations": notes,
+            "plain_text": expression, "href": None}
+
+
+def text(content: str) -> dict:
+    item = equation_item("")
+    return {**item, "type": "text", "text": {"content": content, "link": None}, "plain_text": content}
+
+
+def block(kind: str, n: int, payload: dict, children: tuple[Block, ...] = ()) -> Block:
+    # Shape: developers.notion.com/reference/block
+    return Block({"object": "block", "id": f"d0000000-0000-4000-8000-{n:012d}", "type": kind,
+                  "has_children": bool(children), "in_trash": False, kind: payload}, children)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        self.hrefs += [value or "" for name, value in attrs if name in ("href", "src")]
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def test_tex_never_closes_its_delimiters_in_the_page_hugo_builds(tmp_path):
+    paragraph = block("paragraph", 1, {"rich_text": [equation_item(HOSTILE_INLINE)], "color": "default"})
+    equation = block("equation", 2, {"expression": HOSTILE_BLOCK})
+    site = demo_site(tmp_path / "site")
+    post = site / "content" / "posts" / "tex"
+    post.mkdir(parents=True)
+    markdown = render_page((paragraph, equation), RenderContext())
+    (post / "index.md").write_text(f"---\ntitle: tex\ndate: 2024-01-01\n---\n\n{markdown}\n", encoding="utf-8")
+    page = (build(site, tmp_path) / "posts" / "tex" / "index.html").read_text(encoding="utf-8")
+    body = re.search(r'<div class="post-content">(.*?)</div>\s*</article>', page, re.S).group(1)
+    parser = _Links()
+    parser.feed(body)
+    assert not [href for href in parser.hrefs if "javascript" in href.lower()], body
+    # What was typed is what the reader sees, inside the math delimiters.
+    assert "\\(" + HOSTILE_INLINE + "\\)" in parser.text
+    assert HOSTILE_BLOCK in parser.text
+
+
+@pytest.mark.parametrize("expression", ["a\\", "\\)", "$$", "\\]", "\\["])
+def test_inline_tex_keeps_its_closing_delimiter_last(expression):
+    markdown = rich_text([equation_item(expression)], RenderContext())
+    assert markdown.startswith("\\(") and markdown.endswith("\\)")
+    inner = markdown[2:-2]
+    assert not re.search(r"\\[()\[\]]|\$\$|\\$", inner), markdown
+
+
+@pytest.mark.parametrize("start", ['1"><script>alert(1)</script>', "7", 2.5, True, None, -3, [4]])
+def test_a_list_start_that_is_not_a_positive_integer_starts_at_1(start):
+    item = block("numbered_list_item", 3, {"rich_text": [text("one")], "color": "default",
+                                           "list_start_index": start, "list_format": "letters"})
+    plain = block("numbered_list_item", 4, {"rich_text": [text("two")], "color": "default",
+                                            "list_start_index": start})
+    assert render_page((item,), RenderContext()).startswith('<ol type="a" start="1">\n<li>')
+    assert render_page((plain,), RenderContext()) == "1. two"
+
+
+def test_a_table_width_that_is_not_an_integer_is_ignored():
+    row = block("table_row", 5, {"cells": [[text("a")]]})
+    table = block("table", 6, {"table_width": "2><script>", "has_column_header": True, "has_row_header": False}, (row,))
+    assert render_page((table,), RenderContext()) == "| a |\n| --- |"
+
+
+def _nested(depth: int) -> dict:
+    """A store whose one entry nests `depth` toggles, the innermost holding a paragraph."""
+    page = storekit.entry("Deep", "deep", 1)
+    innermost = storekit.paragraph(page["id"], storekit.text("bottom"))
+    blocks, children, parent = {innermost["id"]: innermost}, {}, innermost
+    for level in range(depth):
+        toggle = copy.deepcopy(innermost)
+        toggle["id"] = f"e0000000-0000-4000-8000-{level:012d}"
+        toggle["type"], toggle["has_children"] = "toggle", True
+        toggle["toggle"] = toggle.pop("paragraph")
+        toggle["toggle"]["rich_text"] = [storekit.text(f"level {level}")]
+        blocks[toggle["id"]], children[toggle["id"]] = toggle, [parent["id"]]
+        parent = toggle
+    store = storekit.store([(page, [parent])])
+    store["blocks"].update(blocks)
+    store["children"].update(children)
+    return store
+
+
+@pytest.mark.parametrize("depth, rejected", [(MAX_DEPTH, False), (MAX_DEPTH + 1, True), (MAX_DEPTH + 30, True)])
+def test_nesting_deeper_than_the_renderer_shows_rejects_the_entry(tmp_path, depth, rejected):
+    out = tmp_path / "posts"
+    with NotionEmulator(_nested(depth), token=TOKEN) as emulator:
+        options = SourceOptions(base_url=emulator.base_url, rate=0)
+        report = sync(load_default_config(), Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=out, options=options)
+        fetched = emulator.count("GET", "/v1/blocks/")
+    # Fetched one level deeper than shown, never the whole depth.
+    assert fetched == min(depth + 1, MAX_DEPTH + 2)
+    if rejected:
+        assert report.exit_code == 1 and report.rejected == ["Deep"]
+        [problem] = report.errors
+        assert problem.message.startswith(f"blocks nested deeper than {MAX_DEPTH} levels: the post cannot show them.")
+        assert problem.where == f"block e0000000-0000-4000-8000-{depth - MAX_DEPTH - 1:012d} (toggle)"
+        assert not (out / "deep" / "index.md").exists()
+    else:
+        assert report.exit_code == 0, report.problems
+        assert "bottom" in (out / "deep" / "index.md").read_text(encoding="utf-8")
+
+
+def test_long_runs_of_inner_whitespace_and_bare_url_markers_render():
+    # Regexes that backtracked quadratically on these (tens of seconds) are gone; timings: bench/RESULTS.md.
+    assert rich_text([text(" " * 60_000 + "x" + " " * 60_000)], RenderContext()) == "x"
+    assert rich_text([text("a" + " " * 60_000 + "b")], RenderContext()) == "a" + " " * 60_000 + "b"
+    assert rich_text([text("://" * 20_000 + " x"), {**text("c"), "annotations": {"code": True}}], RenderContext()).endswith(" x`c`")
