@@ -77,14 +77,22 @@ def _number(value: Any) -> int:
     return value if type(value) is int and 1 <= value <= 999_999_999 else 1
 
 
-def render_blocks(blocks: Sequence[Block], ctx: RenderContext) -> str:
-    """Blocks listed one after the other, in the context of the block that holds them."""
+def _too_deep(blocks: Sequence[Block], ctx: RenderContext) -> bool:
+    """Whether these blocks lie deeper than a post shows; then the entry is rejected (an error
+    notice), since leaving them out would drop what a contributor typed."""
     if blocks and ctx.depth > MAX_DEPTH:
         ctx.notice(
             f"blocks nested deeper than {MAX_DEPTH} levels: the post cannot show them. "
             "Move the innermost blocks up a few levels in Notion.",
             "error",
         )
+        return True
+    return False
+
+
+def render_blocks(blocks: Sequence[Block], ctx: RenderContext) -> str:
+    """Blocks listed one after the other, in the context of the block that holds them."""
+    if _too_deep(blocks, ctx):
         return ""
     parts: list[str] = []
     previous: Block | None = None
@@ -484,6 +492,8 @@ def render_tab(block: Block, ctx: RenderContext) -> str:
     icon and children the tab's content. `[render] tabs`: "sections" (a level-4 heading per tab
     and its content) or "details" (a `<details>` per tab, the first one open)."""
     inner = ctx.inside()
+    if _too_deep(block.children, inner):
+        return ""
     parts = []
     for i, tab in enumerate(block.children):
         tab_ctx = inner.at(tab)

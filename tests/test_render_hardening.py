@@ -142,3 +142,14 @@ def test_long_runs_of_inner_whitespace_and_bare_url_markers_render():
     assert rich_text([text(" " * 60_000 + "x" + " " * 60_000)], RenderContext()) == "x"
     assert rich_text([text("a" + " " * 60_000 + "b")], RenderContext()) == "a" + " " * 60_000 + "b"
     assert rich_text([text("://" * 20_000 + " x"), {**text("c"), "annotations": {"code": True}}], RenderContext()).endswith(" x`c`")
+
+
+@pytest.mark.parametrize("kind", ["tab", "toggle", "meeting_notes"])
+def test_every_container_rejects_content_below_the_deepest_level_shown(kind):
+    inner = block("paragraph", 7, {"rich_text": [text("deep")], "color": "default"})
+    container = block(kind, 8, {"rich_text": [text("holder")]} if kind == "toggle" else {}, (inner,))
+    ctx = RenderContext(depth=MAX_DEPTH)
+    assert "deep" not in render_page((container,), ctx)
+    assert [(n.severity, n.block_type) for n in ctx.notices] == [("error", kind)]
+    shallower = RenderContext(depth=MAX_DEPTH - 1)
+    assert "deep" in render_page((container,), shallower) and not shallower.notices
