@@ -129,9 +129,9 @@ def render_children(block: Block, ctx: RenderContext) -> str:
     return render_blocks(block.children, ctx.inside())
 
 
-def _then(head: str, *rest: str) -> str:
+def _then(*parts: str) -> str:
     """Blocks one after the other, empty ones left out."""
-    return "\n\n".join(part for part in (head, *rest) if part)
+    return "\n\n".join(part for part in parts if part)
 
 
 def _attach(head: str, block: Block, ctx: RenderContext, width: int) -> str:
@@ -448,13 +448,13 @@ def render_fallback(block: Block, ctx: RenderContext) -> str:
     named = block.value.get("block_type") if block.type == "unsupported" else block.type
     kind = re.sub(r"[^a-z0-9_]", "", str(named))
     texts = [to_markdown(items, ctx, PARAGRAPH) for items in _named_texts(block.value)]
-    body = "\n\n".join(part for part in (*texts, render_children(block, ctx)) if part)
+    body = _then(*texts, render_children(block, ctx))
     if block.type == "unsupported":
         # Its content is not in the API's answer: a comment marks the place in the post.
         ctx.notice(f"Notion's API does not give the content of a {kind!r} block: the post leaves it out. "
                    f"Check what the reader misses: {_block_url(block, ctx)}")
         marker = f"<!-- notion block not rendered: {kind} {re.sub(r'[^0-9a-f-]', '', block.id)} -->"
-        body = "\n\n".join(part for part in (marker, body) if part)
+        body = _then(marker, body)
     else:
         ctx.notice(f"block type {kind!r} has no renderer: its text and nested blocks are shown as plain "
                    f"paragraphs. Check the post against the block: {_block_url(block, ctx)}")
@@ -509,7 +509,7 @@ def render_tab(block: Block, ctx: RenderContext) -> str:
         else:
             label = " ".join(part for part in (escaped(icon, HEADING), to_markdown(tab.value.get("rich_text"), tab_ctx, HEADING)) if part)
             parts.append(_then("#### " + (label or f"Tab {i + 1}"), content))
-    return "\n\n".join(part for part in parts if part)
+    return _then(*parts)
 
 
 def render_meeting_notes(block: Block, ctx: RenderContext) -> str:
