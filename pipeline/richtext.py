@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 
 from pipeline.links import RenderContext, post_link
+from pipeline.model import as_object, as_objects, as_text
 
 # --- rich text: runs ----------------------------------------------------------------------
 
@@ -58,6 +59,12 @@ COLORS = {
 }
 
 
+def color_of(value: dict[str, Any]) -> str | None:
+    """The `color` of an annotation or a block payload, when it is one of Notion's."""
+    color = value.get("color")
+    return color if isinstance(color, str) and color in COLORS else None
+
+
 def span_open(color: str) -> str:
     return f'<span style="{COLORS[color]}">'
 
@@ -74,32 +81,34 @@ class _Run:
 
 
 def _run_text(item: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None]:
-    """The text a rich text object shows and where it links, for every type and mention type."""
+    """The text a rich text object shows and where it links, for every type and mention type.
+    Every value is type-checked: one the API documents as a string shows nothing otherwise."""
     kind = item.get("type")
-    text = item.get("plain_text", "")
+    text = as_text(item.get("plain_text"))
     if kind == "mention":
-        return _mention_text(item.get("mention") or {}, text, item.get("href"), ctx)
+        return _mention_text(as_object(item.get("mention")), text, as_text(item.get("href")), ctx)
     if kind == "equation":
-        return (item.get("equation") or {}).get("expression", text), None
-    url = ((item.get("text") or {}).get("link") or {}).get("url") or item.get("href")
+        equation = as_object(item.get("equation"))
+        return as_text(equation.get("expression")) if "expression" in equation else text, None
+    url = as_text(as_object(as_object(item.get("text")).get("link")).get("url")) or as_text(item.get("href"))
     return text, post_link(url, ctx) if url else None
 
 
-def _mention_text(mention: dict[str, Any], text: str, href: str | None, ctx: RenderContext) -> tuple[str, str | None]:
-    kind = mention.get("type")
-    value = mention.get(kind) or {}
+def _mention_text(mention: dict[str, Any], text: str, href: str, ctx: RenderContext) -> tuple[str, str | None]:
+    kind = as_text(mention.get("type"))
+    value = as_object(mention.get(kind))
     if kind in ("page", "database"):
-        return text, post_link(href, ctx, page_id=value.get("id"))
+        return text, post_link(href, ctx, page_id=as_text(value.get("id")) or None)
     if kind == "user":
         return text if text.startswith("@") else "@" + text, None
     if kind == "date":
         # Notion shows a range as "start → end".
-        start, end = value.get("start"), value.get("end")
+        start, end = as_text(value.get("start")), as_text(value.get("end"))
         if not start:
             return text, None
         return " → ".join(_date_text(when, ctx.options.date_format) for when in (start, end) if when), None
     if kind in ("link_preview", "link_mention"):
-        url = value.get("url" if kind == "link_preview" else "href")
+        url = as_text(value.get("url" if kind == "link_preview" else "href"))
         return text, post_link(url, ctx) if url else None
     # template_mention ("@Today", "@Me") and custom_emoji (":name:") show their plain text.
     return text, None
@@ -143,12 +152,13 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
     """Runs ready to nest: taken apart where whitespace meets text, whitespace settled, the
     edges trimmed, then put back together where neighbours share marks and link."""
     pieces: list[_Run] = []
-    for item in items or ():
+    for item in as_objects(items):
         text, href = _run_text(item, ctx)
-        notes = item.get("annotations") or {}
+        notes = as_object(item.get("annotations"))
         marks = frozenset(name for name in (*_EMPHASIS, "underline", "code") if notes.get(name))
-        if ctx.options.colors and notes.get("color") in COLORS:
-            marks |= {notes["color"]}
+        color = color_of(notes)
+        if ctx.options.colors and color:
+            marks |= {color}
         if item.get("type") == "equation":
             if text:
                 pieces.append(_Run(text, marks | {"equation"}, href))

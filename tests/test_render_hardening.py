@@ -9,17 +9,21 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from notion_emulator import NotionEmulator
 from pipeline.config import load_default_config
-from pipeline.model import Block
+from pipeline.model import Block, Entry
 from pipeline.render import MAX_DEPTH, RenderContext, render_page
 from pipeline.richtext import rich_text
-from pipeline.source import SourceOptions
+from pipeline.source import SourceOptions, block_files
 from pipeline.sync import Selection, sync
+from pipeline.validate import check_links
 from tests import storekit
 from tests.conftest import SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import build, demo_site
+from tests.test_render_blocks import CASES
 
 HOSTILE_INLINE = "x\\) [click me](javascript:alert(document.domain)) \\(y"
 HOSTILE_BLOCK = "a\n$$\n[click me](javascript:alert(document.domain))\n$$\n\\]\n[again](javascript:alert(1))\n\\[\nb"
@@ -153,3 +157,53 @@ def test_every_container_rejects_content_below_the_deepest_level_shown(kind):
     assert [(n.severity, n.block_type) for n in ctx.notices] == [("error", kind)]
     shallower = RenderContext(depth=MAX_DEPTH - 1)
     assert "deep" in render_page((container,), shallower) and not shallower.notices
+
+
+def _paths(value, path=()):
+    """Every key and index path inside a JSON value."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        yield path + (key,)
+        yield from _paths(inner, path + (key,))
+
+
+def _blocks_of(blocks, where=()):
+    """(path of indexes, block) for every block of a tree."""
+    for i, one in enumerate(blocks):
+        yield where + (i,), one
+        yield from _blocks_of(one.children, where + (i,))
+
+
+def _replace(blocks, where, data):
+    """The tree with the block at `where` holding `data` instead."""
+    i, rest = where[0], where[1:]
+    one = blocks[i]
+    changed = Block(data, one.children) if not rest else Block(one.data, _replace(one.children, rest, data))
+    return (*blocks[:i], changed, *blocks[i + 1:])
+
+
+# What a hostile or buggy API answer may hold where the reference documents something else.
+WRONG_VALUES = [None, 7, -1, 2.5, True, [], {}, [1, "x"], {"x": {}}, "", '"><script>alert(1)</script>']
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_payload_value_of_the_wrong_type_neither_crashes_nor_leaks_into_the_post(data):
+    case = data.draw(st.sampled_from(CASES))
+    where, target = data.draw(st.sampled_from(list(_blocks_of(case.blocks))))
+    paths = list(_paths(target.value))
+    assume(paths)
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(st.sampled_from(WRONG_VALUES))
+    changed = copy.deepcopy(target.data)
+    inner = changed[target.type]
+    for key in path[:-1]:
+        inner = inner[key]
+    inner[path[-1]] = value
+    blocks = _replace(case.blocks, where, changed)
+    markdown = render_page(blocks, RenderContext(post_links={"e0000000-0000-4000-8000-000000000001": "/posts/exported/"}))
+    check_links(Entry(page={"id": "f0000000-0000-4000-8000-000000000001"}, blocks=blocks), "title")
+    block_files(blocks, ("file", "external"))
+    if "\\(" not in markdown and "```" not in markdown and "<code" not in markdown:
+        # Text is escaped (`\<`, `&lt;`): a raw tag could only be inside code.
+        assert not re.search(r"(?<!\\)<script", markdown), markdown
