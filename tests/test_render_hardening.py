@@ -17,7 +17,7 @@ from pipeline.config import load_default_config
 from pipeline.model import Block, Entry
 from pipeline.render import MAX_DEPTH, RenderContext, render_page
 from pipeline.richtext import rich_text
-from pipeline.source import SourceOptions, block_files
+from pipeline.source import NotionSource, SourceOptions, block_files, make_client
 from pipeline.sync import Selection, sync
 from pipeline.validate import check_links
 from tests import storekit
@@ -207,3 +207,23 @@ def test_a_payload_value_of_the_wrong_type_neither_crashes_nor_leaks_into_the_po
     if "\\(" not in markdown and "```" not in markdown and "<code" not in markdown:
         # Text is escaped (`\<`, `&lt;`): a raw tag could only be inside code.
         assert not re.search(r"(?<!\\)<script", markdown), markdown
+
+
+@pytest.mark.parametrize("synced_from", [["x"], "x", 7, {"block_id": {"id": "x"}}])
+def test_a_synced_block_whose_original_is_not_an_id_shows_its_own_children(synced_from):
+    page = storekit.entry("Synced", "synced", 1)
+    inner = storekit.paragraph(page["id"], text("inside"))
+    synced = {**copy.deepcopy(inner), "id": "e1000000-0000-4000-8000-000000000001", "type": "synced_block",
+              "has_children": True, "synced_block": {"synced_from": synced_from}}
+    del synced["paragraph"]
+    store = storekit.store([(page, [synced])])
+    store["blocks"][inner["id"]] = inner
+    store["children"][synced["id"]] = [inner["id"]]
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        options = SourceOptions(base_url=emulator.base_url, rate=0)
+        client = make_client(TOKEN, options)
+        try:
+            [entry] = NotionSource(client, options).entries([page])
+        finally:
+            client.close()
+    assert render_page(entry.blocks, RenderContext()) == "inside"
