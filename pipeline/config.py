@@ -68,7 +68,7 @@ class Limits:
     # is about 20 MB of JSON; anything larger is not an answer to read.
     response_max_mb: float = 32.0
     request_deadline: float = 120.0  # seconds for one request, however slowly its bytes come
-    max_depth: int = 64  # levels of nested blocks fetched
+    max_depth: int = 64  # levels of nested blocks fetched: render.MAX_DEPTH, the most a post shows
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,25 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 
+def as_text(value: Any) -> str:
+    """An API value documented as a string, or "" when the answer holds something else: a
+    value of the wrong type shows nothing, rather than its repr or a crash."""
+    return value if isinstance(value, str) else ""
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """An API value documented as an object, or {}."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of an API value documented as an array of objects (a rich text array)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def plain_text(rich_text: Iterable[dict[str, Any]] | None) -> str:
     """The text of a rich text array, as Notion's own `plain_text` fields spell it."""
-    return "".join(item.get("plain_text", "") for item in rich_text or ())
+    return "".join(as_text(item.get("plain_text")) for item in as_objects(rich_text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +49,7 @@ class Block:
     @property
     def value(self) -> dict[str, Any]:
         """The type-specific payload, e.g. `block["paragraph"]`."""
-        return self.data.get(self.type) or {}
+        return as_object(self.data.get(self.type))
 
 
 @dataclass(frozen=True, slots=True)

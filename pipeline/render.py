@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 from pipeline.links import Notice, RenderContext, post_link, safe_url, video_shortcode
-from pipeline.model import Block, plain_text
+from pipeline.model import Block, as_object, as_text, plain_text
 from pipeline.richtext import (
     CELL,
     COLORS,
@@ -35,6 +35,7 @@ from pipeline.richtext import (
     PARAGRAPH,
     SHORTCODE_OPEN,
     Where,
+    color_of,
     entity_braces,
     escaped,
     passthrough_tex,
@@ -44,7 +45,7 @@ from pipeline.richtext import (
     to_markdown,
 )
 
-__all__ = ["BLOCKS", "BlockSpec", "Notice", "RenderContext", "render_page", "rich_text", "video_shortcode"]
+__all__ = ["BLOCKS", "COLORS", "BlockSpec", "Notice", "RenderContext", "render_page", "rich_text", "video_shortcode"]
 
 Renderer = Callable[[Block, RenderContext], str]
 
@@ -63,11 +64,12 @@ _LIST_STYLES = {"letters": "a", "roman": "i"}
 def _list_style(block: Block | None) -> str | None:
     if block is None or block.type != "numbered_list_item":
         return None
-    return _LIST_STYLES.get(block.value.get("list_format"))
+    return _LIST_STYLES.get(as_text(block.value.get("list_format")))
 
 
-# How deep blocks may nest: Notion allows more, but a post this deep is unreadable, and every
-# level costs the renderer a few stack frames. Deeper content rejects its entry (never cut).
+# How many levels of blocks a post shows: Notion allows more, but a post this deep is
+# unreadable, and every level costs the renderer a few stack frames. Deeper content rejects its
+# entry (never cut). The fetcher's [limits] max_depth counts the same levels and may not exceed it.
 MAX_DEPTH = 64
 
 
@@ -77,14 +79,22 @@ def _number(value: Any) -> int:
     return value if type(value) is int and 1 <= value <= 999_999_999 else 1
 
 
-def render_blocks(blocks: Sequence[Block], ctx: RenderContext) -> str:
-    """Blocks listed one after the other, in the context of the block that holds them."""
-    if blocks and ctx.depth > MAX_DEPTH:
+def _too_deep(blocks: Sequence[Block], ctx: RenderContext) -> bool:
+    """Whether these blocks lie deeper than a post shows; then the entry is rejected (an error
+    notice), since leaving them out would drop what a contributor typed."""
+    if blocks and ctx.depth >= MAX_DEPTH:  # depth counts from 0: levels 0 … MAX_DEPTH - 1
         ctx.notice(
             f"blocks nested deeper than {MAX_DEPTH} levels: the post cannot show them. "
             "Move the innermost blocks up a few levels in Notion.",
             "error",
         )
+        return True
+    return False
+
+
+def render_blocks(blocks: Sequence[Block], ctx: RenderContext) -> str:
+    """Blocks listed one after the other, in the context of the block that holds them."""
+    if _too_deep(blocks, ctx):
         return ""
     parts: list[str] = []
     previous: Block | None = None
@@ -121,9 +131,9 @@ def render_children(block: Block, ctx: RenderContext) -> str:
     return render_blocks(block.children, ctx.inside())
 
 
-def _then(head: str, *rest: str) -> str:
+def _then(*parts: str) -> str:
     """Blocks one after the other, empty ones left out."""
-    return "\n\n".join(part for part in (head, *rest) if part)
+    return "\n\n".join(part for part in parts if part)
 
 
 def _attach(head: str, block: Block, ctx: RenderContext, width: int) -> str:
@@ -146,8 +156,8 @@ def _block_text(block: Block, ctx: RenderContext, where: Where = PARAGRAPH) -> s
     Markdown escaped for the start and end of a line: its tags' `>` and `<` are punctuation,
     which every escaping and flanking rule here treats as it treats a line's ends."""
     text = to_markdown(block.value.get("rich_text"), ctx, where)
-    color = block.value.get("color")
-    return span_open(color) + text + "</span>" if text and ctx.options.colors and color in COLORS else text
+    color = color_of(block.value)
+    return span_open(color) + text + "</span>" if text and ctx.options.colors and color else text
 
 
 def _html_block(tag: str, attributes: str, body: str) -> str:
@@ -220,12 +230,11 @@ def render_quote(block: Block, ctx: RenderContext) -> str:
 def render_callout(block: Block, ctx: RenderContext) -> str:
     # `<aside>` as Notion's export writes it. Its color is the whole box's, as in Notion (gray
     # background by default), not its text's.
-    icon = block.value.get("icon") or {}
-    emoji = escaped(icon.get("emoji", ""), PARAGRAPH) if icon.get("type") == "emoji" else ""
+    emoji = escaped(_icon(block.value), PARAGRAPH)
     text = rich_text(block.value.get("rich_text"), ctx)
     first = f"{emoji} {text}".strip()
-    color = block.value.get("color")
-    style = f' style="{COLORS[color]}"' if ctx.options.colors and color in COLORS else ""
+    color = color_of(block.value)
+    style = f' style="{COLORS[color]}"' if ctx.options.colors and color else ""
     return _html_block("aside", style, _then(first, render_children(block, ctx)))
 
 
@@ -258,7 +267,7 @@ CODE_LANGUAGES = {
 
 def render_code(block: Block, ctx: RenderContext) -> str:
     code = plain_text(block.value.get("rich_text"))
-    language = (block.value.get("language") or "plain text").lower()
+    language = (as_text(block.value.get("language")) or "plain text").lower()
     language = CODE_LANGUAGES.get(language, re.sub(r"[^a-z0-9_+-]", "", language))
     if SHORTCODE_OPEN.search(code):
         # Raw HTML on one line (newlines as entities), so indenting it in a list item cannot
@@ -273,15 +282,14 @@ def render_code(block: Block, ctx: RenderContext) -> str:
 
 
 def render_equation(block: Block, ctx: RenderContext) -> str:
-    expression = (block.value.get("expression") or "").strip()
+    expression = as_text(block.value.get("expression")).strip()
     return f"$$\n{passthrough_tex(expression)}\n$$" if expression else ""
 
 
 def _media_url(block: Block, ctx: RenderContext) -> str | None:
     """Where an image, video, file, pdf or audio block points: its copy in the page bundle
     when Notion hosts it (the signed URL expires within an hour), else its external URL."""
-    kind = block.value.get("type")
-    url = (block.value.get(kind) or {}).get("url") or ""
+    url = (file_url(block) or ("", ""))[1]
     target = safe_url(ctx.local_files.get(url, url))
     if target is None:
         ctx.notice(f"{block.type} URL {url!r} is not an http(s) URL; the {block.type} is left out", "error")
@@ -314,7 +322,7 @@ def render_file(block: Block, ctx: RenderContext) -> str:
     target = _media_url(block, ctx)
     if target is None:
         return ""
-    return _link_block(target, block.value.get("caption"), ctx, name=block.value.get("name", ""))
+    return _link_block(target, block.value.get("caption"), ctx, name=as_text(block.value.get("name")))
 
 
 def _link_block(url: str, caption: list[dict[str, Any]] | None, ctx: RenderContext, *, name: str = "") -> str:
@@ -327,11 +335,11 @@ def _link_block(url: str, caption: list[dict[str, Any]] | None, ctx: RenderConte
 
 def render_bookmark(block: Block, ctx: RenderContext) -> str:
     # The API gives a bookmark's URL and caption only, not the page title Notion displays.
-    return _link_block(block.value.get("url") or "", block.value.get("caption"), ctx)
+    return _link_block(as_text(block.value.get("url")), block.value.get("caption"), ctx)
 
 
 def render_embed(block: Block, ctx: RenderContext) -> str:
-    url = block.value.get("url") or ""
+    url = as_text(block.value.get("url"))
     shortcode = video_shortcode(url)
     if shortcode is None:
         return _link_block(url, block.value.get("caption"), ctx)
@@ -339,7 +347,7 @@ def render_embed(block: Block, ctx: RenderContext) -> str:
 
 
 def render_link_preview(block: Block, ctx: RenderContext) -> str:
-    return _link_block(block.value.get("url") or "", [], ctx)
+    return _link_block(as_text(block.value.get("url")), [], ctx)
 
 
 def _page_link(page_id: str, title: str, what: str, ctx: RenderContext) -> str:
@@ -356,26 +364,28 @@ def _page_link(page_id: str, title: str, what: str, ctx: RenderContext) -> str:
 
 
 def render_child_page(block: Block, ctx: RenderContext) -> str:
-    return _page_link(block.id, block.value.get("title", ""), "child page", ctx)
+    return _page_link(block.id, as_text(block.value.get("title")), "child page", ctx)
 
 
 def render_child_database(block: Block, ctx: RenderContext) -> str:
-    return _page_link(block.id, block.value.get("title", ""), "child database", ctx)
+    return _page_link(block.id, as_text(block.value.get("title")), "child database", ctx)
 
 
 def render_link_to_page(block: Block, ctx: RenderContext) -> str:
     # page_id, database_id or comment_id; the API does not give the page's title.
-    kind = block.value.get("type", "")
-    return _page_link(block.value.get(kind, ""), "", "linked " + kind.removesuffix("_id"), ctx)
+    kind = as_text(block.value.get("type"))
+    return _page_link(as_text(block.value.get(kind)), "", "linked " + kind.removesuffix("_id"), ctx)
 
 
 def render_table(block: Block, ctx: RenderContext) -> str:
-    width = block.value.get("table_width") or 0
-    rows = [
-        list(row.value.get("cells") or []) + [[]] * (width - len(row.value.get("cells") or []))
-        for row in block.children
-        if row.type == "table_row"
-    ]
+    width = block.value.get("table_width")
+    width = width if type(width) is int and 0 < width <= 1000 else 0  # the API documents an integer
+    rows = []
+    for row in block.children:
+        if row.type == "table_row":
+            cells = row.value.get("cells")
+            cells = list(cells) if isinstance(cells, list) else []
+            rows.append(cells + [[]] * (width - len(cells)))
     if not rows:
         return ""
     column_header, row_header = block.value.get("has_column_header"), block.value.get("has_row_header")
@@ -440,13 +450,13 @@ def render_fallback(block: Block, ctx: RenderContext) -> str:
     named = block.value.get("block_type") if block.type == "unsupported" else block.type
     kind = re.sub(r"[^a-z0-9_]", "", str(named))
     texts = [to_markdown(items, ctx, PARAGRAPH) for items in _named_texts(block.value)]
-    body = "\n\n".join(part for part in (*texts, render_children(block, ctx)) if part)
+    body = _then(*texts, render_children(block, ctx))
     if block.type == "unsupported":
         # Its content is not in the API's answer: a comment marks the place in the post.
         ctx.notice(f"Notion's API does not give the content of a {kind!r} block: the post leaves it out. "
                    f"Check what the reader misses: {_block_url(block, ctx)}")
         marker = f"<!-- notion block not rendered: {kind} {re.sub(r'[^0-9a-f-]', '', block.id)} -->"
-        body = "\n\n".join(part for part in (marker, body) if part)
+        body = _then(marker, body)
     else:
         ctx.notice(f"block type {kind!r} has no renderer: its text and nested blocks are shown as plain "
                    f"paragraphs. Check the post against the block: {_block_url(block, ctx)}")
@@ -484,6 +494,8 @@ def render_tab(block: Block, ctx: RenderContext) -> str:
     icon and children the tab's content. `[render] tabs`: "sections" (a level-4 heading per tab
     and its content) or "details" (a `<details>` per tab, the first one open)."""
     inner = ctx.inside()
+    if _too_deep(block.children, inner):
+        return ""
     parts = []
     for i, tab in enumerate(block.children):
         tab_ctx = inner.at(tab)
@@ -499,7 +511,7 @@ def render_tab(block: Block, ctx: RenderContext) -> str:
         else:
             label = " ".join(part for part in (escaped(icon, HEADING), to_markdown(tab.value.get("rich_text"), tab_ctx, HEADING)) if part)
             parts.append(_then("#### " + (label or f"Tab {i + 1}"), content))
-    return "\n\n".join(part for part in parts if part)
+    return _then(*parts)
 
 
 def render_meeting_notes(block: Block, ctx: RenderContext) -> str:
@@ -600,9 +612,9 @@ def file_url(block: Block) -> tuple[str, str] | None:
     """(file object type, URL) of a file-holding block, or None."""
     if not spec_of(block.type).file:
         return None
-    kind = block.value.get("type")
-    url = (block.value.get(kind) or {}).get("url") if isinstance(kind, str) else None
-    return (kind, url) if isinstance(url, str) and url else None
+    kind = as_text(block.value.get("type"))
+    url = as_text(as_object(block.value.get(kind)).get("url"))
+    return (kind, url) if url else None
 
 
 def render_page(blocks: Sequence[Block], ctx: RenderContext) -> str:

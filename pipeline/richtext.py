@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Iterable, Sequence
 
 from pipeline.links import RenderContext, post_link
+from pipeline.model import as_object, as_objects, as_text
 
 # --- rich text: runs ----------------------------------------------------------------------
 
@@ -58,6 +59,12 @@ COLORS = {
 }
 
 
+def color_of(value: dict[str, Any]) -> str | None:
+    """The `color` of an annotation or a block payload, when it is one of Notion's."""
+    color = value.get("color")
+    return color if isinstance(color, str) and color in COLORS else None
+
+
 def span_open(color: str) -> str:
     return f'<span style="{COLORS[color]}">'
 
@@ -74,32 +81,34 @@ class _Run:
 
 
 def _run_text(item: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None]:
-    """The text a rich text object shows and where it links, for every type and mention type."""
+    """The text a rich text object shows and where it links, for every type and mention type.
+    Every value is type-checked: one the API documents as a string shows nothing otherwise."""
     kind = item.get("type")
-    text = item.get("plain_text", "")
+    text = as_text(item.get("plain_text"))
     if kind == "mention":
-        return _mention_text(item.get("mention") or {}, text, item.get("href"), ctx)
+        return _mention_text(as_object(item.get("mention")), text, as_text(item.get("href")), ctx)
     if kind == "equation":
-        return (item.get("equation") or {}).get("expression", text), None
-    url = ((item.get("text") or {}).get("link") or {}).get("url") or item.get("href")
+        equation = as_object(item.get("equation"))
+        return as_text(equation.get("expression")) if "expression" in equation else text, None
+    url = as_text(as_object(as_object(item.get("text")).get("link")).get("url")) or as_text(item.get("href"))
     return text, post_link(url, ctx) if url else None
 
 
-def _mention_text(mention: dict[str, Any], text: str, href: str | None, ctx: RenderContext) -> tuple[str, str | None]:
-    kind = mention.get("type")
-    value = mention.get(kind) or {}
+def _mention_text(mention: dict[str, Any], text: str, href: str, ctx: RenderContext) -> tuple[str, str | None]:
+    kind = as_text(mention.get("type"))
+    value = as_object(mention.get(kind))
     if kind in ("page", "database"):
-        return text, post_link(href, ctx, page_id=value.get("id"))
+        return text, post_link(href, ctx, page_id=as_text(value.get("id")) or None)
     if kind == "user":
         return text if text.startswith("@") else "@" + text, None
     if kind == "date":
         # Notion shows a range as "start → end".
-        start, end = value.get("start"), value.get("end")
+        start, end = as_text(value.get("start")), as_text(value.get("end"))
         if not start:
             return text, None
         return " → ".join(_date_text(when, ctx.options.date_format) for when in (start, end) if when), None
     if kind in ("link_preview", "link_mention"):
-        url = value.get("url" if kind == "link_preview" else "href")
+        url = as_text(value.get("url" if kind == "link_preview" else "href"))
         return text, post_link(url, ctx) if url else None
     # template_mention ("@Today", "@Me") and custom_emoji (":name:") show their plain text.
     return text, None
@@ -143,12 +152,13 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
     """Runs ready to nest: taken apart where whitespace meets text, whitespace settled, the
     edges trimmed, then put back together where neighbours share marks and link."""
     pieces: list[_Run] = []
-    for item in items or ():
+    for item in as_objects(items):
         text, href = _run_text(item, ctx)
-        notes = item.get("annotations") or {}
+        notes = as_object(item.get("annotations"))
         marks = frozenset(name for name in (*_EMPHASIS, "underline", "code") if notes.get(name))
-        if ctx.options.colors and notes.get("color") in COLORS:
-            marks |= {notes["color"]}
+        color = color_of(notes)
+        if ctx.options.colors and color:
+            marks |= {color}
         if item.get("type") == "equation":
             if text:
                 pieces.append(_Run(text, marks | {"equation"}, href))
@@ -158,16 +168,25 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
             text = text.replace("\n", " ")
         # A line break is never code (code spans cannot hold one); whitespace is only settled
         # at the edges of text, where it may meet other marks.
-        parts = re.split("(\n)", text) if "code" in marks else _EDGES.fullmatch(text).groups()
+        parts = re.split("(\n)", text) if "code" in marks else _edges(text)
         pieces += [_Run(part, marks - {"code"} if part == "\n" else marks, href) for part in parts if part]
     _settle_whitespace(pieces)
     return _merge(_trim(pieces))
 
 
 # Whitespace as CommonMark's flanking rules see it: Unicode's Zs and the ASCII controls.
-_SPACE = "\t\n\x0b\x0c\r \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_EDGES = re.compile(f"([{_SPACE}]*)(.*?)([{_SPACE}]*)", re.S)
-_IS_SPACE = re.compile(f"[{_SPACE}]")
+_SPACE = "\t\n\x0b\x0c\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+_IS_SPACE = re.compile(f"[{re.escape(_SPACE)}]")
+
+
+def _edges(text: str) -> tuple[str, str, str]:
+    """(leading whitespace, the rest, trailing whitespace), in linear time: a regex such as
+    `(\\s*)(.*?)(\\s*)` backtracks quadratically over a long run of inner whitespace."""
+    inner = text.strip(_SPACE)
+    if not inner:
+        return text, "", ""
+    start = len(text) - len(text.lstrip(_SPACE))
+    return text[:start], inner, text[start + len(inner):]
 
 
 def _is_space(run: _Run) -> bool:
@@ -291,8 +310,15 @@ _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 SHORTCODE_OPEN = re.compile(r"\{\{\s*[<%]")
 _SPECIAL = re.compile(r"[\\\[\]*`<|$_~!^&{]")  # the characters _Markdown.escape may change
 _DELIMITERS = {"strong": "**", "em": "*", "del": "~~"}
-# A bare URL Goldmark's linkify would extend: it runs to the next whitespace or `<`.
-_LINKIFY_TAIL = re.compile(r"(?:://|www\.)[^\s<]*$")
+# A bare URL Goldmark's linkify would extend runs to the next whitespace or `<`: the text after
+# the last of those holds `://` or `www.`. (Split, not searched for with `(://|www\.)[^\s<]*$`,
+# which backtracks quadratically over many `://` before a space.)
+_LINKIFY_BREAK = re.compile(r"[\s<]")
+
+
+def _bare_url_at_end(text: str) -> bool:
+    tail = _LINKIFY_BREAK.split(text)[-1]
+    return "://" in tail or "www." in tail
 
 
 def _kind(ch: str) -> str:
@@ -348,7 +374,7 @@ class _Markdown:
             return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
         # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
         # what follows one is written as HTML, whose `<` ends it.
-        linkified = _LINKIFY_TAIL.search(self.url) is not None
+        linkified = _bare_url_at_end(self.url)
         if node.kind == "math":
             tex = passthrough_tex(node.text)
             markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
@@ -490,6 +516,11 @@ def passthrough_tex(expression: str) -> str:
     would end a `$$` block)."""
     text = html.escape(expression, quote=False).replace("]:", "&#93;:")
     text = re.sub(r"\{(?=\{)", "{ ", text)
+    # No delimiter of passthrough's (`\(` `\)` `\[` `\]` `$$`), which would end the math early
+    # and let the rest be read as Markdown (a live link): each backslash before a bracket or at
+    # the end, and every `$`, as an entity, which the browser shows as typed and passthrough
+    # copies as it is.
+    text = re.sub(r"\\(?=[()\[\]]|$)", "&#92;", text).replace("$", "&#36;")
     return re.sub(r"\n\s*\n", "\n", text)
 
 

@@ -28,7 +28,7 @@ from notion_client.errors import NotionClientErrorBase
 
 from pipeline import shapes
 from pipeline.errors import NotionError
-from pipeline.model import Block, Entry
+from pipeline.model import Block, Entry, as_object, as_text
 from pipeline.render import file_url, spec_of
 
 DEFAULT_BASE_URL = "https://api.notion.com"
@@ -413,7 +413,7 @@ def _failed_with(error: NotionError, code: APIErrorCode) -> bool:
 def _container_of(block: dict[str, Any]) -> str:
     """Whose children a block shows: a synced copy shows its original's."""
     if block.get("type") == "synced_block":
-        original = ((block.get("synced_block") or {}).get("synced_from") or {}).get("block_id")
+        original = as_text(as_object(as_object(block.get("synced_block")).get("synced_from")).get("block_id"))
         if original:
             return original
     return block["id"]

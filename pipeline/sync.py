@@ -284,6 +284,8 @@ def render_post(
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
     body = render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
+    if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
+        return None, problems
     post = Post(
         entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator
 import jsonschema
 
 from pipeline.config import Config, load_schema
-from pipeline.model import Block, Entry, Problem
+from pipeline.model import Block, Entry, Problem, as_object, as_text
 from pipeline.render import block_texts, file_url, spec_of
 
 _FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -89,11 +89,11 @@ def _links(blocks: Iterable[Block]) -> Iterator[tuple[Block, str]]:
     for block in blocks:
         for rich_text in block_texts(block):
             for item in rich_text:
-                link = ((item.get("text") or {}).get("link") or {}).get("url")
+                link = as_text(as_object(as_object(item.get("text")).get("link")).get("url"))
                 if item.get("type") == "text" and link:
                     yield block, link
         spec = spec_of(block.type)
-        if spec.link and block.value.get(spec.link):
+        if spec.link and as_text(block.value.get(spec.link)):
             yield block, block.value[spec.link]
         found = file_url(block)
         if found and found[0] == "external":

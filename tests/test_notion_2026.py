@@ -36,9 +36,17 @@ def _api_blocks(block: Block, parent: str, store: dict) -> str:
     return data["id"]
 
 
-def workspace() -> dict:
-    store = storekit.store([(PAGE, [])])
-    store["children"][PAGE["id"]] = [_api_blocks(b, PAGE["id"], store) for case in NOTION_2026 for b in case.blocks]
+def workspace(cases=None) -> dict:
+    """A store holding the fixture cases: by default the 2026 ones on one page; given cases,
+    one entry each (slug case-N). Fixture block ids are unique across all files."""
+    if cases is None:
+        store = storekit.store([(PAGE, [])])
+        store["children"][PAGE["id"]] = [_api_blocks(b, PAGE["id"], store) for case in NOTION_2026 for b in case.blocks]
+        return store
+    pages = [storekit.entry(case.name, f"case-{n}", 100 + n) for n, case in enumerate(cases)]
+    store = storekit.store([(page, []) for page in pages])
+    for page, case in zip(pages, cases):
+        store["children"][page["id"]] = [_api_blocks(b, page["id"], store) for b in case.blocks]
     return store
 
 

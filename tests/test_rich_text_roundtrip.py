@@ -66,9 +66,10 @@ texts = st.lists(
     ),
     min_size=1, max_size=5,
 ).map("".join)
-# TeX as typed in an inline equation: one line, never closing `\)` early or ending in `\`.
-expressions = st.lists(st.sampled_from(list("ab12 +-=^_{}()<>&|*$\\~`[]") + ["\\frac", "{{<", "\\alpha"]), min_size=1, max_size=12).map("".join).filter(
-    lambda e: e.strip() and "\\)" not in e and not e.endswith("\\")
+# TeX as typed in an inline equation, one line; `\)`, `\]`, `$$` and a final `\` included:
+# passthrough_tex must keep them from ending the math early.
+expressions = st.lists(st.sampled_from(list("ab12 +-=^_{}()<>&|*$\\~`[]") + ["\\frac", "{{<", "\\alpha", "\\)", "\\]", "$$"]), min_size=1, max_size=12).map("".join).filter(
+    lambda e: e.strip()
 )
 annotations = st.fixed_dictionaries({
     "bold": st.booleans(), "italic": st.booleans(), "strikethrough": st.booleans(),
