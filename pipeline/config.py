@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -67,6 +67,7 @@ class Config:
     burst: int | None = None
     front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
     render: RenderOptions = RenderOptions()
+    output_dir: str = ""  # [output] dir, resolved against the config file's folder; "" when unset
 
     @property
     def exported_statuses(self) -> tuple[str, ...]:
@@ -119,6 +120,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         burst=notion.get("burst"),
         front_matter=fields,
         render=RenderOptions(**data.get("render", {})),
+        output_dir=data.get("output", {}).get("dir", ""),
     )
 
 
@@ -133,7 +135,10 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return parse_config(data, str(path))
+    config = parse_config(data, str(path))
+    if config.output_dir:
+        config = replace(config, output_dir=str(path.parent / config.output_dir))
+    return config
 
 
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})", re.I)

@@ -111,6 +111,20 @@ class Candidate:
         return not any(p.rejects for p in self.problems)
 
 
+def protect_hand_written(candidates: list[Candidate], manifest: bundle.Manifest, out_dir: Path) -> None:
+    """Reject an entry whose bundle folder holds a post the pipeline did not write (a blog's
+    hand-written post with the same slug): that post is never overwritten."""
+    owned = {rec["slug"] for rec in manifest.pages.values()}
+    for candidate in candidates:
+        folder = out_dir / candidate.slug
+        if candidate.valid and candidate.slug not in owned and folder.is_dir() and any(folder.iterdir()):
+            candidate.problems.append(Problem(
+                "error", candidate.title, candidate.entry.url, "Slug",
+                f"{folder} holds a post that notion-hugo did not write; it is left as it is. Give this entry "
+                "another slug, or move that post away if it is an earlier copy of this one.",
+            ))
+
+
 def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
     """Front matter, slug and schema for every page; slugs kept by the first in query order."""
     candidates = []
@@ -257,6 +271,7 @@ def sync(
     try:
         source = NotionSource(client, options, progress)
         candidates = check_pages(read_pages(source, selection, config), config)
+        protect_hand_written(candidates, manifest, out_dir)
         section = out_dir.name
         links = {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
         titles = {c.entry.id: c.title for c in candidates if c.valid}
