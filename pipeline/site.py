@@ -93,6 +93,23 @@ def _config_dir_files(site_dir: Path) -> list[Path]:
     return sorted(p for p in config_dir.rglob("*") if p.is_file() and p.suffix in CONFIG_SUFFIXES)
 
 
+def posts_folder(site_dir: Path) -> str:
+    """The site's posts section, relative to the site: <contentDir>/posts, or <contentDir>/post
+    when the site has that folder and no posts folder."""
+    site_dir = Path(site_dir)
+    content = "content"
+    for path in [site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES] + _config_dir_files(site_dir):
+        if path.is_file() and (path.parent == site_dir or path.stem in CONFIG_NAMES):
+            try:
+                data = _load_config_file(path)
+            except ValueError:
+                continue  # Hugo will say what is wrong with it; the default folder is a fine guess
+            content = {str(k).lower(): v for k, v in (data or {}).items()}.get("contentdir", content)
+            break
+    section = "post" if (site_dir / content / "post").is_dir() and not (site_dir / content / "posts").is_dir() else "posts"
+    return f"{content}/{section}"
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigConflict:
     """A line of the site's own config that sets a setting the posts need to another value."""
@@ -114,11 +131,14 @@ class ConfigConflict:
 
 def _load_config_file(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
-        return tomllib.loads(text)
-    if path.suffix == ".json":
-        return json.loads(text)
-    return yaml.safe_load(text)
+    try:
+        if path.suffix == ".toml":
+            return tomllib.loads(text)
+        if path.suffix == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise ValueError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
 
 
 _TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
