@@ -125,7 +125,7 @@ class ConfigConflict:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         said = f"{where}: {self.key} = {json.dumps(self.value)}; the posts need {json.dumps(self.wanted)}"
         if self.wins:
-            return said + f", and this file wins over {MARKUP_FILE}: change or remove the line"
+            return said + ", and Hugo uses this value: change or remove the line"
         return said + f" ({MARKUP_FILE} overrides it: remove the line to avoid surprises)"
 
 
@@ -184,16 +184,18 @@ def _line_of(path: Path, prefix: str, key: str) -> int:
 def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
     """Every line of the site's own config files that contradicts `needed_settings()`.
 
-    Root config files and config/_default/ files are overridden by the kit's markup.toml;
-    files of an environment (config/production/…) or a language (markup.en.toml) win over it.
+    Root config files and config/_default/ files are overridden by the kit's markup.toml when
+    it is there; files of an environment (config/production/…) or a language (markup.en.toml)
+    win over it, and every file wins where it is not.
     """
     site_dir = Path(site_dir)
     needed = needed_settings()
-    ours = _kit_source(MARKUP_FILE)
+    kit_markup = site_dir / MARKUP_FILE
+    applied = kit_markup.is_file() and kit_markup.read_bytes() == _kit_source(MARKUP_FILE)
     files = [site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES] + _config_dir_files(site_dir)
     conflicts = []
     for path in files:
-        if not path.is_file() or (path == site_dir / MARKUP_FILE and path.read_bytes() == ours):
+        if not path.is_file() or (path == kit_markup and applied):
             continue
         rel = path.relative_to(site_dir)
         root, *language = path.name.split(".")[:-1]
@@ -205,7 +207,7 @@ def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
             prefix = ""
         data = _load_config_file(path)
         flat = _flatten({"markup": data} if prefix else data)
-        wins = (rel.parts[0] == "config" and rel.parts[1] != "_default") or bool(language)
+        wins = not applied or (rel.parts[0] == "config" and rel.parts[1] != "_default") or bool(language)
         for key, wanted in needed.items():
             if key in flat and flat[key] != wanted:
                 conflicts.append(ConfigConflict(rel, _line_of(path, prefix, key), key, flat[key], wanted, wins))
@@ -224,8 +226,16 @@ class KitResult:
 
 
 def _theme_head_hook(site_dir: Path) -> bool:
-    """Whether a theme of the site (under themes/) renders PaperMod's extend_head.html hook."""
-    return any(Path(site_dir).glob("themes/*/layouts/*partials/extend_head.html"))
+    """Whether the site's theme renders PaperMod's extend_head.html hook: a theme under themes/
+    that has it, or PaperMod named in the root config (as a Hugo module, say)."""
+    site_dir = Path(site_dir)
+    if any(site_dir.glob("themes/*/layouts/*partials/extend_head.html")):
+        return True
+    for path in (site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES):
+        if path.is_file():
+            theme = {str(k).lower(): v for k, v in (_load_config_file(path) or {}).items()}.get("theme", "")
+            return "papermod" in str(theme).lower()
+    return False
 
 
 def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
@@ -234,8 +244,8 @@ def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
 
     Files already identical are left alone. A kit file that exists with other content is only
     replaced with `force`; otherwise FileExistsError is raised before anything is written. The
-    site's own extend_head.html is never replaced: when it lacks the kit's call, a note says
-    which line to add.
+    site's own extend_head.html and config/_default/markup.toml (one without the kit's first
+    line) are never replaced: a note says what to add to them.
     """
     site_dir = Path(site_dir)
     if not is_hugo_site(site_dir):
@@ -248,6 +258,10 @@ def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
         if rel == HEAD_HOOK and dest.exists():
             if "notion-hugo/head.html" not in dest.read_text(encoding="utf-8", errors="replace"):
                 result.notes.append(f"add this line to {rel} (it is your own, so it was left as it is): {HEAD_CALL}")
+            continue
+        if rel == MARKUP_FILE and dest.exists() and not dest.read_bytes().startswith(data.split(b"\n", 1)[0]):
+            result.notes.append(f"{rel} is your own, so it was left as it is: add the kit's settings to it:\n"
+                                + data.decode("utf-8"))
             continue
         if dest.exists():
             if dest.is_file() and dest.read_bytes() == data:
@@ -265,8 +279,8 @@ def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
         result.written.append(dest)
     if not _theme_head_hook(site_dir):
         result.notes.append(
-            "no theme under themes/ renders extend_head.html (PaperMod's head hook): make sure every page's "
-            f"<head> calls {HEAD_CALL}, e.g. from the theme's head partial overridden under layouts/"
+            "the site's theme does not look like PaperMod: if it does not render layouts/partials/extend_head.html "
+            f"in every page's <head>, call {HEAD_CALL} there, e.g. from its head partial overridden under layouts/"
         )
     result.conflicts = config_conflicts(site_dir)
     return result

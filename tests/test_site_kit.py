@@ -132,7 +132,7 @@ def test_conflicting_config_lines_are_reported_by_file_and_line(tmp_path: Path) 
         "warning: hugo.toml:8: markup.goldmark.renderer.unsafe = false; the posts need true "
         "(config/_default/markup.toml overrides it: remove the line to avoid surprises)",
         "error: config/production/markup.yaml:4: markup.goldmark.extensions.typographer.disable = false; the posts "
-        "need true, and this file wins over config/_default/markup.toml: change or remove the line",
+        "need true, and Hugo uses this value: change or remove the line",
     ]
     # Hugo agrees: the root file's line is overridden, the environment's wins.
     effective = json.loads(subprocess.run([str(site.hugo_binary()), "config", "--source", str(blog), "--format", "json",
@@ -162,6 +162,18 @@ def test_site_kit_never_replaces_the_sites_own_files(blog: Path) -> None:
     result = site_kit(blog, "--force")
     assert result.output.splitlines()[:2] == [f"wrote {missing}", f"wrote {changed}"]
     assert own_hook.read_text() == "<meta name=mine>\n"  # --force replaces kit files, not the site's own hook
+
+
+def test_site_kit_leaves_the_sites_own_markup_file_and_says_what_to_add(blog: Path) -> None:
+    own = "[highlight]\n  style = 'dracula'\n[goldmark.renderer]\n  unsafe = false\n"
+    _write(blog / site.MARKUP_FILE, own)
+    result = site_kit(blog, "--force")
+    assert result.exit_code == 2
+    assert (blog / site.MARKUP_FILE).read_text() == own
+    assert f"note: {site.MARKUP_FILE} is your own, so it was left as it is: add the kit's settings to it:\n" \
+           + site.kit_files()[site.MARKUP_FILE].decode() in result.output
+    assert "error: config/_default/markup.toml:4: markup.goldmark.renderer.unsafe = false; the posts need true, " \
+           "and Hugo uses this value: change or remove the line" in result.output
 
 
 def test_site_kit_refuses_a_folder_that_is_not_a_hugo_site(tmp_path: Path) -> None:
