@@ -82,8 +82,12 @@ def needed_settings() -> dict[str, Any]:
 
 def is_hugo_site(site_dir: Path) -> bool:
     site_dir = Path(site_dir)
-    roots = (site_dir / (name + suffix) for name in CONFIG_NAMES for suffix in CONFIG_SUFFIXES)
-    return any(path.is_file() for path in roots) or bool(_config_dir_files(site_dir))
+    return bool(_root_config_files(site_dir) or _config_dir_files(site_dir))
+
+
+def _root_config_files(site_dir: Path) -> list[Path]:
+    """hugo.toml, config.yaml…: those of the site's root, in Hugo's order of precedence."""
+    return [p for p in (Path(site_dir) / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES) if p.is_file()]
 
 
 def _config_dir_files(site_dir: Path) -> list[Path]:
@@ -98,7 +102,7 @@ def posts_folder(site_dir: Path) -> str:
     when the site has that folder and no posts folder."""
     site_dir = Path(site_dir)
     content = "content"
-    for path in [site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES] + _config_dir_files(site_dir):
+    for path in _root_config_files(site_dir) + _config_dir_files(site_dir):
         if path.is_file() and (path.parent == site_dir or path.stem in CONFIG_NAMES):
             try:
                 data = _load_config_file(path)
@@ -192,7 +196,7 @@ def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
     needed = needed_settings()
     kit_markup = site_dir / MARKUP_FILE
     applied = kit_markup.is_file() and kit_markup.read_bytes() == _kit_source(MARKUP_FILE)
-    files = [site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES] + _config_dir_files(site_dir)
+    files = _root_config_files(site_dir) + _config_dir_files(site_dir)
     conflicts = []
     for path in files:
         if not path.is_file() or (path == kit_markup and applied):
@@ -231,10 +235,9 @@ def _theme_head_hook(site_dir: Path) -> bool:
     site_dir = Path(site_dir)
     if any(site_dir.glob("themes/*/layouts/*partials/extend_head.html")):
         return True
-    for path in (site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES):
-        if path.is_file():
-            theme = {str(k).lower(): v for k, v in (_load_config_file(path) or {}).items()}.get("theme", "")
-            return "papermod" in str(theme).lower()
+    for path in _root_config_files(site_dir)[:1]:
+        theme = {str(k).lower(): v for k, v in (_load_config_file(path) or {}).items()}.get("theme", "")
+        return "papermod" in str(theme).lower()
     return False
 
 
