@@ -233,7 +233,7 @@ PICTURE = "https://prod-files-secure.s3.us-west-2.amazonaws.com/space/block/pict
 
 def demo_store() -> dict[str, Any]:
     """The seed workspace plus one published entry holding equations (a block, and inline ones),
-    a Notion-hosted image, and a mention of a seed post."""
+    a Notion-hosted image, a mention of a seed post, and a table."""
     import base64
     import copy
 
@@ -267,7 +267,22 @@ def demo_store() -> dict[str, Any]:
     picture.update(id="7e000000-0000-4000-8000-000000000002", type="image",
                    image={"caption": [storekit.text("A picture")], "type": "file",
                           "file": {"url": PICTURE, "expiry_time": "2026-11-26T17:00:00.000Z"}})
-    blocks = [intro, block, picture]
+    table = copy.deepcopy(intro)
+    del table["paragraph"]
+    # Shape: developers.notion.com/reference/block#table; its rows (table_row: cells, one rich
+    # text array per column) are its children.
+    table.update(id="7e000000-0000-4000-8000-000000000003", type="table", has_children=True,
+                 table={"table_width": 2, "has_column_header": True, "has_row_header": False})
+    rows = []
+    for n, cells in enumerate((("Tool", "Use"), ("kubectl", "talk to the cluster"), ("kind", "a cluster in Docker"))):
+        row = copy.deepcopy(intro)
+        del row["paragraph"]
+        row.update(id=f"7e000000-0000-4000-8000-00000000001{n}", type="table_row",
+                   table_row={"cells": [[storekit.text(cell)] for cell in cells]})
+        rows.append(row)
+    workspace["children"][table["id"]] = [row["id"] for row in rows]
+    workspace["blocks"].update({row["id"]: row for row in rows})
+    blocks = [intro, block, picture, table]
     workspace["pages"][page["id"]] = page
     workspace["entries"][SEED_DATA_SOURCE].append(page["id"])
     workspace["children"][page["id"]] = [b["id"] for b in blocks]
@@ -298,7 +313,8 @@ def demo_blog(site_dir: Path) -> Path:
 
 def screenshots(docs: Path) -> None:
     """docs/seed-{light,dark}.png and docs/seed-diagram-{light,dark}.png: the seed post on the
-    fixture theme, its top and its diagram, in either scheme."""
+    fixture theme, its top and its diagram, in either scheme; docs/equations-{light,dark}.png:
+    the post with equations, a picture and a table."""
     from tests.hugosite import build
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -313,6 +329,10 @@ def screenshots(docs: Path) -> None:
                 page.screenshot(docs / f"seed-{scheme}.png", 820, 620)
                 y = page.evaluate("document.querySelector('pre.mermaid').getBoundingClientRect().top + scrollY - 110")
                 page.screenshot(docs / f"seed-diagram-{scheme}.png", 820, 330, y)
+                page.goto(f"{server.url}/posts/{EQUATIONS_SLUG}/")
+                page.wait_until("document.querySelectorAll('.notion-math .katex').length === 3 && "
+                                "document.fonts.check('16px KaTeX_Main')")
+                page.screenshot(docs / f"equations-{scheme}.png", 820, 700)
 
 
 if __name__ == "__main__":
