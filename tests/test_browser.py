@@ -180,19 +180,28 @@ CONTRAST = """(selector => {
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_callouts_and_tables_are_readable_in_light_and_dark(servers, page, scheme):
-    """Text keeps WCAG AA's 4.5:1 against its background in callouts and table cells, and the
-    cells' borders show."""
+    """Text keeps WCAG AA's 4.5:1 against its background in callouts (with Notion's colours) and
+    table cells, the cells' borders show, and a column grid lays its columns side by side."""
     server, _ = servers["diagram first"]
     page.evaluate(f"localStorage.setItem('pref-theme', '{scheme}')")
     try:
         open_page(page, f"{server.url}/posts/{SEED}/")
         assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        # The seed's callouts have Notion's gray background (colors = true), darkened in the dark scheme.
+        assert page.evaluate("document.querySelector('.post-content aside').getAttribute('style')") == \
+            "background-color: #f1f1ef"
+        assert page.evaluate("getComputedStyle(document.querySelector('.post-content aside')).backgroundColor") == \
+            {"light": "rgb(241, 241, 239)", "dark": "rgb(47, 47, 47)"}[scheme]
         assert page.evaluate(CONTRAST + "('.post-content aside')") >= 4.5
         open_page(page, f"{server.url}/posts/{EQUATIONS_SLUG}/")
         for selector in (".post-content th", ".post-content td"):
             assert page.evaluate(CONTRAST + f"({selector!r})") >= 4.5, selector
         border = page.evaluate("getComputedStyle(document.querySelector('.post-content td')).borderTopColor")
         assert border != page.evaluate("getComputedStyle(document.body).backgroundColor") and border != "rgba(0, 0, 0, 0)"
+        # The column grid: two columns side by side.
+        boxes = page.evaluate("Array.from(document.querySelectorAll('.notion-columns > .notion-column'))"
+                              ".map(c => [c.getBoundingClientRect().top, c.getBoundingClientRect().left])")
+        assert len(boxes) == 2 and boxes[0][0] == boxes[1][0] and boxes[1][1] > boxes[0][1] + 100, boxes
     finally:
         page.evaluate("localStorage.removeItem('pref-theme')")
 

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from pipeline import site
 from pipeline.cli import main
+from pipeline.render import COLORS
 from tests.hugosite import _write, build, build_in_path_order, list_all, make_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,6 +109,17 @@ def test_scripts_are_pinned_with_the_hashes_of_the_npm_packages_files() -> None:
             pytest.skip("tests/node_modules is not installed (make npm-packages)")
         data = (NODE_MODULES / file["package"] / file["path"]).read_bytes()
         assert file["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode(), name
+
+
+def test_every_notion_background_has_a_dark_counterpart_in_the_stylesheet() -> None:
+    """render.py writes Notion's light backgrounds; the kit's stylesheet darkens each of them,
+    by its exact declaration, where the theme marks a dark scheme."""
+    css = site.kit_files()["assets/notion-hugo/notion-hugo.css"].decode()
+    backgrounds = [value for name, value in COLORS.items() if name.endswith("_background")]
+    assert len(backgrounds) == 9
+    for declaration in backgrounds:
+        assert re.search(r':is\(\[data-theme="dark"\], \.dark\) \[style\*="%s"\] \{ background-color: #[0-9a-f]{6} '
+                         r"!important; \}" % re.escape(declaration), css), declaration
 
 
 def test_cdn_by_default_self_hosted_when_configured(blog: Path, tmp_path: Path) -> None:
