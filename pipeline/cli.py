@@ -224,8 +224,8 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 @main.command("sync", epilog=EPILOG)
 @source_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output/content/posts"), show_default=True,
-              help="Where the page bundles go: <out>/<slug>/index.md. Its folder name is the Hugo section.")
+              help="Where the page bundles go: <out>/<slug>/index.md. Its folder name is the Hugo section. "
+                   "[default: pipeline.toml's [output] dir, else output/content/posts]")
 @click.option("--dry-run", is_flag=True, help="Show what would be written and removed; write nothing.")
 @click.option("--force", is_flag=True,
               help="Fetch and rebuild every entry, even those unchanged since the last sync.")
@@ -254,14 +254,15 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
     def action() -> int:
         config = _config(config_path)
+        out = out_dir or Path(config.output_dir or "output/content/posts")
         selection = _selection(config, data_source, pages, store)
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
-            report = sync(config, selection, token=token, out_dir=out_dir,
+            report = sync(config, selection, token=token, out_dir=out,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
                           allow_removal=allow_removal, progress=meter)
         meter.done()
-        emit(report, fmt, dry_run, out_dir)
+        emit(report, fmt, dry_run, out)
         if report_file is not None:
             with report_file.open("a", encoding="utf-8") as handle:
                 handle.write(markdown_report(report))
@@ -330,24 +331,41 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 
 @main.command(epilog=EPILOG)
 @click.argument("data_source", metavar="DATA_SOURCE")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The Hugo site to set up (hugo.toml, config.toml, hugo.yaml or a config/ folder).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("pipeline.toml"), show_default=True, help="Where to write the proposal.")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+              help="Where to write the proposal. [default: pipeline.toml in the site]")
+@click.option("--workflow/--no-workflow", default=True, show_default=True,
+              help="In a Hugo site, also write .github/workflows/notion-sync.yml, which syncs through the reusable Action.")
+@click.option("--site-kit/--no-site-kit", "with_kit", default=True, show_default=True,
+              help="In a Hugo site, also apply the site kit (see `site-kit`).")
+@click.option("--force", is_flag=True, help="Overwrite files that exist (never the site's posts).")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the data source from a store file through the local emulator.")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
-def init(data_source: str, config_path: Path, force: bool, store: Path | None, verbose: bool) -> None:
-    """Write a pipeline.toml proposing how DATA_SOURCE's properties map to front matter.
+def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: bool, with_kit: bool, force: bool,
+         store: Path | None, verbose: bool) -> None:
+    """Set up notion-hugo: write a pipeline.toml mapping DATA_SOURCE's properties to front matter.
 
     DATA_SOURCE is the id or URL of the Posts data source or of its database. Properties are
     matched to the blog's front matter keys by name and type; check the result, then run
     `validate`.
+
+    Run from a Hugo site's root (or name it with --site), init also makes the site's posts
+    folder the default output, writes the workflow that syncs hourly through the reusable
+    Action, and applies the site kit. It writes nothing into the posts folder, and replaces no
+    file without --force.
     """
+    from pipeline.scaffold import ACTION, propose_workflow
+    from pipeline.site import install_kit, is_hugo_site, posts_folder
 
     def action() -> int:
         source_id = require_notion_id(data_source, "Data source")
-        if config_path.exists() and not force:
-            raise ConfigError(f"{config_path} exists; pass --force to overwrite it, or --config to write elsewhere.")
+        config = config_path or site_dir / "pipeline.toml"
+        if config.exists() and not force:
+            raise ConfigError(f"{config} exists; pass --force to overwrite it, or --config to write elsewhere.")
+        hugo = is_hugo_site(site_dir)
+        output = posts_folder(site_dir) if hugo else ""
         with notion_endpoint(store) as (base_url, token):
             options = SourceOptions(base_url=base_url)
             client = make_client(token, options)
@@ -355,9 +373,35 @@ def init(data_source: str, config_path: Path, force: bool, store: Path | None, v
                 found_id, found = NotionSource(client, options).data_source(source_id)
             finally:
                 client.close()
-        text = propose_config(found_id, found)
-        atomic_write(config_path, text.encode("utf-8"))
-        click.echo(f"wrote {config_path}: check the mapping, then run `notion-hugo validate`.")
+        relative_output = os.path.relpath(site_dir / output, config.parent) if output else ""
+        atomic_write(config, propose_config(found_id, found, relative_output).encode("utf-8"))
+        click.echo(f"wrote {config}: check the mapping, then run `notion-hugo validate`.")
+        if not hugo:
+            click.echo(f"{site_dir} is not a Hugo site (no hugo.toml, config.toml, hugo.yaml… nor config/): "
+                       "pass sync --out, or run init again from the site's root.")
+            return 0
+        click.echo(f"the posts go to {site_dir / output} (pipeline.toml's [output] dir); the posts there now are left as they are.")
+        if workflow:
+            path = site_dir / ".github" / "workflows" / "notion-sync.yml"
+            text = propose_workflow(ACTION, os.path.relpath(config, site_dir), output)
+            if path.exists() and path.read_text(encoding="utf-8") != text and not force:
+                click.echo(f"note: {path} exists and was left as it is (--force replaces it).")
+            elif not path.exists() or path.read_text(encoding="utf-8") != text:
+                atomic_write(path, text.encode("utf-8"))
+                click.echo(f"wrote {path}: add the repository secret NOTION_TOKEN for it.")
+        if with_kit:
+            try:
+                kit = install_kit(site_dir, force=force)
+            except FileExistsError as error:
+                click.echo(f"note: the site kit was not applied: {error}")
+            else:
+                for path in kit.written:
+                    click.echo(f"wrote {path}")
+                for note in kit.notes:
+                    click.echo(f"note: {note}")
+                for conflict in kit.conflicts:
+                    click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+        click.echo("next: NOTION_TOKEN=ntn_… notion-hugo sync, then build the site with Hugo.")
         return 0
 
     run_guarded(verbose, action)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -94,6 +94,7 @@ class Config:
         every property the front matter maps (the title is always sent)."""
         names = (self.status_property, self.slug_property, *(f.property for f in self.front_matter if f.property))
         return tuple(dict.fromkeys(names))
+    output_dir: str = ""  # [output] dir, resolved against the config file's folder; "" when unset
 
     @property
     def exported_statuses(self) -> tuple[str, ...]:
@@ -148,6 +149,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         front_matter=fields,
         render=RenderOptions(**data.get("render", {})),
         limits=Limits(**data.get("limits", {})),
+        output_dir=data.get("output", {}).get("dir", ""),
     )
 
 
@@ -162,7 +164,10 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return parse_config(data, str(path))
+    config = parse_config(data, str(path))
+    if config.output_dir:
+        config = replace(config, output_dir=str(path.parent / config.output_dir))
+    return config
 
 
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})", re.I)

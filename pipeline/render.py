@@ -423,7 +423,7 @@ def render_container(block: Block, ctx: RenderContext) -> str:
 def _columns(css_class: str) -> Callable[[Block, RenderContext], str]:
     """column_list and column. `columns = "flatten"`: the columns one after the other;
     "grid": a `<div class="notion-columns">` holding one `<div class="notion-column">` per
-    column, for the site's CSS to lay out side by side (the kit styles neither)."""
+    column, which the site kit's stylesheet lays out side by side."""
 
     def render_column(block: Block, ctx: RenderContext) -> str:
         body = render_children(block, ctx)

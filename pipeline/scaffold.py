@@ -1,4 +1,5 @@
-"""`init`: propose a pipeline.toml from a data source's properties. Pure: a data source object
+"""`init`: propose a pipeline.toml from a data source's properties, and the workflow that syncs a
+blog through the reusable Action. Pure: a data source object
 (developers.notion.com/reference/data-source: `properties` by name, each with a `type`) in,
 TOML text out."""
 
@@ -52,7 +53,9 @@ def _toml(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)  # JSON strings, numbers, booleans and arrays are TOML too
 
 
-def propose_config(data_source_id: str, data_source: dict[str, Any]) -> str:
+def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir: str = "") -> str:
+    """pipeline.toml's text; `output_dir` (relative to the file's folder) becomes `[output] dir`,
+    where sync writes when --out is not given."""
     properties = data_source.get("properties") or {}
     taken: set[str] = set()
     status = _find(properties, ("status", "select"), ("status", "state", "publish status"), taken)
@@ -83,6 +86,8 @@ def propose_config(data_source_id: str, data_source: dict[str, Any]) -> str:
         "[links]",
         'style = "relref"',
     ]
+    if output_dir:
+        lines += ["", "[output]", f"dir = {_toml(output_dir)}  # the site's posts folder: sync writes <dir>/<slug>/index.md"]
     for wanted in WANTED:
         lines += ["", "[[front_matter]]", f"key = {_toml(wanted.key)}"]
         if wanted.key == "draft":
@@ -105,3 +110,45 @@ def propose_config(data_source_id: str, data_source: dict[str, Any]) -> str:
         if wanted.extra:
             lines.append(wanted.extra)
     return "\n".join(lines) + "\n"
+
+
+# The reusable Action (action.yml at this repository's root), as a blog's workflow names it.
+ACTION = "notion-hugo/pipeline@main"
+
+
+def propose_workflow(action: str, config: str, output: str) -> str:
+    """The scheduled workflow that syncs a blog through the reusable Action. `init` writes it
+    for a blog (action `ACTION`); this repository's own .github/workflows/sync.yml is the same
+    text with the Action from its own checkout (`./`)."""
+    return f"""\
+# Sync the Notion data source named in {config} into {output}, hourly and on demand, and
+# commit what changed. Add the integration's secret as the repository secret NOTION_TOKEN; set the
+# repository variable NOTION_SYNC_MODE to "pull-request" to review each change as a pull request.
+name: Notion sync
+
+on:
+  schedule:
+    - cron: "17 * * * *"
+  workflow_dispatch:
+
+concurrency:
+  group: notion-sync
+  cancel-in-progress: false
+
+permissions:
+  contents: write
+  pull-requests: write  # only used when NOTION_SYNC_MODE is "pull-request"
+
+jobs:
+  sync:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    steps:
+      - uses: actions/checkout@v5
+      - uses: {action}
+        with:
+          token: ${{{{ secrets.NOTION_TOKEN }}}}
+          config: {config}
+          output: {output}
+          mode: ${{{{ vars.NOTION_SYNC_MODE || 'commit' }}}}
+"""

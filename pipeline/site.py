@@ -36,6 +36,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.errors import ConfigError
+
 # Kit files, relative both to pipeline/site/ (package data) and to the Hugo site root.
 KIT_FILES: tuple[str, ...] = (
     "layouts/_default/_markup/render-codeblock-mermaid.html",
@@ -82,8 +84,12 @@ def needed_settings() -> dict[str, Any]:
 
 def is_hugo_site(site_dir: Path) -> bool:
     site_dir = Path(site_dir)
-    roots = (site_dir / (name + suffix) for name in CONFIG_NAMES for suffix in CONFIG_SUFFIXES)
-    return any(path.is_file() for path in roots) or bool(_config_dir_files(site_dir))
+    return bool(_root_config_files(site_dir) or _config_dir_files(site_dir))
+
+
+def _root_config_files(site_dir: Path) -> list[Path]:
+    """hugo.toml, config.yaml…: those of the site's root, in Hugo's order of precedence."""
+    return [p for p in (Path(site_dir) / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES) if p.is_file()]
 
 
 def _config_dir_files(site_dir: Path) -> list[Path]:
@@ -91,6 +97,23 @@ def _config_dir_files(site_dir: Path) -> list[Path]:
     if not config_dir.is_dir():
         return []
     return sorted(p for p in config_dir.rglob("*") if p.is_file() and p.suffix in CONFIG_SUFFIXES)
+
+
+def posts_folder(site_dir: Path) -> str:
+    """The site's posts section, relative to the site: <contentDir>/posts, or <contentDir>/post
+    when the site has that folder and no posts folder."""
+    site_dir = Path(site_dir)
+    content = "content"
+    for path in _root_config_files(site_dir) + _config_dir_files(site_dir):
+        if path.is_file() and (path.parent == site_dir or path.stem in CONFIG_NAMES):
+            try:
+                data = _load_config_file(path)
+            except ValueError:
+                continue  # Hugo will say what is wrong with it; the default folder is a fine guess
+            content = {str(k).lower(): v for k, v in (data or {}).items()}.get("contentdir", content)
+            break
+    section = "post" if (site_dir / content / "post").is_dir() and not (site_dir / content / "posts").is_dir() else "posts"
+    return f"{content}/{section}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +131,20 @@ class ConfigConflict:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         said = f"{where}: {self.key} = {json.dumps(self.value)}; the posts need {json.dumps(self.wanted)}"
         if self.wins:
-            return said + f", and this file wins over {MARKUP_FILE}: change or remove the line"
+            return said + ", and Hugo uses this value: change or remove the line"
         return said + f" ({MARKUP_FILE} overrides it: remove the line to avoid surprises)"
 
 
 def _load_config_file(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
-        return tomllib.loads(text)
-    if path.suffix == ".json":
-        return json.loads(text)
-    return yaml.safe_load(text)
+    try:
+        if path.suffix == ".toml":
+            return tomllib.loads(text)
+        if path.suffix == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
 
 
 _TOML_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -164,16 +190,18 @@ def _line_of(path: Path, prefix: str, key: str) -> int:
 def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
     """Every line of the site's own config files that contradicts `needed_settings()`.
 
-    Root config files and config/_default/ files are overridden by the kit's markup.toml;
-    files of an environment (config/production/…) or a language (markup.en.toml) win over it.
+    Root config files and config/_default/ files are overridden by the kit's markup.toml when
+    it is there; files of an environment (config/production/…) or a language (markup.en.toml)
+    win over it, and every file wins where it is not.
     """
     site_dir = Path(site_dir)
     needed = needed_settings()
-    ours = _kit_source(MARKUP_FILE)
-    files = [site_dir / (n + s) for n in CONFIG_NAMES for s in CONFIG_SUFFIXES] + _config_dir_files(site_dir)
+    kit_markup = site_dir / MARKUP_FILE
+    applied = kit_markup.is_file() and kit_markup.read_bytes() == _kit_source(MARKUP_FILE)
+    files = _root_config_files(site_dir) + _config_dir_files(site_dir)
     conflicts = []
     for path in files:
-        if not path.is_file() or (path == site_dir / MARKUP_FILE and path.read_bytes() == ours):
+        if not path.is_file() or (path == kit_markup and applied):
             continue
         rel = path.relative_to(site_dir)
         root, *language = path.name.split(".")[:-1]
@@ -185,7 +213,7 @@ def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
             prefix = ""
         data = _load_config_file(path)
         flat = _flatten({"markup": data} if prefix else data)
-        wins = (rel.parts[0] == "config" and rel.parts[1] != "_default") or bool(language)
+        wins = not applied or (rel.parts[0] == "config" and rel.parts[1] != "_default") or bool(language)
         for key, wanted in needed.items():
             if key in flat and flat[key] != wanted:
                 conflicts.append(ConfigConflict(rel, _line_of(path, prefix, key), key, flat[key], wanted, wins))
@@ -204,8 +232,15 @@ class KitResult:
 
 
 def _theme_head_hook(site_dir: Path) -> bool:
-    """Whether a theme of the site (under themes/) renders PaperMod's extend_head.html hook."""
-    return any(Path(site_dir).glob("themes/*/layouts/*partials/extend_head.html"))
+    """Whether the site's theme renders PaperMod's extend_head.html hook: a theme under themes/
+    that has it, or PaperMod named in the root config (as a Hugo module, say)."""
+    site_dir = Path(site_dir)
+    if any(site_dir.glob("themes/*/layouts/*partials/extend_head.html")):
+        return True
+    for path in _root_config_files(site_dir)[:1]:
+        theme = {str(k).lower(): v for k, v in (_load_config_file(path) or {}).items()}.get("theme", "")
+        return "papermod" in str(theme).lower()
+    return False
 
 
 def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
@@ -214,8 +249,8 @@ def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
 
     Files already identical are left alone. A kit file that exists with other content is only
     replaced with `force`; otherwise FileExistsError is raised before anything is written. The
-    site's own extend_head.html is never replaced: when it lacks the kit's call, a note says
-    which line to add.
+    site's own extend_head.html and config/_default/markup.toml (one without the kit's first
+    line) are never replaced: a note says what to add to them.
     """
     site_dir = Path(site_dir)
     if not is_hugo_site(site_dir):
@@ -228,6 +263,10 @@ def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
         if rel == HEAD_HOOK and dest.exists():
             if "notion-hugo/head.html" not in dest.read_text(encoding="utf-8", errors="replace"):
                 result.notes.append(f"add this line to {rel} (it is your own, so it was left as it is): {HEAD_CALL}")
+            continue
+        if rel == MARKUP_FILE and dest.exists() and not dest.read_bytes().startswith(data.split(b"\n", 1)[0]):
+            result.notes.append(f"{rel} is your own, so it was left as it is: add the kit's settings to it:\n"
+                                + data.decode("utf-8"))
             continue
         if dest.exists():
             if dest.is_file() and dest.read_bytes() == data:
@@ -245,8 +284,8 @@ def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
         result.written.append(dest)
     if not _theme_head_hook(site_dir):
         result.notes.append(
-            "no theme under themes/ renders extend_head.html (PaperMod's head hook): make sure every page's "
-            f"<head> calls {HEAD_CALL}, e.g. from the theme's head partial overridden under layouts/"
+            "the site's theme does not look like PaperMod: if it does not render layouts/partials/extend_head.html "
+            f"in every page's <head>, call {HEAD_CALL} there, e.g. from its head partial overridden under layouts/"
         )
     result.conflicts = config_conflicts(site_dir)
     return result

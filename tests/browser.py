@@ -233,7 +233,7 @@ PICTURE = "https://prod-files-secure.s3.us-west-2.amazonaws.com/space/block/pict
 
 def demo_store() -> dict[str, Any]:
     """The seed workspace plus one published entry holding equations (a block, and inline ones),
-    a Notion-hosted image, and a mention of a seed post."""
+    a Notion-hosted image, a mention of a seed post, a table and two columns."""
     import base64
     import copy
 
@@ -267,7 +267,36 @@ def demo_store() -> dict[str, Any]:
     picture.update(id="7e000000-0000-4000-8000-000000000002", type="image",
                    image={"caption": [storekit.text("A picture")], "type": "file",
                           "file": {"url": PICTURE, "expiry_time": "2026-11-26T17:00:00.000Z"}})
-    blocks = [intro, block, picture]
+    table = copy.deepcopy(intro)
+    del table["paragraph"]
+    # Shape: developers.notion.com/reference/block#table; its rows (table_row: cells, one rich
+    # text array per column) are its children.
+    table.update(id="7e000000-0000-4000-8000-000000000003", type="table", has_children=True,
+                 table={"table_width": 2, "has_column_header": True, "has_row_header": False})
+    rows = []
+    for n, cells in enumerate((("Tool", "Use"), ("kubectl", "talk to the cluster"), ("kind", "a cluster in Docker"))):
+        row = copy.deepcopy(intro)
+        del row["paragraph"]
+        row.update(id=f"7e000000-0000-4000-8000-00000000001{n}", type="table_row",
+                   table_row={"cells": [[storekit.text(cell)] for cell in cells]})
+        rows.append(row)
+    workspace["children"][table["id"]] = [row["id"] for row in rows]
+    workspace["blocks"].update({row["id"]: row for row in rows})
+    columns = copy.deepcopy(intro)
+    del columns["paragraph"]
+    # Shape: developers.notion.com/reference/block#column-list-and-column; columns are the
+    # list's children, and each column's blocks are its children.
+    columns.update(id="7e000000-0000-4000-8000-000000000004", type="column_list", has_children=True, column_list={})
+    workspace["children"][columns["id"]] = []
+    for n, words in enumerate(("Left: the control plane.", "Right: the nodes.")):
+        column = copy.deepcopy(columns)
+        del column["column_list"]
+        column.update(id=f"7e000000-0000-4000-8000-00000000002{n}", type="column", column={"width_ratio": 0.5})
+        inside = storekit.paragraph(column["id"], storekit.text(words))
+        workspace["children"][columns["id"]].append(column["id"])
+        workspace["children"][column["id"]] = [inside["id"]]
+        workspace["blocks"].update({column["id"]: column, inside["id"]: inside})
+    blocks = [intro, block, picture, table, columns]
     workspace["pages"][page["id"]] = page
     workspace["entries"][SEED_DATA_SOURCE].append(page["id"])
     workspace["children"][page["id"]] = [b["id"] for b in blocks]
@@ -278,27 +307,33 @@ def demo_store() -> dict[str, Any]:
 
 
 def demo_blog(site_dir: Path) -> Path:
-    """A blog on the fixture theme, the demo workspace synced into it by the CLI, the site kit
-    applied by the CLI, the kit's scripts served from this machine's npm packages."""
+    """A blog on the fixture theme set up as a user would: `init` (pipeline.toml with the site's
+    posts folder, and the site kit), Notion colours and column grids turned on in its [render]
+    table, then `sync` of the demo workspace; the kit's scripts are served from this machine's
+    npm packages."""
     from click.testing import CliRunner
 
     from pipeline.cli import main
+    from tests.conftest import SEED_DATA_SOURCE
     from tests.hugosite import make_site
 
     make_site(site_dir, config='[params.notion_hugo]\n  vendor = "/node_modules"\n')
     store = site_dir.parent / "store.json"
     store.write_text(json.dumps(demo_store()), encoding="utf-8")
     runner = CliRunner()
-    synced = runner.invoke(main, ["sync", "--store", str(store), "--out", str(site_dir / "content" / "posts")])
+    init = runner.invoke(main, ["init", SEED_DATA_SOURCE, "--store", str(store), "--site", str(site_dir), "--no-workflow"])
+    assert init.exit_code == 0, init.output
+    config = site_dir / "pipeline.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[render]\ncolors = true\ncolumns = "grid"\n', encoding="utf-8")
+    synced = runner.invoke(main, ["sync", "--store", str(store), "--config", str(config)])
     assert synced.exit_code == 0, synced.output
-    kit = runner.invoke(main, ["site-kit", str(site_dir)])
-    assert kit.exit_code == 0, kit.output
     return site_dir
 
 
 def screenshots(docs: Path) -> None:
     """docs/seed-{light,dark}.png and docs/seed-diagram-{light,dark}.png: the seed post on the
-    fixture theme, its top and its diagram, in either scheme."""
+    fixture theme, its top and its diagram, in either scheme; docs/equations-{light,dark}.png:
+    the post with equations, a picture and a table."""
     from tests.hugosite import build
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -313,6 +348,10 @@ def screenshots(docs: Path) -> None:
                 page.screenshot(docs / f"seed-{scheme}.png", 820, 620)
                 y = page.evaluate("document.querySelector('pre.mermaid').getBoundingClientRect().top + scrollY - 110")
                 page.screenshot(docs / f"seed-diagram-{scheme}.png", 820, 330, y)
+                page.goto(f"{server.url}/posts/{EQUATIONS_SLUG}/")
+                page.wait_until("document.querySelectorAll('.notion-math .katex').length === 3 && "
+                                "document.fonts.check('16px KaTeX_Main')")
+                page.screenshot(docs / f"equations-{scheme}.png", 820, 700)
 
 
 if __name__ == "__main__":

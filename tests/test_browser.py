@@ -162,28 +162,48 @@ def test_switching_dark_mode_recolours_the_diagram(servers, page):
     assert errors(page) == []
 
 
-def test_callouts_are_readable_in_light_and_dark(servers, page):
-    """The callout's text and background differ in luminance by at least WCAG's 4.5:1 (AA)."""
+# The contrast between an element's text and what is behind it (WCAG's formula), the element's
+# own background blended over the page's.
+CONTRAST = """(selector => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 4).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const element = document.querySelector(selector);
+  const page = rgb(getComputedStyle(document.body).backgroundColor);
+  const fill = rgb(getComputedStyle(element).backgroundColor);
+  const alpha = fill.length === 4 ? fill[3] : 1;
+  const back = [0, 1, 2].map(i => fill[i] * alpha + page[i] * (1 - alpha));
+  const [hi, lo] = [lum(rgb(getComputedStyle(element).color)), lum(back)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+})"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_callouts_and_tables_are_readable_in_light_and_dark(servers, page, scheme):
+    """Text keeps WCAG AA's 4.5:1 against its background in callouts (with Notion's colours) and
+    table cells, the cells' borders show, and a column grid lays its columns side by side."""
     server, _ = servers["diagram first"]
-    contrast = """(() => {
-      const rgb = c => c.match(/[\\d.]+/g).slice(0, 4).map(Number);
-      const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
-        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
-      const aside = document.querySelector(".post-content aside");
-      const page = rgb(getComputedStyle(document.body).backgroundColor);
-      const fill = rgb(getComputedStyle(aside).backgroundColor);
-      const alpha = fill.length === 4 ? fill[3] : 1;
-      const bg = [0, 1, 2].map(i => fill[i] * alpha + page[i] * (1 - alpha));
-      const fg = rgb(getComputedStyle(aside).color);
-      const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
-      return (hi + 0.05) / (lo + 0.05);
-    })()"""
-    for scheme in ("light", "dark"):
-        page.evaluate(f"localStorage.setItem('pref-theme', '{scheme}')")
+    page.evaluate(f"localStorage.setItem('pref-theme', '{scheme}')")
+    try:
         open_page(page, f"{server.url}/posts/{SEED}/")
         assert page.evaluate("document.documentElement.dataset.theme") == scheme
-        assert page.evaluate(contrast) >= 4.5, scheme
-    page.evaluate("localStorage.removeItem('pref-theme')")
+        # The seed's callouts have Notion's gray background (colors = true), darkened in the dark scheme.
+        assert page.evaluate("document.querySelector('.post-content aside').getAttribute('style')") == \
+            "background-color: #f1f1ef"
+        assert page.evaluate("getComputedStyle(document.querySelector('.post-content aside')).backgroundColor") == \
+            {"light": "rgb(241, 241, 239)", "dark": "rgb(47, 47, 47)"}[scheme]
+        assert page.evaluate(CONTRAST + "('.post-content aside')") >= 4.5
+        open_page(page, f"{server.url}/posts/{EQUATIONS_SLUG}/")
+        for selector in (".post-content th", ".post-content td"):
+            assert page.evaluate(CONTRAST + f"({selector!r})") >= 4.5, selector
+        border = page.evaluate("getComputedStyle(document.querySelector('.post-content td')).borderTopColor")
+        assert border != page.evaluate("getComputedStyle(document.body).backgroundColor") and border != "rgba(0, 0, 0, 0)"
+        # The column grid: two columns side by side.
+        boxes = page.evaluate("Array.from(document.querySelectorAll('.notion-columns > .notion-column'))"
+                              ".map(c => [c.getBoundingClientRect().top, c.getBoundingClientRect().left])")
+        assert len(boxes) == 2 and boxes[0][0] == boxes[1][0] and boxes[1][1] > boxes[0][1] + 100, boxes
+    finally:
+        page.evaluate("localStorage.removeItem('pref-theme')")
 
 
 class _Links(HTMLParser):

@@ -293,30 +293,43 @@ INLINE_TAGS = {"p", "strong", "em", "del", "code", "a", "br", "u"}
 
 class _Units(HTMLParser):
     """A paragraph's characters as a browser shows them, code marked (its spaces count), and
-    every element met."""
+    every element met. An equation is the site kit's <span class="notion-math"> holding its TeX
+    (for KaTeX): one unit, marked math, and no element of the text's own."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.units: list[tuple[str, frozenset[str]]] = []
         self.tags: list[str] = []
         self.code = 0
+        self.math: str | None = None  # the TeX of the equation being read
 
     def handle_starttag(self, tag, attrs):
+        if tag == "span" and ("class", "notion-math") in attrs:
+            self.math = ""
+            return
         self.tags.append(tag)
         self.code += tag == "code"
         if tag == "br":
             self.units.append(("\n", frozenset()))
 
     def handle_endtag(self, tag):
+        if tag == "span" and self.math is not None:
+            self.units.append((self.math, frozenset({"math"})))
+            self.math = None
+            return
         self.code -= tag == "code"
 
     def handle_data(self, data):
+        if self.math is not None:
+            self.math += data
+            return
         marks = frozenset({"code"} if self.code else ())
         self.units += [(ch, marks) for ch in data if ch != "\n"]  # source newlines follow <br>
 
 
 def hugo_text(units) -> str:
-    """The text, with an equation as passthrough leaves it: inside its delimiters, for MathJax."""
+    """The text, with an equation inside passthrough's delimiters (from a case; from Hugo, the
+    TeX of the kit's element)."""
     return "".join("\\(" + t + "\\)" if "math" in m else t for t, m in visible(units))
 
 

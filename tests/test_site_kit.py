@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from pipeline import site
 from pipeline.cli import main
+from pipeline.render import COLORS
 from tests.hugosite import _write, build, build_in_path_order, list_all, make_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,6 +111,17 @@ def test_scripts_are_pinned_with_the_hashes_of_the_npm_packages_files() -> None:
         assert file["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode(), name
 
 
+def test_every_notion_background_has_a_dark_counterpart_in_the_stylesheet() -> None:
+    """render.py writes Notion's light backgrounds; the kit's stylesheet darkens each of them,
+    by its exact declaration, where the theme marks a dark scheme."""
+    css = site.kit_files()["assets/notion-hugo/notion-hugo.css"].decode()
+    backgrounds = [value for name, value in COLORS.items() if name.endswith("_background")]
+    assert len(backgrounds) == 9
+    for declaration in backgrounds:
+        assert re.search(r':is\(\[data-theme="dark"\], \.dark\) \[style\*="%s"\] \{ background-color: #[0-9a-f]{6} '
+                         r"!important; \}" % re.escape(declaration), css), declaration
+
+
 def test_cdn_by_default_self_hosted_when_configured(blog: Path, tmp_path: Path) -> None:
     site_kit(blog)
     page = (build(blog, tmp_path / "cdn") / "posts/diagram/index.html").read_text(encoding="utf-8")
@@ -132,7 +144,7 @@ def test_conflicting_config_lines_are_reported_by_file_and_line(tmp_path: Path) 
         "warning: hugo.toml:8: markup.goldmark.renderer.unsafe = false; the posts need true "
         "(config/_default/markup.toml overrides it: remove the line to avoid surprises)",
         "error: config/production/markup.yaml:4: markup.goldmark.extensions.typographer.disable = false; the posts "
-        "need true, and this file wins over config/_default/markup.toml: change or remove the line",
+        "need true, and Hugo uses this value: change or remove the line",
     ]
     # Hugo agrees: the root file's line is overridden, the environment's wins.
     effective = json.loads(subprocess.run([str(site.hugo_binary()), "config", "--source", str(blog), "--format", "json",
@@ -162,6 +174,18 @@ def test_site_kit_never_replaces_the_sites_own_files(blog: Path) -> None:
     result = site_kit(blog, "--force")
     assert result.output.splitlines()[:2] == [f"wrote {missing}", f"wrote {changed}"]
     assert own_hook.read_text() == "<meta name=mine>\n"  # --force replaces kit files, not the site's own hook
+
+
+def test_site_kit_leaves_the_sites_own_markup_file_and_says_what_to_add(blog: Path) -> None:
+    own = "[highlight]\n  style = 'dracula'\n[goldmark.renderer]\n  unsafe = false\n"
+    _write(blog / site.MARKUP_FILE, own)
+    result = site_kit(blog, "--force")
+    assert result.exit_code == 2
+    assert (blog / site.MARKUP_FILE).read_text() == own
+    assert f"note: {site.MARKUP_FILE} is your own, so it was left as it is: add the kit's settings to it:\n" \
+           + site.kit_files()[site.MARKUP_FILE].decode() in result.output
+    assert "error: config/_default/markup.toml:4: markup.goldmark.renderer.unsafe = false; the posts need true, " \
+           "and Hugo uses this value: change or remove the line" in result.output
 
 
 def test_site_kit_refuses_a_folder_that_is_not_a_hugo_site(tmp_path: Path) -> None:

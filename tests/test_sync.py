@@ -15,8 +15,10 @@ import frontmatter
 import yaml
 from click.testing import CliRunner
 
+from notion_emulator import load_store
+from pipeline.bundle import Manifest
 from pipeline.cli import main
-from tests.conftest import DEFAULT_CONFIG_FILE, INVALID_DATA_SOURCE, ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.conftest import DEFAULT_CONFIG_FILE, INVALID_DATA_SOURCE, INVALID_STORE, ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
 
 SEED = Path("/work/shared/seed/000_0b7f64a52f543a3b.repaired.md")
 SEED_FALLBACK = ROOT / "tests" / "golden" / "seed.repaired.md"
@@ -161,6 +163,10 @@ def test_invalid_entries_are_rejected_each_for_its_reason_and_the_valid_one_writ
     (out / "entry-with-a-broken-link").mkdir(parents=True)
     earlier = out / "entry-with-a-broken-link" / "index.md"
     earlier.write_text("earlier output\n")
+    # ...written by an earlier sync: the manifest says so (a post it does not list is the blog's own).
+    broken = next(p["id"] for p in load_store(INVALID_STORE)["pages"].values()
+                  if "".join(t["plain_text"] for t in p["properties"]["Title"]["title"]) == "Entry With a Broken Link")
+    Manifest(pages={broken: {"slug": "entry-with-a-broken-link", "files": ["entry-with-a-broken-link/index.md"]}}).save(out)
     result = run("sync", "--data-source", INVALID_DATA_SOURCE, "--out", str(out), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)

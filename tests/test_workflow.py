@@ -1,5 +1,5 @@
-"""The scheduled GitHub Action: what it must be, read from the file (actionlint checks the rest
-in `make lint`)."""
+"""The scheduled workflow and the reusable Action it uses: what they must be, read from the files
+(actionlint checks the rest in `make lint`, action.yml included: see .ci/actionlint)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ import re
 
 import yaml
 
+from pipeline.scaffold import ACTION, propose_workflow
 from tests.conftest import ROOT
 
-WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "sync.yml").read_text())
+WORKFLOW_TEXT = (ROOT / ".github" / "workflows" / "sync.yml").read_text()
+WORKFLOW = yaml.safe_load(WORKFLOW_TEXT)
 TRIGGERS = WORKFLOW.get("on", WORKFLOW.get(True))  # PyYAML reads the key `on` as True
 STEPS = WORKFLOW["jobs"]["sync"]["steps"]
+ACTION_FILE = yaml.safe_load((ROOT / "action.yml").read_text())
+ACTION_STEPS = ACTION_FILE["runs"]["steps"]
+
+
+def step(name: str) -> dict:
+    return next(s for s in ACTION_STEPS if s.get("name") == name)
 
 
 def test_runs_on_a_schedule_and_by_hand_one_at_a_time():
@@ -21,24 +29,53 @@ def test_runs_on_a_schedule_and_by_hand_one_at_a_time():
     assert WORKFLOW["permissions"]["contents"] == "write"
 
 
-def test_current_action_majors():
-    uses = {step["uses"].split("@")[0]: int(re.match(r"v(\d+)", step["uses"].split("@")[1]).group(1)) for step in STEPS if "uses" in step}
-    assert uses["actions/checkout"] >= 5
+def test_this_repository_uses_the_action_from_its_own_checkout_as_a_blog_would():
+    """sync.yml is the workflow `init` writes for a blog, with the Action at `./`."""
+    assert WORKFLOW_TEXT == propose_workflow("./", "pipeline.toml", "output/content/posts")
+    assert [s.get("uses") for s in STEPS] == ["actions/checkout@v5", "./"]
+    blog = yaml.safe_load(propose_workflow(ACTION, "pipeline.toml", "content/posts"))
+    assert blog["jobs"]["sync"]["steps"][1]["uses"] == ACTION
+    assert re.fullmatch(r"[\w.-]+/[\w.-]+@[\w.-]+", ACTION)
+
+
+def test_the_workflow_passes_only_inputs_the_action_has_and_every_required_one():
+    given = STEPS[1]["with"]
+    assert set(given) <= set(ACTION_FILE["inputs"])
+    assert {name for name, spec in ACTION_FILE["inputs"].items() if spec.get("required")} <= set(given)
+    assert given["token"] == "${{ secrets.NOTION_TOKEN }}"
+    assert given["mode"] == "${{ vars.NOTION_SYNC_MODE || 'commit' }}"
+
+
+def test_action_is_composite_with_the_promised_inputs_and_outputs():
+    assert ACTION_FILE["runs"]["using"] == "composite"
+    assert {"token", "config", "output", "mode"} <= set(ACTION_FILE["inputs"])
+    assert set(ACTION_FILE["outputs"]) == {"changed", "status", "report"}
+    assert ACTION_FILE["outputs"]["status"]["value"] == "${{ steps.sync.outputs.status }}"
+    assert ACTION_FILE["outputs"]["changed"]["value"] == "${{ steps.publish.outputs.changed }}"
+    assert "report<<" in step("Sync from Notion")["run"]
+
+
+def test_action_installs_from_its_own_checkout_never_through_make():
+    install = step("Install notion-hugo")
+    assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+    assert 'pip install --quiet "$ACTION_PATH"' in install["run"]
+    assert "make" not in yaml.safe_dump(ACTION_STEPS).split()
+    uses = {s["uses"].split("@")[0]: int(re.match(r"v(\d+)", s["uses"].split("@")[1]).group(1)) for s in ACTION_STEPS if "uses" in s}
     assert uses["actions/setup-python"] >= 6
 
 
 def test_token_only_in_the_sync_steps_env():
-    mentions = [step.get("name") for step in STEPS if "NOTION_TOKEN" in yaml.safe_dump(step)]
+    mentions = [s.get("name") for s in ACTION_STEPS if "inputs.token" in yaml.safe_dump(s)]
     assert mentions == ["Sync from Notion"]
-    sync_step = next(step for step in STEPS if step.get("name") == "Sync from Notion")
-    assert sync_step["env"]["NOTION_TOKEN"] == "${{ secrets.NOTION_TOKEN }}"
-    assert "NOTION_TOKEN" not in yaml.safe_dump(WORKFLOW.get("env", {}))
-    assert '--report-file "$GITHUB_STEP_SUMMARY"' in sync_step["run"]
+    assert step("Sync from Notion")["env"]["NOTION_TOKEN"] == "${{ inputs.token }}"
+    assert '--report-file "$report"' in step("Sync from Notion")["run"]
+    assert [s for s in STEPS if "NOTION_TOKEN" in yaml.safe_dump(s)] == [STEPS[1]]
 
 
-def test_commits_only_when_something_changed_and_fails_after_committing_rejections():
-    commit = next(step for step in STEPS if step.get("name") == "Commit and push")
-    assert commit["run"].index("git diff --cached --quiet") < commit["run"].index("git commit")
-    names = [step.get("name") for step in STEPS]
-    assert names.index("Commit and push") < names.index("Fail on rejected entries")
-    assert next(s for s in STEPS if s.get("name") == "Fail on rejected entries")["if"] == "steps.sync.outputs.status == '1'"
+def test_commits_only_the_output_when_something_changed_and_fails_after_committing_rejections():
+    publish = step("Commit or open a pull request")["run"]
+    assert publish.index('git add --all -- "$OUTPUT"') < publish.index("git diff --cached --quiet") < publish.index("git commit")
+    names = [s.get("name") for s in ACTION_STEPS]
+    assert names.index("Commit or open a pull request") < names.index("Fail on rejected entries")
+    assert step("Fail on rejected entries")["if"] == "steps.sync.outputs.status == '1'"
+    assert "commit|pull-request) ;;" in step("Install notion-hugo")["run"]  # a wrong mode fails before the sync
