@@ -4,7 +4,6 @@ reversed; Notion's request limits kept. Against the emulator, with the real noti
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -109,15 +108,12 @@ def test_a_failed_post_does_not_stop_the_others_and_exits_1(api, tmp_path):
     assert summary == "2 posts: 1 created, 0 updated, 0 unchanged, 1 failed."
 
 
-def test_notion_out_of_reach_exits_3(monkeypatch, tmp_path):
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    monkeypatch.setenv("NOTION_TOKEN", TOKEN)
-    monkeypatch.setenv("NOTION_BASE_URL", f"http://127.0.0.1:{port}")
+def test_notion_refusing_the_token_exits_3(api, notion_env, tmp_path):
+    notion_env(api, token="not-the-token")
     result = run(str(write_bundles(tmp_path, {"hello": post("Hi.")})))
     assert result.exit_code == 3
-    assert "Notion could not be reached" in result.output
+    assert result.output.startswith("Error: Notion refused the token (401 unauthorized).")
+    assert writes(api) == 0
 
 
 def test_without_a_data_source_it_is_a_usage_error(api, tmp_path, monkeypatch):

@@ -197,7 +197,7 @@ def generated_round_trip(tmp: Path, posts) -> tuple[dict[str, str], dict[str, st
     return written, trip.posts
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(posts=POSTS)
 def test_generated_posts_come_back_byte_for_byte(tmp_path_factory, posts):
     written, back = generated_round_trip(tmp_path_factory.mktemp("generated"), posts)
