@@ -478,6 +478,8 @@ def _option(spec: dict[str, Any], raw: Any, path: str, create: bool) -> dict[str
         if option["name"] == raw["name"]:
             return {"id": option["id"], "name": option["name"], "color": option.get("color", "default")}
     if not create:
+        # The wording follows the API's validation messages (status-codes); no live example of
+        # this one was found to copy.
         names = ", ".join(f"`{option['name']}`" for option in options)
         raise ApiError(400, "validation_error",
                        f"body failed validation: body.{path}.name should be one of the property's options "

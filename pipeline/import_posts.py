@@ -199,9 +199,9 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
 
 
 def plan(paths: list[Path], config: Config, source: NotionSource, data_source_id: str,
-         update: bool) -> tuple[ImportReport, str, dict[str, Any]]:
+         update: bool) -> tuple[ImportReport, str, dict[str, dict[str, Any]]]:
     """Each post's plan: create it, update it (with `update`), or leave its entry as it is.
-    Returns the report, the data source's id and its properties."""
+    Returns the report, the data source's id and its entries by slug."""
     found_id, data_source = source.data_source(data_source_id)
     schema = data_source.get("properties", {})
     existing = {slug_of(page, config): page for page in source.query(found_id, None)
@@ -223,7 +223,7 @@ def plan(paths: list[Path], config: Config, source: NotionSource, data_source_id
         page = existing.get(post.slug)
         action = "create" if page is None else ("update" if update else "unchanged")
         report.plans.append(PostPlan(post, markdown, post.slug, action, values, notes, page))
-    return report, found_id, schema
+    return report, found_id, existing
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
     client = make_client(token, options)
     try:
         source = NotionSource(client, options)
-        report, found_id, _ = plan(paths, config, source, data_source_id, update)
+        report, found_id, existing = plan(paths, config, source, data_source_id, update)
         if dry_run:
             for plan_ in report.plans:
                 if plan_.post is not None and plan_.action in ("create", "update"):
@@ -362,7 +362,9 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
                                              properties=plan_.properties)
             except NotionError as error:
                 _failed(plan_, error)
-        links = {p.slug: p.page["url"] for p in report.plans if p.page is not None and p.action != "failed"}
+        # Links to posts point to their entries: those of this import, and those already there.
+        links = {slug: page["url"] for slug, page in existing.items() if page.get("url")}
+        links |= {p.slug: p.page["url"] for p in report.plans if p.page is not None and p.action != "failed"}
         for plan_ in report.plans:
             if plan_.action not in ("create", "update"):
                 continue

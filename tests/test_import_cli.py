@@ -158,3 +158,14 @@ def test_a_long_deep_post_is_written_within_notions_request_limits(tmp_path):
     # fourth levels, found by listing their parents; the table's rows with the table, under
     # its list item.
     assert [r.status for r in appends] == [200] * 6
+
+
+def test_a_link_to_a_post_imported_earlier_points_to_its_entry(api, tmp_path):
+    assert run(str(write_bundles(tmp_path / "a", {"first": post("First.")}))).exit_code == 0
+    result = run(str(write_bundles(tmp_path / "b", {"second": post("See [the first](/posts/first/).")})))
+    assert result.exit_code == 0 and "note:" not in result.output, result.output
+    out = tmp_path / "synced"
+    synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
+                                       "--out", str(out)])
+    assert synced.exit_code == 0, synced.output
+    assert (out / "second" / "index.md").read_text(encoding="utf-8") == post('See [the first]({{< relref "/posts/first" >}}).')
