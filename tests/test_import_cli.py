@@ -164,7 +164,7 @@ def test_a_link_to_a_post_imported_earlier_points_to_its_entry(api, tmp_path):
     assert run(str(write_bundles(tmp_path / "a", {"first": post("First.")}))).exit_code == 0
     result = run(str(write_bundles(tmp_path / "b", {"second": post("See [the first](/posts/first/).")})))
     assert result.exit_code == 0 and "note:" not in result.output, result.output
-    out = tmp_path / "synced"
+    out = tmp_path / "posts"  # the section links point into
     synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
                                        "--out", str(out)])
     assert synced.exit_code == 0, synced.output
