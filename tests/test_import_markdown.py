@@ -79,9 +79,10 @@ def test_a_bundle_image_is_a_file_upload_named_by_its_path():
     assert conversion.files == ["img/diagram.png"]
 
 
-@given(st.text(min_size=1, max_size=9000))
+@given(st.text(st.characters(exclude_characters="\x00\r\n"), min_size=1, max_size=9000))
 def test_long_text_is_cut_within_notions_limits_and_keeps_every_character(text):
-    paragraph = "x" + text.replace("\r", " ").replace("\n", " ").replace("\\", "") + "x"
+    # NUL is U+FFFD in CommonMark (and Goldmark); a line break would end the line of code.
+    paragraph = "x" + text + "x"
     conversion = to_blocks("```\n" + paragraph + "\n```", ImportContext())
     for block in conversion.blocks:
         items = block["code"]["rich_text"]
