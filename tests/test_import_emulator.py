@@ -104,6 +104,8 @@ def test_updating_a_page_changes_its_properties(client):
      "body.children[0].code.language should be one of Notion's code languages"),
     ([{"type": "paragraph", "paragraph": {"rich_text": [text("x", link={"url": "https://e.com/" + "a" * 2000})]}}],
      "body.children[0].paragraph.rich_text[0].text.link.url.length should be ≤ `2000`"),
+    ([{"type": "paragraph", "paragraph": {"rich_text": [], "language": "python"}}],
+     "body failed validation: body.children[0].paragraph.language should be not present, instead was `\"python\"`."),
 ])
 def test_request_limits_answer_a_validation_error_naming_the_path(client, children, message):
     page = new_page(client)
@@ -133,3 +135,14 @@ def test_a_file_upload_becomes_a_notion_hosted_file_the_emulator_serves(api, cli
     assert block["image"]["type"] == "file"
     assert httpx.get(block["image"]["file"]["url"]).content == b"\x89PNG-bytes"
     assert api.count("POST", "/v1/file_uploads") == 2
+
+
+def test_a_bad_id_or_a_missing_block_answers_as_notion_does(client):
+    with pytest.raises(APIResponseError) as caught:
+        client.blocks.children.append("not-an-id", children=[paragraph("x")])
+    assert (caught.value.status, str(caught.value)) == (
+        400, 'path failed validation: path.block_id should be a valid uuid, instead was `"not-an-id"`.')
+    missing = "00000000-0000-4000-8000-00000000dead"
+    with pytest.raises(APIResponseError) as caught:
+        client.blocks.children.append(missing, children=[paragraph("x")])
+    assert caught.value.status == 404 and str(caught.value).startswith(f"Could not find block with ID: {missing}.")
