@@ -345,10 +345,13 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
     try:
         source = NotionSource(client, options)
         report, found_id, existing = plan(paths, config, source, data_source_id, update)
+        # Links to posts point to their entries: those already there, and those of this import.
+        links = {slug: page["url"] for slug, page in existing.items() if page.get("url")}
         if dry_run:
+            planned = {p.slug: "https://www.notion.so/" for p in report.plans if p.action == "create"}
             for plan_ in report.plans:
                 if plan_.post is not None and plan_.action in ("create", "update"):
-                    plan_.notes += _convert(plan_, {}, section).notes
+                    plan_.notes += _convert(plan_, links | planned, section).notes
             return report
         writer = Writer(source)
         for plan_ in report.plans:  # the entries first, so posts can link to each other
@@ -362,8 +365,6 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
                                              properties=plan_.properties)
             except NotionError as error:
                 _failed(plan_, error)
-        # Links to posts point to their entries: those of this import, and those already there.
-        links = {slug: page["url"] for slug, page in existing.items() if page.get("url")}
         links |= {p.slug: p.page["url"] for p in report.plans if p.page is not None and p.action != "failed"}
         for plan_ in report.plans:
             if plan_.action not in ("create", "update"):

@@ -299,6 +299,7 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
     href = href.strip()
     if href.startswith(_REF_SCHEME):
         target = unquote(href[len(_REF_SCHEME):])
+        href = '{{< relref "' + target + '" >}}'
     else:
         parts = urlsplit(href)
         if parts.scheme in ("http", "https", "mailto"):

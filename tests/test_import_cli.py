@@ -169,3 +169,11 @@ def test_a_link_to_a_post_imported_earlier_points_to_its_entry(api, tmp_path):
                                        "--out", str(out)])
     assert synced.exit_code == 0, synced.output
     assert (out / "second" / "index.md").read_text(encoding="utf-8") == post('See [the first]({{< relref "/posts/first" >}}).')
+
+
+def test_dry_run_knows_the_posts_it_would_create_link_to_each_other(api, tmp_path):
+    posts = write_bundles(tmp_path, {"first": post("First."), "second": post('[a]({{< relref "/posts/first" >}}) [b](/posts/third/)')})
+    result = run("--dry-run", str(posts))
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if "note:" in line] == [
+        "  note: link to '/posts/third/': not a post of this import; its text is kept, unlinked (Notion links are absolute URLs)"]
