@@ -309,7 +309,7 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
         slug = re.sub(r"(/index)?(\.md)?/?$", "", target.strip()).rstrip("/").rsplit("/", 1)[-1]
         if slug in ctx.post_links:
             return ctx.post_links[slug]
-        ctx.note(f"link to {href!r}: not a post of this import; its text is kept, unlinked (Notion links are absolute URLs)")
+        ctx.note(f"link to {href!r}: no post of this import or entry of the data source has that slug; its text is kept, unlinked")
         return None
     if ctx.local_file(href):
         ctx.note(f"link to the bundle file {href!r} inside text: Notion cannot link text to a file; its text is kept")

@@ -176,4 +176,4 @@ def test_dry_run_knows_the_posts_it_would_create_link_to_each_other(api, tmp_pat
     result = run("--dry-run", str(posts))
     assert result.exit_code == 0, result.output
     assert [line for line in result.output.splitlines() if "note:" in line] == [
-        "  note: link to '/posts/third/': not a post of this import; its text is kept, unlinked (Notion links are absolute URLs)"]
+        "  note: link to '/posts/third/': no post of this import or entry of the data source has that slug; its text is kept, unlinked"]
