@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import copy
 import mimetypes
+import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import frontmatter
+import yaml
 from notion_client import APIErrorCode, APIResponseError
 
 from pipeline.config import Config
@@ -106,10 +109,17 @@ def find_posts(paths: list[Path]) -> list[tuple[Path, Path | None]]:
 
 
 def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
-    post = frontmatter.loads(markdown.read_text(encoding="utf-8"))
-    metadata = dict(post.metadata)
+    """A post's front matter (YAML between `---`, or TOML between `+++`, as Hugo reads them)
+    and body."""
+    text = markdown.read_text(encoding="utf-8")
+    toml = re.match(r"\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|$)", text, re.S)
+    if toml:
+        metadata, content = tomllib.loads(toml.group(1)), text[toml.end():]
+    else:
+        post = frontmatter.loads(text)
+        metadata, content = dict(post.metadata), post.content
     slug = str(metadata.get("slug") or (bundle.name if bundle is not None else markdown.stem)).strip()
-    return HugoPost(markdown, slug, metadata, post.content, bundle)
+    return HugoPost(markdown, slug, metadata, content, bundle)
 
 
 # --- front matter → properties --------------------------------------------------------------------
@@ -211,8 +221,9 @@ def plan(paths: list[Path], config: Config, source: NotionSource, data_source_id
     for markdown, bundle in find_posts(paths):
         try:
             post = read_post(markdown, bundle)
-        except (OSError, ValueError, UnicodeDecodeError) as error:
-            report.plans.append(PostPlan(None, markdown, markdown.stem, "failed", error=f"cannot be read: {error}"))
+        except (OSError, ValueError, yaml.YAMLError) as error:  # unreadable, not UTF-8, bad front matter
+            name = bundle.name if bundle is not None else markdown.stem
+            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {error}"))
             continue
         if post.slug in seen:
             report.plans.append(PostPlan(post, markdown, post.slug, "failed",

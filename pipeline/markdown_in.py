@@ -342,9 +342,12 @@ def _text_block(kind: str, text: list[dict[str, Any]], children: list[dict[str, 
     return block
 
 
-def _flatten(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flatten(blocks: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any]]:
     out = []
     for block in blocks:
+        if "_many" in block:
+            ctx.note("a text of more than 100 differently styled pieces (Notion's limit a block): its rest "
+                     "follows in paragraphs of its own")
         out += block["_many"] if "_many" in block else [block]
     return out
 
@@ -371,7 +374,7 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
     blocks = [_text_block("paragraph", rich_text(inline, ctx))]
     images = [child for child in inline.children if child.type == "image"]
     blocks += [block for image in images for block in _media_block(image, ctx, caption=False)]
-    return _flatten(blocks)
+    return _flatten(blocks, ctx)
 
 
 def _media_paragraph(node: SyntaxTreeNode) -> list[SyntaxTreeNode] | None:
@@ -441,7 +444,7 @@ def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, 
     if level > 4:
         ctx.note(f"h{level} heading: Notion has four heading levels; it became a heading 4")
     kind = f"heading_{min(level, 4)}"
-    return _flatten([_text_block(kind, rich_text(node.children[0] if node.children else None, ctx))])
+    return _flatten([_text_block(kind, rich_text(node.children[0] if node.children else None, ctx))], ctx)
 
 
 def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -462,7 +465,7 @@ def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
             blocks.append(_text_block("numbered_list_item", text, children, **extra))
         else:
             blocks.append(_text_block("bulleted_list_item", text, children))
-    return _flatten(blocks)
+    return _flatten(blocks, ctx)
 
 
 def _checkbox(item: SyntaxTreeNode) -> bool | None:
@@ -477,7 +480,7 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
 
 def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     text, rest = _first_text(node.children, ctx)
-    return _flatten([_text_block("quote", text, convert_nodes(rest, ctx))])
+    return _flatten([_text_block("quote", text, convert_nodes(rest, ctx))], ctx)
 
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -627,7 +630,7 @@ def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportCo
     blocks = (_from_html(head, ctx) if head.strip() else []) + convert_nodes(inner, ctx)
     blocks += _from_html(tail, ctx) if tail.strip() else []
     if tag == "details":
-        return j, _flatten([_text_block("toggle", summary, blocks)])
+        return j, _flatten([_text_block("toggle", summary, blocks)], ctx)
     return j, [_callout(blocks)]
 
 
@@ -650,7 +653,7 @@ def _lettered(opening: str, head: str, inner: list[SyntaxTreeNode], ctx: ImportC
         if index == 0 and start and start.group(1) != "1":
             extra["list_start_index"] = int(start.group(1))
         blocks.append(_text_block("numbered_list_item", text, convert_nodes(rest, ctx), **extra))
-    return _flatten(blocks)
+    return _flatten(blocks, ctx)
 
 
 def _depth(fragment: str, tag: str) -> int:

@@ -177,3 +177,17 @@ def test_dry_run_knows_the_posts_it_would_create_link_to_each_other(api, tmp_pat
     assert result.exit_code == 0, result.output
     assert [line for line in result.output.splitlines() if "note:" in line] == [
         "  note: link to '/posts/third/': no post of this import or entry of the data source has that slug; its text is kept, unlinked"]
+
+
+def test_toml_front_matter_is_read_and_a_post_that_does_not_parse_fails_alone(api, tmp_path):
+    toml = '+++\ntitle = "Plus"\ndate = 2024-05-01T10:00:00+02:00\ntags = ["Go"]\n+++\n\nBody.\n'
+    posts = write_bundles(tmp_path, {"broken": "---\ntitle: [unclosed\n---\nBody.\n", "plus": toml})
+    result = run(str(posts))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"failed broken from {posts}/broken/index.md"
+    assert result.output.splitlines()[1].startswith("  error: cannot be read: while parsing a flow sequence")
+    assert "created plus" in result.output
+    page = next(iter(api._api.pages.values()))
+    assert page["properties"]["Title"]["title"][0]["plain_text"] == "Plus"
+    assert page["properties"]["Date"]["date"]["start"] == "2024-05-01T10:00:00+02:00"
+    assert [o["name"] for o in page["properties"]["Tags"]["multi_select"]] == ["Go"]
