@@ -191,3 +191,21 @@ def test_toml_front_matter_is_read_and_a_post_that_does_not_parse_fails_alone(ap
     assert page["properties"]["Title"]["title"][0]["plain_text"] == "Plus"
     assert page["properties"]["Date"]["date"]["start"] == "2024-05-01T10:00:00+02:00"
     assert [o["name"] for o in page["properties"]["Tags"]["multi_select"]] == ["Go"]
+
+
+def test_bundle_files_are_uploaded_and_come_back_into_the_bundle(api, tmp_path):
+    png, pdf = b"\x89PNG\r\n\x1a\n-a-tiny-picture", b"%PDF-1.4 slides"
+    body = "![](diagram.png)\n\n[The slides](slides.pdf)\n\n![Remote](https://example.com/r.png)\n\nRemote"
+    posts = write_bundles(tmp_path / "in", {"talk": post(body)}, {"talk": {"diagram.png": png, "slides.pdf": pdf}})
+    result = run(str(posts))
+    assert result.exit_code == 0, result.output
+    assert api.count("POST", "/v1/file_uploads") == 4  # create and send, for each file
+    out = tmp_path / "posts"
+    synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
+                                       "--out", str(out)])
+    assert synced.exit_code == 0, synced.output
+    files = {p.suffix: p.read_bytes() for p in (out / "talk").iterdir() if p.name != "index.md"}
+    assert files == {".png": png, ".pdf": pdf}
+    names = {p.suffix: p.name for p in (out / "talk").iterdir()}
+    assert (out / "talk" / "index.md").read_text(encoding="utf-8") == post(
+        f"![]({names['.png']})\n\n[The slides]({names['.pdf']})\n\n![Remote](https://example.com/r.png)\n\nRemote")
