@@ -391,8 +391,7 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
                 writer.append(plan.page["id"], _with_uploads(conversion.blocks, uploads))
             except NotionError as error:
                 _failed(plan, error)
-                if plan.action == "failed":
-                    plan.error += " The entry exists with part of its content: run the import again with --update."
+                plan.error += " The entry exists with part of its content: run the import again with --update."
         return report
     finally:
         client.close()

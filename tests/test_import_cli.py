@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from notion_emulator import NotionEmulator
+from notion_emulator import Faults, NotionEmulator
 from pipeline.cli import main
 from pipeline.config import load_default_config
 from pipeline.import_posts import HugoPost, properties
@@ -209,3 +209,14 @@ def test_bundle_files_are_uploaded_and_come_back_into_the_bundle(api, tmp_path):
     names = {p.suffix: p.name for p in (out / "talk").iterdir()}
     assert (out / "talk" / "index.md").read_text(encoding="utf-8") == post(
         f"![]({names['.png']})\n\n[The slides]({names['.pdf']})\n\n![Remote](https://example.com/r.png)\n\nRemote")
+
+
+def test_a_rate_limited_write_is_retried_after_retry_after(notion_env, tmp_path):
+    # Requests 3 and 5 are the two entries' creations (after the data source and its query):
+    # Notion answers 429 to each first try.
+    with NotionEmulator(store([]), token=TOKEN, faults=Faults(rate_limit_burst=[3, 5])) as emulator:
+        notion_env(emulator)
+        result = run(str(DEMO_POSTS))
+        assert result.exit_code == 0, result.output
+        assert [r.status for r in emulator.requests if r.method == "POST" and r.path == "/v1/pages"] == [429, 200, 429, 200]
+        assert len(emulator._api.pages) == 2  # each created once
