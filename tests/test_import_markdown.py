@@ -4,7 +4,7 @@ item render alike): the block types and payloads the import sends, construct by 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.markdown_in import MAX_RICH_TEXT, MAX_TEXT, ImportContext, to_blocks
@@ -79,6 +79,7 @@ def test_a_bundle_image_is_a_file_upload_named_by_its_path():
     assert conversion.files == ["img/diagram.png"]
 
 
+@settings(max_examples=30)
 @given(st.text(st.characters(exclude_characters="\x00\r\n"), min_size=1, max_size=9000))
 def test_long_text_is_cut_within_notions_limits_and_keeps_every_character(text):
     # NUL is U+FFFD in CommonMark (and Goldmark); a line break would end the line of code.
