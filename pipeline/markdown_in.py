@@ -121,7 +121,7 @@ def parser() -> MarkdownIt:
         MarkdownIt("commonmark")
         .enable(["table", "strikethrough"])
         .use(tasklists_plugin)
-        .use(footnote_plugin)
+        .use(footnote_plugin, inline=False)  # Goldmark has no `^[inline]` footnotes
         .use(dollarmath_plugin)
         .use(texmath_plugin, delimiters="brackets")
     )
