@@ -202,7 +202,10 @@ class _Runs:
             self.items.append({"type": "text", "_text": text, "_marks": marks, "_href": href})
 
     def equation(self, expression: str) -> None:
-        self.items.append({"type": "equation", "equation": {"expression": expression}})
+        item: dict[str, Any] = {"type": "equation", "equation": {"expression": expression}}
+        if self.marks:  # an equation carries the marks around it, as any rich text item does
+            item["annotations"] = {mark: True for mark in sorted(set(self.marks))}
+        self.items.append(item)
 
     def result(self) -> list[dict[str, Any]]:
         out = []
