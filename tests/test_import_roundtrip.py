@@ -157,8 +157,9 @@ def _rich(runs):
     for content, marks, url in runs:
         if marks.pop("equation", False):
             # Shape: developers.notion.com/reference/rich-text#equation. No backslash: a `\)`
-            # inside would end the renderer's `\(…\)` early, for Hugo's passthrough as for us.
-            content = content.replace("\\", "/")
+            # inside would end the renderer's `\(…\)` early, for Hugo's passthrough as for us;
+            # no line break: the renderer keeps it, and in a heading it ends the heading.
+            content = content.replace("\\", "/").replace("\n", " ")
             items.append({"type": "equation", "equation": {"expression": content}, "annotations": text("")["annotations"],
                           "plain_text": content, "href": None})
             continue
