@@ -47,7 +47,9 @@ MAX_RICH_TEXT = 100  # items of a rich text array
 MAX_OPTIONS = 100  # options of a multi-select value
 MAX_SINGLE_PART = 20 * 1024 * 1024  # single_part uploads: "files under 20MB"
 
-# Shape: notion-sdk-js src/api-endpoints/common.ts `LanguageRequest`.
+# Shape: notion-sdk-js src/api-endpoints/common.ts `LanguageRequest`. Kept apart from the
+# product's own list (pipeline.markdown_in) on purpose: the emulator stands for Notion and
+# checks what the product sends, so it must not take the product's word for it.
 LANGUAGES = frozenset((
     "abap", "abc", "agda", "arduino", "ascii art", "assembly", "bash", "basic", "bnf", "c", "c#", "c++", "clojure",
     "coffeescript", "coq", "css", "dart", "dhall", "diff", "docker", "ebnf", "elixir", "elm", "erlang", "f#", "flow",
