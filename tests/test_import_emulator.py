@@ -146,3 +146,17 @@ def test_a_bad_id_or_a_missing_block_answers_as_notion_does(client):
     with pytest.raises(APIResponseError) as caught:
         client.blocks.children.append(missing, children=[paragraph("x")])
     assert caught.value.status == 404 and str(caught.value).startswith(f"Could not find block with ID: {missing}.")
+
+
+def test_children_appended_after_a_given_block_go_there(client):
+    page = new_page(client)
+    first, last = client.blocks.children.append(page["id"], children=[paragraph("first"), paragraph("last")])["results"]
+    client.blocks.children.append(page["id"], children=[paragraph("middle")], after=first["id"])
+    listed = client.blocks.children.list(page["id"])["results"]
+    assert [b["paragraph"]["rich_text"][0]["plain_text"] for b in listed] == ["first", "middle", "last"]
+
+
+def test_a_page_moved_to_the_trash_leaves_the_query(client):
+    page = new_page(client)
+    assert client.pages.update(page["id"], in_trash=True)["in_trash"] is True
+    assert client.data_sources.query(SEED_DATA_SOURCE)["results"] == []
