@@ -61,6 +61,9 @@ def generated(tmp: Path, examples: int) -> tuple[int, int]:
         written, back = generated_round_trip(Path(tempfile.mkdtemp(dir=tmp)), posts)
         totals[0] += sum(back.get(slug) == text for slug, text in written.items())
         totals[1] += len(written)
+        for slug, text in written.items():
+            if back.get(slug) != text:
+                print(f"differs:\n{text!r}\n{back.get(slug)!r}", file=sys.stderr)
 
     one()
     return totals[0], totals[1]

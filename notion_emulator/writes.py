@@ -47,7 +47,9 @@ MAX_RICH_TEXT = 100  # items of a rich text array
 MAX_OPTIONS = 100  # options of a multi-select value
 MAX_SINGLE_PART = 20 * 1024 * 1024  # single_part uploads: "files under 20MB"
 
-# Shape: notion-sdk-js src/api-endpoints/common.ts `LanguageRequest`.
+# Shape: notion-sdk-js src/api-endpoints/common.ts `LanguageRequest`. Kept apart from the
+# product's own list (pipeline.markdown_in) on purpose: the emulator stands for Notion and
+# checks what the product sends, so it must not take the product's word for it.
 LANGUAGES = frozenset((
     "abap", "abc", "agda", "arduino", "ascii art", "assembly", "bash", "basic", "bnf", "c", "c#", "c++", "clojure",
     "coffeescript", "coq", "css", "dart", "dhall", "diff", "docker", "ebnf", "elixir", "elm", "erlang", "f#", "flow",
@@ -73,6 +75,26 @@ _OTHER_BLOCKS = {
     **{kind: False for kind in _FILE_BLOCKS},
 }
 _HOLDS_CHILDREN = {**_TEXT_BLOCKS, **_OTHER_BLOCKS}
+# The keys each block type's payload may carry in a request; any other key fails validation
+# (developers.notion.com/changelog, 2021-08-16: "Unknown keys will fail validation").
+# Shape: notion-sdk-js api-endpoints `BlockObjectRequest`.
+_TEXT_KEYS = {"rich_text", "color", "children"}
+_PAYLOAD_KEYS: dict[str, set[str]] = {
+    **{kind: _TEXT_KEYS for kind in ("paragraph", "bulleted_list_item", "toggle", "quote")},
+    **{f"heading_{n}": _TEXT_KEYS | {"is_toggleable"} for n in (1, 2, 3, 4)},
+    "numbered_list_item": _TEXT_KEYS | {"list_start_index", "list_format"},
+    "to_do": _TEXT_KEYS | {"checked"},
+    "callout": _TEXT_KEYS | {"icon"},
+    "code": {"rich_text", "language", "caption"},
+    "equation": {"expression"},
+    "divider": set(), "breadcrumb": set(), "table_of_contents": {"color"},
+    **{kind: {"type", "external", "file_upload", "caption", "name"} for kind in _FILE_BLOCKS},
+    "bookmark": {"url", "caption"}, "embed": {"url", "caption"},
+    "table": {"table_width", "has_column_header", "has_row_header", "children"},
+    "table_row": {"cells"},
+    "column_list": {"children"}, "column": {"children", "width_ratio"},
+    "link_to_page": {"type", "page_id", "database_id"},
+}
 _DEFAULT_ANNOTATIONS = {"bold": False, "italic": False, "strikethrough": False, "underline": False, "code": False,
                         "color": "default"}
 _BOT_USER = {"object": "user", "id": "9b7c4a1e-2f3d-4e5a-8b6c-0d1e2f3a4b5c"}
@@ -260,6 +282,12 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
     if not isinstance(payload, dict):
         raise _invalid("body", f"{where}.{kind}", "an object", payload)
     path = f"{where}.{kind}"
+    for key in raw:
+        if key not in ("object", "type", kind):
+            raise _invalid("body", f"{where}.{key}", "not present", raw[key])
+    for key in payload:
+        if key not in _PAYLOAD_KEYS[kind]:
+            raise _invalid("body", f"{path}.{key}", "not present", payload[key])
     nested = payload.get("children")
     if nested is not None:
         if level >= MAX_NESTING:
@@ -478,6 +506,8 @@ def _option(spec: dict[str, Any], raw: Any, path: str, create: bool) -> dict[str
         if option["name"] == raw["name"]:
             return {"id": option["id"], "name": option["name"], "color": option.get("color", "default")}
     if not create:
+        # The wording follows the API's validation messages (status-codes); no live example of
+        # this one was found to copy.
         names = ", ".join(f"`{option['name']}`" for option in options)
         raise ApiError(400, "validation_error",
                        f"body failed validation: body.{path}.name should be one of the property's options "

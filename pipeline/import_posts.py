@@ -1,7 +1,7 @@
 """Hugo posts → entries of the Notion data source: the import direction, as a function.
 
 Front matter goes through the pipeline.toml mapping reversed (`properties`), the body through
-`markdown_in`; `plan` finds each post's entry by its slug, so a second import creates and
+`markdown_in`; `plan_import` finds each post's entry by its slug, so a second import creates and
 changes nothing; `run` writes through the one client `source.make_client` builds (the shared
 rate limiter, notion-client's 429 retries), within Notion's request limits:
 developers.notion.com/reference/request-limits and /reference/patch-block-children (100
@@ -17,18 +17,21 @@ from __future__ import annotations
 
 import copy
 import mimetypes
+import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import frontmatter
+import yaml
 from notion_client import APIErrorCode, APIResponseError
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, NotionError
 from pipeline.frontmatter import slug_of
-from pipeline.markdown_in import LOCAL_FILE, ImportContext, Note, to_blocks
+from pipeline.markdown_in import LOCAL_FILE, Conversion, ImportContext, Note, to_blocks
 from pipeline.source import NotionSource, SourceOptions, make_client
 
 MAX_CHILDREN = 100  # block children a request
@@ -106,10 +109,17 @@ def find_posts(paths: list[Path]) -> list[tuple[Path, Path | None]]:
 
 
 def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
-    post = frontmatter.loads(markdown.read_text(encoding="utf-8"))
-    metadata = dict(post.metadata)
+    """A post's front matter (YAML between `---`, or TOML between `+++`, as Hugo reads them)
+    and body."""
+    text = markdown.read_text(encoding="utf-8")
+    toml = re.match(r"\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|$)", text, re.S)
+    if toml:
+        metadata, content = tomllib.loads(toml.group(1)), text[toml.end():]
+    else:
+        post = frontmatter.loads(text)
+        metadata, content = dict(post.metadata), post.content
     slug = str(metadata.get("slug") or (bundle.name if bundle is not None else markdown.stem)).strip()
-    return HugoPost(markdown, slug, metadata, post.content, bundle)
+    return HugoPost(markdown, slug, metadata, content, bundle)
 
 
 # --- front matter → properties --------------------------------------------------------------------
@@ -198,10 +208,10 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
 # --- the plan -------------------------------------------------------------------------------------
 
 
-def plan(paths: list[Path], config: Config, source: NotionSource, data_source_id: str,
-         update: bool) -> tuple[ImportReport, str, dict[str, Any]]:
+def plan_import(paths: list[Path], config: Config, source: NotionSource, data_source_id: str,
+         update: bool) -> tuple[ImportReport, str, dict[str, dict[str, Any]]]:
     """Each post's plan: create it, update it (with `update`), or leave its entry as it is.
-    Returns the report, the data source's id and its properties."""
+    Returns the report, the data source's id and its entries by slug."""
     found_id, data_source = source.data_source(data_source_id)
     schema = data_source.get("properties", {})
     existing = {slug_of(page, config): page for page in source.query(found_id, None)
@@ -211,8 +221,9 @@ def plan(paths: list[Path], config: Config, source: NotionSource, data_source_id
     for markdown, bundle in find_posts(paths):
         try:
             post = read_post(markdown, bundle)
-        except (OSError, ValueError, UnicodeDecodeError) as error:
-            report.plans.append(PostPlan(None, markdown, markdown.stem, "failed", error=f"cannot be read: {error}"))
+        except (OSError, ValueError, yaml.YAMLError) as error:  # unreadable, not UTF-8, bad front matter
+            name = bundle.name if bundle is not None else markdown.stem
+            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {error}"))
             continue
         if post.slug in seen:
             report.plans.append(PostPlan(post, markdown, post.slug, "failed",
@@ -223,7 +234,7 @@ def plan(paths: list[Path], config: Config, source: NotionSource, data_source_id
         page = existing.get(post.slug)
         action = "create" if page is None else ("update" if update else "unchanged")
         report.plans.append(PostPlan(post, markdown, post.slug, action, values, notes, page))
-    return report, found_id, schema
+    return report, found_id, existing
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -328,11 +339,11 @@ def _with_uploads(blocks: list[dict[str, Any]], uploads: dict[str, str]) -> list
     return blocks
 
 
-def _failed(plan_: PostPlan, error: NotionError) -> None:
-    plan_.action = "failed"
-    plan_.error = str(error)
+def _failed(plan: PostPlan, error: NotionError) -> None:
+    plan.action = "failed"
+    plan.error = str(error)
     cause = error.__cause__
-    plan_.network = not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ValidationError)
+    plan.network = not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ValidationError)
 
 
 def import_posts(paths: list[Path], config: Config, data_source_id: str, *, token: str,
@@ -344,47 +355,49 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
     client = make_client(token, options)
     try:
         source = NotionSource(client, options)
-        report, found_id, _ = plan(paths, config, source, data_source_id, update)
+        report, found_id, existing = plan_import(paths, config, source, data_source_id, update)
+        # Links to posts point to their entries: those already there, and those of this import.
+        links = {slug: page["url"] for slug, page in existing.items() if page.get("url")}
         if dry_run:
-            for plan_ in report.plans:
-                if plan_.post is not None and plan_.action in ("create", "update"):
-                    plan_.notes += _convert(plan_, {}, section).notes
+            planned = {p.slug: "https://www.notion.so/" for p in report.plans if p.action == "create"}
+            for plan in report.plans:
+                if plan.post is not None and plan.action in ("create", "update"):
+                    plan.notes += _convert(plan, links | planned, section).notes
             return report
         writer = Writer(source)
-        for plan_ in report.plans:  # the entries first, so posts can link to each other
+        for plan in report.plans:  # the entries first, so posts can link to each other
             try:
-                if plan_.action == "create":
-                    plan_.page = source.call(f"a new entry for {plan_.slug}", client.pages.create,
-                                             parent={"data_source_id": found_id}, properties=plan_.properties)
-                elif plan_.action == "update":
-                    assert plan_.page is not None
-                    plan_.page = source.call(f"entry {plan_.page['id']}", client.pages.update, plan_.page["id"],
-                                             properties=plan_.properties)
+                if plan.action == "create":
+                    plan.page = source.call(f"a new entry for {plan.slug}", client.pages.create,
+                                             parent={"data_source_id": found_id}, properties=plan.properties)
+                elif plan.action == "update":
+                    assert plan.page is not None
+                    plan.page = source.call(f"entry {plan.page['id']}", client.pages.update, plan.page["id"],
+                                             properties=plan.properties)
             except NotionError as error:
-                _failed(plan_, error)
-        links = {p.slug: p.page["url"] for p in report.plans if p.page is not None and p.action != "failed"}
-        for plan_ in report.plans:
-            if plan_.action not in ("create", "update"):
+                _failed(plan, error)
+        links |= {p.slug: p.page["url"] for p in report.plans if p.page is not None and p.action != "failed"}
+        for plan in report.plans:
+            if plan.action not in ("create", "update"):
                 continue
-            assert plan_.post is not None and plan_.page is not None
-            conversion = _convert(plan_, links, section)
-            plan_.notes += conversion.notes
+            assert plan.post is not None and plan.page is not None
+            conversion = _convert(plan, links, section)
+            plan.notes += conversion.notes
             try:
-                uploads = {name: writer.upload(plan_.post.bundle / name) for name in conversion.files
-                           if plan_.post.bundle is not None}
-                if plan_.action == "update":
-                    writer.clear(plan_.page["id"])
-                writer.append(plan_.page["id"], _with_uploads(conversion.blocks, uploads))
+                uploads = {name: writer.upload(plan.post.bundle / name) for name in conversion.files
+                           if plan.post.bundle is not None}
+                if plan.action == "update":
+                    writer.clear(plan.page["id"])
+                writer.append(plan.page["id"], _with_uploads(conversion.blocks, uploads))
             except NotionError as error:
-                _failed(plan_, error)
-                if plan_.action == "failed":
-                    plan_.error += " The entry exists with part of its content: run the import again with --update."
+                _failed(plan, error)
+                plan.error += " The entry exists with part of its content: run the import again with --update."
         return report
     finally:
         client.close()
 
 
-def _convert(plan_: PostPlan, links: dict[str, str], section: str):
-    assert plan_.post is not None
-    ctx = ImportContext(post_links=links, section=section, bundle_files=plan_.post.bundle_files())
-    return to_blocks(plan_.post.body, ctx)
+def _convert(plan: PostPlan, links: dict[str, str], section: str) -> Conversion:
+    assert plan.post is not None
+    ctx = ImportContext(post_links=links, section=section, bundle_files=plan.post.bundle_files())
+    return to_blocks(plan.post.body, ctx)

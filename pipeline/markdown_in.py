@@ -121,7 +121,7 @@ def parser() -> MarkdownIt:
         MarkdownIt("commonmark")
         .enable(["table", "strikethrough"])
         .use(tasklists_plugin)
-        .use(footnote_plugin)
+        .use(footnote_plugin, inline=False)  # Goldmark has no `^[inline]` footnotes
         .use(dollarmath_plugin)
         .use(texmath_plugin, delimiters="brackets")
     )
@@ -202,7 +202,10 @@ class _Runs:
             self.items.append({"type": "text", "_text": text, "_marks": marks, "_href": href})
 
     def equation(self, expression: str) -> None:
-        self.items.append({"type": "equation", "equation": {"expression": expression}})
+        item: dict[str, Any] = {"type": "equation", "equation": {"expression": expression}}
+        if self.marks:  # an equation carries the marks around it, as any rich text item does
+            item["annotations"] = {mark: True for mark in sorted(set(self.marks))}
+        self.items.append(item)
 
     def result(self) -> list[dict[str, Any]]:
         out = []
@@ -299,6 +302,7 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
     href = href.strip()
     if href.startswith(_REF_SCHEME):
         target = unquote(href[len(_REF_SCHEME):])
+        href = '{{< relref "' + target + '" >}}'
     else:
         parts = urlsplit(href)
         if parts.scheme in ("http", "https", "mailto"):
@@ -308,7 +312,7 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
         slug = re.sub(r"(/index)?(\.md)?/?$", "", target.strip()).rstrip("/").rsplit("/", 1)[-1]
         if slug in ctx.post_links:
             return ctx.post_links[slug]
-        ctx.note(f"link to {href!r}: not a post of this import; its text is kept, unlinked (Notion links are absolute URLs)")
+        ctx.note(f"link to {href!r}: no post of this import or entry of the data source has that slug; its text is kept, unlinked")
         return None
     if ctx.local_file(href):
         ctx.note(f"link to the bundle file {href!r} inside text: Notion cannot link text to a file; its text is kept")
@@ -341,9 +345,12 @@ def _text_block(kind: str, text: list[dict[str, Any]], children: list[dict[str, 
     return block
 
 
-def _flatten(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _flatten(blocks: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any]]:
     out = []
     for block in blocks:
+        if "_many" in block:
+            ctx.note("a text of more than 100 differently styled pieces (Notion's limit a block): its rest "
+                     "follows in paragraphs of its own")
         out += block["_many"] if "_many" in block else [block]
     return out
 
@@ -370,7 +377,7 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
     blocks = [_text_block("paragraph", rich_text(inline, ctx))]
     images = [child for child in inline.children if child.type == "image"]
     blocks += [block for image in images for block in _media_block(image, ctx, caption=False)]
-    return _flatten(blocks)
+    return _flatten(blocks, ctx)
 
 
 def _media_paragraph(node: SyntaxTreeNode) -> list[SyntaxTreeNode] | None:
@@ -440,7 +447,7 @@ def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, 
     if level > 4:
         ctx.note(f"h{level} heading: Notion has four heading levels; it became a heading 4")
     kind = f"heading_{min(level, 4)}"
-    return _flatten([_text_block(kind, rich_text(node.children[0] if node.children else None, ctx))])
+    return _flatten([_text_block(kind, rich_text(node.children[0] if node.children else None, ctx))], ctx)
 
 
 def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -461,7 +468,7 @@ def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
             blocks.append(_text_block("numbered_list_item", text, children, **extra))
         else:
             blocks.append(_text_block("bulleted_list_item", text, children))
-    return _flatten(blocks)
+    return _flatten(blocks, ctx)
 
 
 def _checkbox(item: SyntaxTreeNode) -> bool | None:
@@ -476,7 +483,7 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
 
 def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     text, rest = _first_text(node.children, ctx)
-    return _flatten([_text_block("quote", text, convert_nodes(rest, ctx))])
+    return _flatten([_text_block("quote", text, convert_nodes(rest, ctx))], ctx)
 
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -626,7 +633,7 @@ def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportCo
     blocks = (_from_html(head, ctx) if head.strip() else []) + convert_nodes(inner, ctx)
     blocks += _from_html(tail, ctx) if tail.strip() else []
     if tag == "details":
-        return j, _flatten([_text_block("toggle", summary, blocks)])
+        return j, _flatten([_text_block("toggle", summary, blocks)], ctx)
     return j, [_callout(blocks)]
 
 
@@ -649,7 +656,7 @@ def _lettered(opening: str, head: str, inner: list[SyntaxTreeNode], ctx: ImportC
         if index == 0 and start and start.group(1) != "1":
             extra["list_start_index"] = int(start.group(1))
         blocks.append(_text_block("numbered_list_item", text, convert_nodes(rest, ctx), **extra))
-    return _flatten(blocks)
+    return _flatten(blocks, ctx)
 
 
 def _depth(fragment: str, tag: str) -> int:

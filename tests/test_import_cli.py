@@ -4,13 +4,12 @@ reversed; Notion's request limits kept. Against the emulator, with the real noti
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from notion_emulator import NotionEmulator
+from notion_emulator import Faults, NotionEmulator
 from pipeline.cli import main
 from pipeline.config import load_default_config
 from pipeline.import_posts import HugoPost, properties
@@ -106,15 +105,12 @@ def test_a_failed_post_does_not_stop_the_others_and_exits_1(api, tmp_path):
     assert summary == "2 posts: 1 created, 0 updated, 0 unchanged, 1 failed."
 
 
-def test_notion_out_of_reach_exits_3(monkeypatch, tmp_path):
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    monkeypatch.setenv("NOTION_TOKEN", TOKEN)
-    monkeypatch.setenv("NOTION_BASE_URL", f"http://127.0.0.1:{port}")
+def test_notion_refusing_the_token_exits_3(api, notion_env, tmp_path):
+    notion_env(api, token="not-the-token")
     result = run(str(write_bundles(tmp_path, {"hello": post("Hi.")})))
     assert result.exit_code == 3
-    assert "Notion could not be reached" in result.output
+    assert result.output.startswith("Error: Notion refused the token (401 unauthorized).")
+    assert writes(api) == 0
 
 
 def test_without_a_data_source_it_is_a_usage_error(api, tmp_path, monkeypatch):
@@ -159,3 +155,65 @@ def test_a_long_deep_post_is_written_within_notions_request_limits(tmp_path):
     # fourth levels, found by listing their parents; the table's rows with the table, under
     # its list item.
     assert [r.status for r in appends] == [200] * 6
+
+
+def test_a_link_to_a_post_imported_earlier_points_to_its_entry(api, tmp_path):
+    assert run(str(write_bundles(tmp_path / "a", {"first": post("First.")}))).exit_code == 0
+    result = run(str(write_bundles(tmp_path / "b", {"second": post("See [the first](/posts/first/).")})))
+    assert result.exit_code == 0 and "note:" not in result.output, result.output
+    out = tmp_path / "posts"  # the section links point into
+    synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
+                                       "--out", str(out)])
+    assert synced.exit_code == 0, synced.output
+    assert (out / "second" / "index.md").read_text(encoding="utf-8") == post('See [the first]({{< relref "/posts/first" >}}).')
+
+
+def test_dry_run_knows_the_posts_it_would_create_link_to_each_other(api, tmp_path):
+    posts = write_bundles(tmp_path, {"first": post("First."), "second": post('[a]({{< relref "/posts/first" >}}) [b](/posts/third/)')})
+    result = run("--dry-run", str(posts))
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if "note:" in line] == [
+        "  note: link to '/posts/third/': no post of this import or entry of the data source has that slug; its text is kept, unlinked"]
+
+
+def test_toml_front_matter_is_read_and_a_post_that_does_not_parse_fails_alone(api, tmp_path):
+    toml = '+++\ntitle = "Plus"\ndate = 2024-05-01T10:00:00+02:00\ntags = ["Go"]\n+++\n\nBody.\n'
+    posts = write_bundles(tmp_path, {"broken": "---\ntitle: [unclosed\n---\nBody.\n", "plus": toml})
+    result = run(str(posts))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"failed broken from {posts}/broken/index.md"
+    assert result.output.splitlines()[1].startswith("  error: cannot be read: while parsing a flow sequence")
+    assert "created plus" in result.output
+    page = next(iter(api._api.pages.values()))
+    assert page["properties"]["Title"]["title"][0]["plain_text"] == "Plus"
+    assert page["properties"]["Date"]["date"]["start"] == "2024-05-01T10:00:00+02:00"
+    assert [o["name"] for o in page["properties"]["Tags"]["multi_select"]] == ["Go"]
+
+
+def test_bundle_files_are_uploaded_and_come_back_into_the_bundle(api, tmp_path):
+    png, pdf = b"\x89PNG\r\n\x1a\n-a-tiny-picture", b"%PDF-1.4 slides"
+    body = "![](diagram.png)\n\n[The slides](slides.pdf)\n\n![Remote](https://example.com/r.png)\n\nRemote"
+    posts = write_bundles(tmp_path / "in", {"talk": post(body)}, {"talk": {"diagram.png": png, "slides.pdf": pdf}})
+    result = run(str(posts))
+    assert result.exit_code == 0, result.output
+    assert api.count("POST", "/v1/file_uploads") == 4  # create and send, for each file
+    out = tmp_path / "posts"
+    synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
+                                       "--out", str(out)])
+    assert synced.exit_code == 0, synced.output
+    files = {p.suffix: p.read_bytes() for p in (out / "talk").iterdir() if p.name != "index.md"}
+    assert files == {".png": png, ".pdf": pdf}
+    names = {p.suffix: p.name for p in (out / "talk").iterdir()}
+    assert (out / "talk" / "index.md").read_text(encoding="utf-8") == post(
+        f"![]({names['.png']})\n\n[The slides]({names['.pdf']})\n\n![Remote](https://example.com/r.png)\n\nRemote")
+
+
+def test_a_rate_limited_write_is_retried_after_retry_after(notion_env, tmp_path):
+    # Request 3 is the first entry's creation (after the data source and its query): Notion
+    # answers 429 to its first try.
+    with NotionEmulator(store([]), token=TOKEN, faults=Faults(rate_limit_burst=[3])) as emulator:
+        notion_env(emulator)
+        result = run(str(DEMO_POSTS))
+        assert result.exit_code == 0, result.output
+        assert [r.status for r in emulator.requests if r.method == "POST" and r.path == "/v1/pages"] == [429, 200, 200]
+        assert len(emulator._api.pages) == 2  # each created once

@@ -104,6 +104,8 @@ def test_updating_a_page_changes_its_properties(client):
      "body.children[0].code.language should be one of Notion's code languages"),
     ([{"type": "paragraph", "paragraph": {"rich_text": [text("x", link={"url": "https://e.com/" + "a" * 2000})]}}],
      "body.children[0].paragraph.rich_text[0].text.link.url.length should be ≤ `2000`"),
+    ([{"type": "paragraph", "paragraph": {"rich_text": [], "language": "python"}}],
+     "body failed validation: body.children[0].paragraph.language should be not present, instead was `\"python\"`."),
 ])
 def test_request_limits_answer_a_validation_error_naming_the_path(client, children, message):
     page = new_page(client)
@@ -133,3 +135,28 @@ def test_a_file_upload_becomes_a_notion_hosted_file_the_emulator_serves(api, cli
     assert block["image"]["type"] == "file"
     assert httpx.get(block["image"]["file"]["url"]).content == b"\x89PNG-bytes"
     assert api.count("POST", "/v1/file_uploads") == 2
+
+
+def test_a_bad_id_or_a_missing_block_answers_as_notion_does(client):
+    with pytest.raises(APIResponseError) as caught:
+        client.blocks.children.append("not-an-id", children=[paragraph("x")])
+    assert (caught.value.status, str(caught.value)) == (
+        400, 'path failed validation: path.block_id should be a valid uuid, instead was `"not-an-id"`.')
+    missing = "00000000-0000-4000-8000-00000000dead"
+    with pytest.raises(APIResponseError) as caught:
+        client.blocks.children.append(missing, children=[paragraph("x")])
+    assert caught.value.status == 404 and str(caught.value).startswith(f"Could not find block with ID: {missing}.")
+
+
+def test_children_appended_after_a_given_block_go_there(client):
+    page = new_page(client)
+    first, last = client.blocks.children.append(page["id"], children=[paragraph("first"), paragraph("last")])["results"]
+    client.blocks.children.append(page["id"], children=[paragraph("middle")], after=first["id"])
+    listed = client.blocks.children.list(page["id"])["results"]
+    assert [b["paragraph"]["rich_text"][0]["plain_text"] for b in listed] == ["first", "middle", "last"]
+
+
+def test_a_page_moved_to_the_trash_leaves_the_query(client):
+    page = new_page(client)
+    assert client.pages.update(page["id"], in_trash=True)["in_trash"] is True
+    assert client.data_sources.query(SEED_DATA_SOURCE)["results"] == []

@@ -142,16 +142,25 @@ def test_what_notion_cannot_hold_is_reported_for_each_post(hand_written):
 _ALPHABET = st.sampled_from(list("abcXYZ 019 .,:;!?'\"*_~`[]()<>&\\#|${}-+=/%^@") + ["\n", "é", "中"])
 _RUN = st.tuples(
     st.text(_ALPHABET, min_size=1, max_size=12),
-    st.fixed_dictionaries({name: st.booleans() for name in ("bold", "italic", "strikethrough", "code", "underline")}),
+    st.fixed_dictionaries({name: st.booleans() for name in ("bold", "italic", "strikethrough", "code", "underline")},
+                          optional={"equation": st.booleans()}),
     st.sampled_from([None, None, None, "https://example.com/a?b=1&c=2", "mailto:me@example.com"]),
 )
 _KINDS = ["paragraph", "heading_1", "heading_2", "heading_3", "quote", "bulleted_list_item", "numbered_list_item",
-          "to_do"]
+          "to_do", "callout", "code", "equation", "divider"]
 
 
 def _rich(runs):
     items = []
     for content, marks, url in runs:
+        if marks.pop("equation", False):
+            # Shape: developers.notion.com/reference/rich-text#equation. No backslash: a `\)`
+            # inside would end the renderer's `\(…\)` early, for Hugo's passthrough as for us;
+            # no line break: the renderer keeps it, and in a heading it ends the heading.
+            content = content.replace("\\", "/").replace("\n", " ")
+            items.append({"type": "equation", "equation": {"expression": content}, "annotations": text("")["annotations"],
+                          "plain_text": content, "href": None})
+            continue
         item = text(content, **marks)
         if url:
             item["text"]["link"] = {"url": url}
@@ -160,17 +169,32 @@ def _rich(runs):
     return items
 
 
-def _block(page_id: str, n: int, kind: str, runs) -> dict:
-    # Shape: developers.notion.com/reference/block (the text blocks share one payload shape).
+def _payload(kind: str, n: int, runs) -> dict:
+    # Shapes: developers.notion.com/reference/block (paragraph and the text blocks share one;
+    # callout adds icon, code language and caption, equation an expression, divider none).
+    if kind == "divider":
+        return {}
+    if kind == "equation":
+        return {"expression": "".join(content for content, _, _ in runs).replace("$$", "$")}
+    if kind == "code":
+        return {"rich_text": [text("".join(content for content, _, _ in runs))], "caption": [],
+                "language": ["python", "plain text", "c++", "mermaid", "shell"][n % 5]}
     payload = {"rich_text": _rich(runs), "color": "default"}
     if kind == "to_do":
         payload["checked"] = n % 2 == 0
+    if kind == "callout":
+        payload["icon"] = {"type": "emoji", "emoji": "💡"} if n % 2 else None
+    return payload
+
+
+def _block(page_id: str, n: int, kind: str, runs) -> dict:
     return {"object": "block", "id": f"00000000-0000-4000-8000-{n:012d}", "type": kind, "has_children": False,
-            "in_trash": False, "archived": False, "parent": {"type": "page_id", "page_id": page_id}, kind: payload}
+            "in_trash": False, "archived": False, "parent": {"type": "page_id", "page_id": page_id},
+            kind: _payload(kind, n, [(c, dict(m), u) for c, m, u in runs])}
 
 
 POSTS = st.lists(st.lists(st.tuples(st.sampled_from(_KINDS), st.lists(_RUN, min_size=1, max_size=4)),
-                           min_size=1, max_size=4), min_size=1, max_size=4)
+                          min_size=1, max_size=4), min_size=1, max_size=4)
 
 
 def generated_round_trip(tmp: Path, posts) -> tuple[dict[str, str], dict[str, str]]:
@@ -195,7 +219,7 @@ def generated_round_trip(tmp: Path, posts) -> tuple[dict[str, str], dict[str, st
     return written, trip.posts
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(posts=POSTS)
 def test_generated_posts_come_back_byte_for_byte(tmp_path_factory, posts):
     written, back = generated_round_trip(tmp_path_factory.mktemp("generated"), posts)
