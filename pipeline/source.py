@@ -352,8 +352,8 @@ def _walked(block: dict[str, Any]) -> bool:
 class _Walk:
     """Block trees from the fetched lists, and what kept part of one from being read: a
     container Notion would not list (404), one nested deeper than `max_depth`, or a synced
-    block that shows itself (Notion forbids it, but an answer can say so; unchecked, the tree
-    doubles at every level)."""
+    block that shows itself, or one inside another (Notion forbids both, but an answer can say
+    so: unchecked, the first never ends and the second doubles the tree at every level)."""
 
     def __init__(self, listed: dict[str, list[dict[str, Any]]], missing: set[str], max_depth: int) -> None:
         self.listed, self.missing, self.max_depth = listed, missing, max_depth
@@ -361,12 +361,12 @@ class _Walk:
 
     def tree(self, page_id: str) -> tuple[Block, ...]:
         self.faults[page_id] = []
-        return self._tree(page_id, page_id, (page_id,))
+        return self._tree(page_id, page_id, (page_id,), False)
 
     def faults_under(self, page_id: str) -> tuple[tuple[str, str], ...]:
         return tuple(dict.fromkeys(self.faults[page_id]))
 
-    def _tree(self, page_id: str, container: str, path: tuple[str, ...]) -> tuple[Block, ...]:
+    def _tree(self, page_id: str, container: str, path: tuple[str, ...], synced: bool) -> tuple[Block, ...]:
         faults = self.faults[page_id]
         if container in self.missing:
             faults.append((container, _UNREADABLE))
@@ -378,11 +378,14 @@ class _Walk:
                 if inner in path:
                     faults.append((block["id"], "this synced block shows a block that contains it, so it would never "
                                                 "end. Remove the block, or sync it from another original."))
+                elif synced and block.get("type") == "synced_block":
+                    faults.append((block["id"], "a synced block inside another synced block, which Notion does not "
+                                                "allow (each would repeat the other's blocks): remove the inner one."))
                 elif len(path) >= self.max_depth or inner not in self.listed and inner not in self.missing:
                     faults.append((block["id"], f"the blocks here are nested deeper than {self.max_depth} levels "
                                                 "([limits] max_depth): move the deepest ones up a level."))
                 else:
-                    children = self._tree(page_id, inner, path + (inner,))
+                    children = self._tree(page_id, inner, path + (inner,), synced or block.get("type") == "synced_block")
             blocks.append(Block(data=block, children=children))
         return tuple(blocks)
 

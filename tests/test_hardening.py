@@ -435,19 +435,25 @@ def test_nesting_deeper_than_max_depth_rejects_the_entry_and_stops_fetching(monk
     assert result.exit_code == 0, result.output  # exactly as deep as allowed
 
 
+def synced_block(page_id: str, block_id: str, original: str | None) -> dict:
+    from tests import storekit
+
+    block = storekit.paragraph(page_id, storekit.text(block_id))
+    # Shape: developers.notion.com/reference/block#synced-block — an original has synced_from
+    # null; a copy names its original: {"synced_from": {"type": "block_id", "block_id": …}}.
+    del block["paragraph"]
+    block.update(id=block_id, type="synced_block", has_children=True,
+                 synced_block={"synced_from": original and {"type": "block_id", "block_id": original}})
+    return block
+
+
 def test_a_synced_block_that_shows_itself_rejects_its_entry(monkeypatch, tmp_path):
     """Finding 17: a synced block whose original contains it reached ~1 GB in 60 s."""
     from tests import storekit
 
     page = storekit.entry("Loop", "loop", 1)
-    original = storekit.paragraph(page["id"], storekit.text("o"))
-    copy = storekit.paragraph(page["id"], storekit.text("c"))
-    # Shape: developers.notion.com/reference/block#synced-block — an original has synced_from
-    # null; a copy names its original: {"synced_from": {"type": "block_id", "block_id": …}}.
-    for block, synced_from in ((original, None), (copy, {"type": "block_id", "block_id": original["id"]})):
-        del block["paragraph"]
-        block.update(type="synced_block", has_children=True, synced_block={"synced_from": synced_from})
-    copy["id"] = "00000000-0000-4000-8000-00000000c0c0"
+    original = synced_block(page["id"], "00000000-0000-4000-8000-00000000000a", None)
+    copy = synced_block(page["id"], "00000000-0000-4000-8000-00000000c0c0", original["id"])
     store = storekit.store([(page, [original])])
     store["blocks"][copy["id"]] = copy
     store["children"][original["id"]] = [copy["id"]]
@@ -456,6 +462,26 @@ def test_a_synced_block_that_shows_itself_rejects_its_entry(monkeypatch, tmp_pat
     assert result.exit_code == 1, result.output
     assert (f"  block {copy['id']}: this synced block shows a block that contains it, so it would never end. "
             "Remove the block, or sync it from another original.") in result.output
+
+
+def test_synced_blocks_nested_in_synced_blocks_reject_their_entry(monkeypatch, tmp_path):
+    """Finding 17: originals each showing two copies of the next double the tree at every level."""
+    from tests import storekit
+
+    page = storekit.entry("Doubling", "doubling", 1)
+    originals = [f"00000000-0000-4000-8000-0000000000a{n}" for n in range(4)]
+    store = storekit.store([(page, [synced_block(page["id"], originals[0], None)])])
+    for n, (outer, inner) in enumerate(zip(originals, originals[1:])):
+        store["blocks"][inner] = synced_block(page["id"], inner, None)
+        copies = [synced_block(page["id"], f"00000000-0000-4000-8000-0000000000c{n}{k}", inner) for k in range(2)]
+        for copy in copies:
+            store["blocks"][copy["id"]] = copy
+        store["children"][outer] = [copy["id"] for copy in copies]
+    store["children"][originals[-1]] = []
+    result = cli(monkeypatch, store, tmp_path / "posts")
+    assert result.exit_code == 1, result.output
+    assert ("  block 00000000-0000-4000-8000-0000000000c00: a synced block inside another synced block, which "
+            "Notion does not allow (each would repeat the other's blocks): remove the inner one.") in result.output
 
 
 def file_store(size: int) -> dict:
