@@ -590,3 +590,14 @@ def test_active_uploads_are_never_bundled_and_the_site_still_builds(monkeypatch,
     assert sorted(p.suffix for p in (out / "attachments").iterdir()) == [".md", ".pdf", ".png"]
     public = build(site, tmp_path)  # no "text/html is not whitelisted"
     assert (public / "posts" / "attachments" / "index.html").exists()
+
+
+def test_build_site_failing_is_exit_2_without_a_traceback(tmp_path):
+    """Item 7: build-site goes through the same boundary as every command."""
+    site = tmp_path / "site"
+    (site / "layouts").mkdir(parents=True)
+    (site / "hugo.toml").write_text('title = "x"\n')
+    (site / "layouts" / "index.html").write_text("{{ .Broken ")
+    result = CliRunner().invoke(main, ["build-site", str(site), "--destination", str(tmp_path / "public")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
