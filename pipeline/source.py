@@ -128,7 +128,8 @@ class NotionTransport(httpx.BaseTransport):
     def _bounded(self, request: httpx.Request, response: httpx.Response, deadline: float) -> httpx.Response:
         """The response with its whole body read, decoded, within the size cap and deadline."""
         try:
-            announced = int(response.headers.get("Content-Length", "0"))
+            length = response.headers.get("Content-Length", "")
+            announced = int(length) if length.isdigit() else 0  # a garbled one is checked as the bytes come
             if announced > self.max_bytes:
                 raise BoundExceeded(f"the answer announces {announced:,} bytes, over the {self.max_bytes:,}-byte cap")
             body = bytearray()
