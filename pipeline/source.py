@@ -14,6 +14,7 @@ Endpoints (API version 2025-09-03, developers.notion.com/reference):
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 import time
@@ -88,8 +89,9 @@ class NotionTransport(httpx.BaseTransport):
     """The one door to Notion: waits on the shared limiter before each request and retries
     idempotent reads on gateway errors, timeouts, dropped connections and cut-off bodies,
     with jittered exponential backoff and a bound. Each body is read in chunks up to
-    `max_bytes` (decoded) and within `deadline` seconds in all, so neither an endless body nor
-    one dripped a byte at a time can hold the run. Swappable like any httpx transport."""
+    `max_bytes` (decoded), and each attempt is given `deadline` seconds in all, so neither an
+    endless answer nor one dripped a byte at a time can hold the run. Swappable like any
+    httpx transport."""
 
     def __init__(
         self,
@@ -114,7 +116,7 @@ class NotionTransport(httpx.BaseTransport):
             self.limiter.acquire()
             try:
                 # A truncated body raises here, where it can still be retried.
-                response = self._bounded(request, self.inner.handle_request(request), time.monotonic() + self.deadline)
+                response = self._within_deadline(request)
             except httpx.TransportError:
                 if attempt >= self.retries or not _idempotent(request):
                     raise
@@ -125,8 +127,30 @@ class NotionTransport(httpx.BaseTransport):
             time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
 
-    def _bounded(self, request: httpx.Request, response: httpx.Response, deadline: float) -> httpx.Response:
-        """The response with its whole body read, decoded, within the size cap and deadline."""
+    def _within_deadline(self, request: httpx.Request) -> httpx.Response:
+        """One attempt, given up after `deadline` seconds however slowly its bytes come, status
+        line and headers included (a read timeout restarts with every byte). The attempt runs
+        in a daemon thread, which the run neither waits for nor keeps alive."""
+        outcome: queue.Queue[tuple[httpx.Response | None, BaseException | None]] = queue.Queue(maxsize=1)
+
+        def attempt() -> None:
+            try:
+                outcome.put((self._bounded(request, self.inner.handle_request(request)), None))
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+                outcome.put((None, error))
+
+        threading.Thread(target=attempt, name="notion-request", daemon=True).start()
+        try:
+            response, error = outcome.get(timeout=self.deadline)
+        except queue.Empty:
+            raise BoundExceeded(f"the answer took over the {self.deadline:g} s deadline for one request") from None
+        if error is not None:
+            raise error
+        assert response is not None
+        return response
+
+    def _bounded(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """The response with its whole body read and decoded, within the size cap."""
         try:
             length = response.headers.get("Content-Length", "")
             announced = int(length) if length.isdigit() else 0  # a garbled one is checked as the bytes come
@@ -137,8 +161,6 @@ class NotionTransport(httpx.BaseTransport):
                 body += chunk
                 if len(body) > self.max_bytes:
                     raise BoundExceeded(f"the answer is over the {self.max_bytes:,}-byte cap")
-                if time.monotonic() > deadline:
-                    raise BoundExceeded(f"the answer took over the {self.deadline:g} s deadline for one request")
         finally:
             response.close()
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
