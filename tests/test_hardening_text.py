@@ -44,3 +44,30 @@ def test_a_manifest_path_that_is_accepted_stays_inside_the_folder(relative):
     if bundle._relative_problem(relative) is None:
         target = Path(os.path.normpath(root / relative))
         assert target.is_relative_to(root) and target != root
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=12)
+LISTISH = st.fixed_dictionaries({"object": st.sampled_from(["list", "error", "page"])}, optional={
+    "results": st.lists(st.fixed_dictionaries({"object": st.sampled_from(["block", "page"])}, optional={
+        "id": JSON | st.text(max_size=3), "type": JSON | st.text(max_size=3), "has_children": JSON}), max_size=3) | JSON,
+    "has_more": JSON, "next_cursor": JSON})
+
+
+@given(JSON | LISTISH)
+def test_any_answer_is_either_a_checked_list_or_a_notion_error(answer):
+    """The source reads only what `checked_list` let through: never a KeyError or TypeError (exit 4)."""
+    from pipeline.errors import NotionError
+    from pipeline.shapes import checked_list
+
+    try:
+        page = checked_list(answer, "the blocks of x", "block")
+    except NotionError as error:
+        assert str(error).startswith("Notion answered something that is not the API's shape while reading the blocks")
+        return
+    assert isinstance(page["has_more"], bool) and isinstance(page["results"], list)
+    assert page["next_cursor"] is None or isinstance(page["next_cursor"], str)
+    assert not page["has_more"] or page["next_cursor"]
+    for block in page["results"]:
+        assert isinstance(block["id"], str) and isinstance(block["type"], str) and isinstance(block["has_children"], bool)
