@@ -601,3 +601,27 @@ def test_build_site_failing_is_exit_2_without_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["build-site", str(site), "--destination", str(tmp_path / "public")])
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: ") and "Traceback" not in result.output
+
+
+def test_two_syncs_at_once_into_one_folder_take_turns(tmp_path):
+    """Finding 9: two concurrent syncs left bundles no manifest listed, and one deleted the
+    other's in-flight temporary. With the lock the second waits, and both end as one run would."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "posts"
+    with NotionEmulator(load_store(SEED_STORE), token=TOKEN, latency=0.05) as emulator:
+        env = {**os.environ, "NOTION_TOKEN": TOKEN, "NOTION_BASE_URL": emulator.base_url}
+        command = [sys.executable, "-m", "pipeline", "sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                   SEED_DATA_SOURCE, "--out", str(out), "--force"]
+        runs = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                for _ in range(2)]
+        assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        ".notion-hugo.json", "kubernetes-resources-and-learning-path/index.md", "steps-to-learn-kubernetes/index.md"]
+    manifest = json.loads((out / ".notion-hugo.json").read_text())
+    assert sorted(rec["slug"] for rec in manifest["pages"].values()) == [
+        "kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"]
