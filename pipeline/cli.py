@@ -118,6 +118,9 @@ def run_guarded(verbose: bool, action: Callable[[], int]) -> None:
     except Exception as error:  # noqa: BLE001 - the boundary: every other error is a bug
         _fail(verbose, escaped(f"unexpected {type(error).__name__}: {error}") + ". Nothing more was written; "
               "run with --verbose for the traceback, and report it.", 4)
+    except KeyboardInterrupt:
+        # Click would say "Aborted!" and exit 1, which the Action reads as "entries rejected".
+        _fail(verbose, "interrupted; files already replaced are whole, the rest as before.", 130)
     sys.exit(code)
 
 

@@ -625,3 +625,14 @@ def test_two_syncs_at_once_into_one_folder_take_turns(tmp_path):
     manifest = json.loads((out / ".notion-hugo.json").read_text())
     assert sorted(rec["slug"] for rec in manifest["pages"].values()) == [
         "kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"]
+
+
+def test_an_interrupted_sync_never_exits_1(monkeypatch, tmp_path):
+    """Click turns ^C into exit 1, which the Action would read as "commit the valid posts"."""
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pipeline.sync.fingerprint", interrupted)
+    result = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts")
+    assert result.exit_code == 130
+    assert result.output == "Error: interrupted; files already replaced are whole, the rest as before.\n"
