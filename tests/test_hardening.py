@@ -636,3 +636,26 @@ def test_an_interrupted_sync_never_exits_1(monkeypatch, tmp_path):
     result = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts")
     assert result.exit_code == 130
     assert result.output == "Error: interrupted; files already replaced are whole, the rest as before.\n"
+
+
+@pytest.mark.parametrize(("prop", "value", "code", "message"), [
+    ("Date", {"date": {"start": 5}}, 1, "  properties: notion-hugo could not read this entry's properties (TypeError: "),
+    ("Date", {"date": "x"}, 1, "  properties: notion-hugo could not read this entry's properties (AttributeError: "),
+    ("Status", {"status": "Published"}, 3, "page 00000000-0000-0000-0000-000000001002: property 'Status' is not a "
+                                           "select or status value"),
+], ids=["date-number", "date-string", "status-string"])
+def test_a_garbled_property_value_rejects_its_entry_or_fails_the_run(prop, value, code, message, monkeypatch,
+                                                                      tmp_path):
+    """A value of the wrong shape rejects its entry only; in the status, which decides what is
+    published, it is a Notion failure (exit 3) rather than an unpublished post. Never exit 4."""
+    from tests import storekit
+
+    good, bad = storekit.entry("Good", "good", 1), storekit.entry("Bad", "bad", 2)
+    bad["properties"][prop].update({"type": next(iter(value)), **value})
+    store = storekit.store([(good, []), (storekit.entry("Bad", "bad", 2), [])])
+    answer = {"object": "list", "results": [good, bad], "next_cursor": None, "has_more": False}
+    out = tmp_path / "posts"
+    result = cli(monkeypatch, store, out, faults=Faults(bodies={"/query": json.dumps(answer).encode()}))
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert [p.parent.name for p in out.glob("*/index.md")] == (["good"] if code == 1 else [])
