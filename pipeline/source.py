@@ -441,11 +441,13 @@ def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[st
     """URL → file object type of the files of these types in a block tree, in reading order."""
     urls: dict[str, str] = {}
     for block in blocks:
-        kind = block.value.get("type")
-        if block.type in FILE_BLOCKS and kind in file_types:
-            url = (block.value.get(kind) or {}).get("url")
-            if url:
-                urls[url] = kind
+        # A payload of another shape is skipped here; rendering the block rejects its entry.
+        value = block.value if isinstance(block.value, dict) else {}
+        kind = value.get("type")
+        file = value.get(kind) if block.type in FILE_BLOCKS and kind in file_types else None
+        url = file.get("url") if isinstance(file, dict) else None
+        if isinstance(url, str) and url:
+            urls[url] = kind
         urls.update(block_files(block.children, file_types))
     return urls
 

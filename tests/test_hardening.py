@@ -659,3 +659,20 @@ def test_a_garbled_property_value_rejects_its_entry_or_fails_the_run(prop, value
     assert result.exit_code == code, result.output
     assert message in result.output
     assert [p.parent.name for p in out.glob("*/index.md")] == (["good"] if code == 1 else [])
+
+
+@pytest.mark.parametrize("payload", ["a string", {"type": "file", "file": "not an object"}, {"type": "file", "file": {"url": 5}}])
+def test_a_garbled_file_block_rejects_its_entry_only(payload, monkeypatch, tmp_path):
+    """Read before any entry is rendered (to download files), it must not fail the whole run."""
+    from tests import storekit
+    from tests.test_files import image_block
+
+    good, bad = storekit.entry("Good", "good", 1), storekit.entry("Bad", "bad", 2)
+    block = image_block(bad["id"], "https://example.com/x.png")
+    block["image"] = payload
+    store = storekit.store([(good, []), (bad, [block])])
+    out = tmp_path / "posts"
+    result = cli(monkeypatch, store, out)
+    assert result.exit_code == 1, result.output
+    assert "error: Bad (https://www.notion.so/00000000000000000000000000001002)" in result.output
+    assert [p.parent.name for p in out.glob("*/index.md")] == ["good"]
