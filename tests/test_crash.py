@@ -63,7 +63,7 @@ def versions(tmp_path_factory):
     return result
 
 
-@pytest.mark.parametrize("new_posts", [0, 1, 11])
+@pytest.mark.parametrize("new_posts", [0, 6])
 def test_killed_sync_leaves_no_partial_post(new_posts, versions, tmp_path):
     """SIGKILL while a temporary file is being written, after `new_posts` posts were replaced:
     a moment known to fall between two renames, observed rather than guessed by a delay."""
