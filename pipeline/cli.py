@@ -190,11 +190,8 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst)) if value is not None}
-    bounds = config.limits
-    return SourceOptions(base_url=base_url, max_response_bytes=int(bounds.response_max_mb * 2**20),
-                         max_download_bytes=int(bounds.download_max_mb * 2**20), deadline=bounds.request_deadline,
-                         max_depth=bounds.max_depth, **limits)
+    pace = {key: value for key, value in (("rate", config.rate), ("burst", config.burst)) if value is not None}
+    return SourceOptions(base_url=base_url, limits=config.limits, **pace)
 
 
 def _config(path: Path | None) -> Config:

@@ -28,6 +28,7 @@ from notion_client.client import RetryOptions
 from notion_client.errors import NotionClientErrorBase
 
 from pipeline import shapes
+from pipeline.config import Limits
 from pipeline.errors import NotionError
 from pipeline.model import Block, Entry
 
@@ -182,11 +183,7 @@ class SourceOptions:
     timeout: float = 30.0
     retries: int = 4
     backoff: float = 0.5
-    # The [limits] table (pipeline.config.Limits): the same defaults.
-    max_response_bytes: int = 32 * 2**20
-    max_download_bytes: int = 50 * 2**20
-    deadline: float = 120.0
-    max_depth: int = 64
+    limits: Limits = Limits()  # pipeline.toml's [limits]: body and download caps, deadline, depth
 
 
 def _quiet_logger() -> logging.Logger:
@@ -204,8 +201,8 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
         RateLimiter(options.rate, options.burst, progress),
         retries=options.retries,
         backoff=options.backoff,
-        max_bytes=options.max_response_bytes,
-        deadline=options.deadline,
+        max_bytes=int(options.limits.response_max_mb * 2**20),
+        deadline=options.limits.request_deadline,
     )
     return Client(
         auth=token,
@@ -351,7 +348,7 @@ class NotionSource:
         missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            for _ in range(self.options.max_depth):  # the page's own blocks (level 1), then each level
+            for _ in range(self.options.limits.max_depth):  # the page's own blocks (level 1), then each level
                 if not frontier:
                     break
                 for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
@@ -364,7 +361,7 @@ class NotionSource:
                     for block in listed[container]
                     if _walked(block) and _container_of(block) not in listed
                 ))
-        walk = _Walk(listed, missing, self.options.max_depth)
+        walk = _Walk(listed, missing, self.options.limits.max_depth)
         return [Entry(page=page, blocks=walk.tree(page["id"]), faults=walk.faults_under(page["id"])) for page in pages]
 
 
@@ -459,7 +456,8 @@ def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, byt
     if not urls:
         return {}
     transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff,
-                                max_bytes=options.max_download_bytes, deadline=options.deadline)
+                                max_bytes=int(options.limits.download_max_mb * 2**20),
+                                deadline=options.limits.request_deadline)
     with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True) as client:
 
         def fetch(url: str) -> bytes | Exception:
