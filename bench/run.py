@@ -49,7 +49,7 @@ PEER = BENCH / "peer"
 RESULTS = BENCH / "RESULTS.md"
 # The pipeline code measured: a snapshot of pipeline/, schema/ and pipeline.toml taken when the
 # run starts (see snapshot()), so that edits to the working tree during a run cannot change the
-# code between two syncs (the manifest fingerprints the code: a change means a full rebuild).
+# code between two syncs (one run would otherwise measure two versions of the code).
 CODE_ENV = "NOTION_HUGO_BENCH_CODE"
 CODE = Path(os.environ.get(CODE_ENV, ROOT))
 if str(BENCH) not in sys.path:

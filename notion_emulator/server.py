@@ -176,7 +176,7 @@ class Faults:
     Hostile answers, for the pipeline's hardening tests: ``bodies`` maps a path
     substring to a raw body answered with 200 instead of the normal answer (a list
     without ``results``, ``[]``, a cursor that repeats); ``drip_every`` sends that
-    answer's body one byte every ``drip_seconds``; ``echo_auth_every`` answers 400
+    answer, status line and headers included, one byte every ``drip_seconds``; ``echo_auth_every`` answers 400
     ``validation_error`` with a message quoting the request's Authorization header.
     """
 
@@ -1091,6 +1091,15 @@ class NotionEmulator:
               truncate: bool, head: bool = False, drip: float = 0.0) -> int:
         if self.latency > 0:
             time.sleep(self.latency)
+        if drip:
+            reason = h.responses.get(status, ("",))[0]
+            head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+            for byte in head.encode("latin-1") + body:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(drip)
+            h.close_connection = True
+            return status
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(body)))
@@ -1105,12 +1114,6 @@ class NotionEmulator:
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
             h.close_connection = True
-            return status
-        if drip:
-            for index in range(len(body)):
-                h.wfile.write(body[index:index + 1])
-                h.wfile.flush()
-                time.sleep(drip)
             return status
         h.wfile.write(body)
         return status

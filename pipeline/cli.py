@@ -118,6 +118,9 @@ def run_guarded(verbose: bool, action: Callable[[], int]) -> None:
     except Exception as error:  # noqa: BLE001 - the boundary: every other error is a bug
         _fail(verbose, escaped(f"unexpected {type(error).__name__}: {error}") + ". Nothing more was written; "
               "run with --verbose for the traceback, and report it.", 4)
+    except KeyboardInterrupt:
+        # Click would say "Aborted!" and exit 1, which the Action reads as "entries rejected".
+        _fail(verbose, "interrupted; files already replaced are whole, the rest as before.", 130)
     sys.exit(code)
 
 
@@ -187,12 +190,9 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    limits = {key: value for key, value in (("rate", config.rate), ("burst", config.burst),
-                                            ("notion_version", config.notion_version)) if value is not None}
-    bounds = config.limits
-    return SourceOptions(base_url=base_url, max_response_bytes=int(bounds.response_max_mb * 2**20),
-                         max_download_bytes=int(bounds.download_max_mb * 2**20), deadline=bounds.request_deadline,
-                         max_depth=bounds.max_depth, **limits)
+    pace = {key: value for key, value in (("rate", config.rate), ("burst", config.burst),
+                                          ("notion_version", config.notion_version)) if value is not None}
+    return SourceOptions(base_url=base_url, limits=config.limits, **pace)
 
 
 def _config(path: Path | None) -> Config:

@@ -71,5 +71,20 @@ def checked_list(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
     return answer
 
 
+def checked_option(page: dict[str, Any], name: str, what: str) -> None:
+    """The page's `name` property, if it has one, is a select or status value: it decides
+    whether the post is published, so a garbled one fails the run rather than unpublish it.
+    Shape: developers.notion.com/reference/page-property-values#status (and #select):
+    {"type": "status", "status": {"name": …} or null}."""
+    prop = page["properties"].get(name)
+    if prop is None:
+        return
+    kind = prop.get("type") if isinstance(prop, dict) else None
+    value = prop.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str) or kind not in prop or not (value is None or isinstance(value, dict)
+                                                             and isinstance(value.get("name"), str)):
+        raise _fault(what, f"page {page['id']}: property {name!r} is not a select or status value")
+
+
 def repeated_cursor(what: str, cursor: str) -> NotionError:
     return _fault(what, f"the cursor {cursor[:40]!r} came back a second time (the list would never end)")

@@ -14,6 +14,7 @@ Endpoints (API version 2025-09-03, developers.notion.com/reference):
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 import time
@@ -27,6 +28,7 @@ from notion_client.client import RetryOptions
 from notion_client.errors import NotionClientErrorBase
 
 from pipeline import shapes
+from pipeline.config import Limits
 from pipeline.errors import NotionError
 from pipeline.model import Block, Entry, as_object, as_text
 from pipeline.render import file_url, spec_of
@@ -87,8 +89,9 @@ class NotionTransport(httpx.BaseTransport):
     """The one door to Notion: waits on the shared limiter before each request and retries
     idempotent reads on gateway errors, timeouts, dropped connections and cut-off bodies,
     with jittered exponential backoff and a bound. Each body is read in chunks up to
-    `max_bytes` (decoded) and within `deadline` seconds in all, so neither an endless body nor
-    one dripped a byte at a time can hold the run. Swappable like any httpx transport."""
+    `max_bytes` (decoded), and each attempt is given `deadline` seconds in all, so neither an
+    endless answer nor one dripped a byte at a time can hold the run. Swappable like any
+    httpx transport."""
 
     def __init__(
         self,
@@ -113,7 +116,7 @@ class NotionTransport(httpx.BaseTransport):
             self.limiter.acquire()
             try:
                 # A truncated body raises here, where it can still be retried.
-                response = self._bounded(request, self.inner.handle_request(request), time.monotonic() + self.deadline)
+                response = self._within_deadline(request)
             except httpx.TransportError:
                 if attempt >= self.retries or not _idempotent(request):
                     raise
@@ -124,10 +127,33 @@ class NotionTransport(httpx.BaseTransport):
             time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
 
-    def _bounded(self, request: httpx.Request, response: httpx.Response, deadline: float) -> httpx.Response:
-        """The response with its whole body read, decoded, within the size cap and deadline."""
+    def _within_deadline(self, request: httpx.Request) -> httpx.Response:
+        """One attempt, given up after `deadline` seconds however slowly its bytes come, status
+        line and headers included (a read timeout restarts with every byte). The attempt runs
+        in a daemon thread, which the run neither waits for nor keeps alive."""
+        outcome: queue.Queue[tuple[httpx.Response | None, BaseException | None]] = queue.Queue(maxsize=1)
+
+        def attempt() -> None:
+            try:
+                outcome.put((self._bounded(request, self.inner.handle_request(request)), None))
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+                outcome.put((None, error))
+
+        threading.Thread(target=attempt, name="notion-request", daemon=True).start()
         try:
-            announced = int(response.headers.get("Content-Length", "0"))
+            response, error = outcome.get(timeout=self.deadline)
+        except queue.Empty:
+            raise BoundExceeded(f"the answer took over the {self.deadline:g} s deadline for one request") from None
+        if error is not None:
+            raise error
+        assert response is not None
+        return response
+
+    def _bounded(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """The response with its whole body read and decoded, within the size cap."""
+        try:
+            length = response.headers.get("Content-Length", "")
+            announced = int(length) if length.isdigit() else 0  # a garbled one is checked as the bytes come
             if announced > self.max_bytes:
                 raise BoundExceeded(f"the answer announces {announced:,} bytes, over the {self.max_bytes:,}-byte cap")
             body = bytearray()
@@ -135,8 +161,6 @@ class NotionTransport(httpx.BaseTransport):
                 body += chunk
                 if len(body) > self.max_bytes:
                     raise BoundExceeded(f"the answer is over the {self.max_bytes:,}-byte cap")
-                if time.monotonic() > deadline:
-                    raise BoundExceeded(f"the answer took over the {self.deadline:g} s deadline for one request")
         finally:
             response.close()
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
@@ -159,11 +183,7 @@ class SourceOptions:
     retries: int = 4
     backoff: float = 0.5
     notion_version: str | None = None  # None: the SDK's default Notion-Version
-    # The [limits] table (pipeline.config.Limits): the same defaults.
-    max_response_bytes: int = 32 * 2**20
-    max_download_bytes: int = 50 * 2**20
-    deadline: float = 120.0
-    max_depth: int = 64
+    limits: Limits = Limits()  # pipeline.toml's [limits]: body and download caps, deadline, depth
 
 
 def _quiet_logger() -> logging.Logger:
@@ -181,8 +201,8 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
         RateLimiter(options.rate, options.burst, progress),
         retries=options.retries,
         backoff=options.backoff,
-        max_bytes=options.max_response_bytes,
-        deadline=options.deadline,
+        max_bytes=int(options.limits.response_max_mb * 2**20),
+        deadline=options.limits.request_deadline,
     )
     return Client(
         auth=token,
@@ -339,7 +359,7 @@ class NotionSource:
         missing: set[str] = set()
         frontier = [page["id"] for page in pages]
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            for _ in range(self.options.max_depth):  # the page's own blocks (level 1), then each level
+            for _ in range(self.options.limits.max_depth):  # the page's own blocks (level 1), then each level
                 if not frontier:
                     break
                 for container, blocks in zip(frontier, pool.map(self._children_or_missing, frontier)):
@@ -352,15 +372,15 @@ class NotionSource:
                     for block in listed[container]
                     if _walked(block) and _container_of(block) not in listed
                 ))
-        walk = _Walk(listed, missing, self.options.max_depth)
+        walk = _Walk(listed, missing, self.options.limits.max_depth)
         return [Entry(page=page, blocks=walk.tree(page["id"]), faults=walk.faults_under(page["id"])) for page in pages]
 
 
 class _Walk:
     """Block trees from the fetched lists, and what kept part of one from being read: a
     container Notion would not list (404), one nested deeper than `max_depth`, or a synced
-    block that shows itself (Notion forbids it, but an answer can say so; unchecked, the tree
-    doubles at every level)."""
+    block that shows itself, or one inside another (Notion forbids both, but an answer can say
+    so: unchecked, the first never ends and the second doubles the tree at every level)."""
 
     def __init__(self, listed: dict[str, list[dict[str, Any]]], missing: set[str], max_depth: int) -> None:
         self.listed, self.missing, self.max_depth = listed, missing, max_depth
@@ -368,12 +388,12 @@ class _Walk:
 
     def tree(self, page_id: str) -> tuple[Block, ...]:
         self.faults[page_id] = []
-        return self._tree(page_id, page_id, (page_id,))
+        return self._tree(page_id, page_id, (page_id,), False)
 
     def faults_under(self, page_id: str) -> tuple[tuple[str, str], ...]:
         return tuple(dict.fromkeys(self.faults[page_id]))
 
-    def _tree(self, page_id: str, container: str, path: tuple[str, ...]) -> tuple[Block, ...]:
+    def _tree(self, page_id: str, container: str, path: tuple[str, ...], synced: bool) -> tuple[Block, ...]:
         faults = self.faults[page_id]
         if container in self.missing:
             faults.append((container, _UNREADABLE))
@@ -385,11 +405,14 @@ class _Walk:
                 if inner in path:
                     faults.append((block["id"], "this synced block shows a block that contains it, so it would never "
                                                 "end. Remove the block, or sync it from another original."))
+                elif synced and block.get("type") == "synced_block":
+                    faults.append((block["id"], "a synced block inside another synced block, which Notion does not "
+                                                "allow (each would repeat the other's blocks): remove the inner one."))
                 elif len(path) >= self.max_depth or inner not in self.listed and inner not in self.missing:
                     faults.append((block["id"], f"the blocks here are nested deeper than {self.max_depth} levels "
                                                 "([limits] max_depth): move the deepest ones up a level."))
                 else:
-                    children = self._tree(page_id, inner, path + (inner,))
+                    children = self._tree(page_id, inner, path + (inner,), synced or block.get("type") == "synced_block")
             blocks.append(Block(data=block, children=children))
         return tuple(blocks)
 
@@ -440,7 +463,8 @@ def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, byt
     if not urls:
         return {}
     transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff,
-                                max_bytes=options.max_download_bytes, deadline=options.deadline)
+                                max_bytes=int(options.limits.download_max_mb * 2**20),
+                                deadline=options.limits.request_deadline)
     with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True) as client:
 
         def fetch(url: str) -> bytes | Exception:

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 from typing import Any, Callable
 
-from pipeline import bundle
+from pipeline import bundle, shapes
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
@@ -75,6 +75,8 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     pages: list[dict[str, Any]] = []
     if selection.data_source:
         entries = source.query(selection.data_source, status_filter(config), config.mapped_properties)
+        for page in entries:
+            shapes.checked_option(page, config.status_property, f"data source {selection.data_source}")
         check_mapping(source, selection.data_source, entries, config)
         pages += [p for p in entries if exportable(p, config, True)]
     for page_id in selection.pages:
@@ -152,10 +154,19 @@ def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
     candidates = []
     for page in pages:
         entry = Entry(page=page, blocks=())
-        title = page_title(page) or "(untitled)"
-        metadata = front_matter(page, config)
-        slug = slug_of(page, config)
-        candidates.append(Candidate(entry, title, metadata, slug, check_front_matter(entry, title, metadata, slug, config)))
+        title = "(untitled)"
+        try:
+            title = page_title(page) or title
+            metadata = front_matter(page, config)
+            slug = slug_of(page, config)
+            problems = check_front_matter(entry, title, metadata, slug, config)
+        except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
+            metadata, slug = {}, ""
+            problems = [Problem("error", title, entry.url, "properties",
+                                f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
+                                "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
+                                "The other entries are written.")]
+        candidates.append(Candidate(entry, title, metadata, slug, problems))
     for problem in check_unique_slugs((c.entry, c.title, c.slug) for c in candidates if c.valid):
         next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)
     return candidates

@@ -29,10 +29,19 @@ def workspace(version: str) -> dict:
     return storekit.store(entries)
 
 
-def sync_process(base_url: str, out: Path) -> subprocess.Popen:
+# The CLI as an operator runs it, with each fsync made 200 ms slower: the writes then span a
+# window wide enough to kill the process inside it, at a moment the test observes.
+SLOW_FSYNC = (
+    "import os, sys, time; fsync = os.fsync; os.fsync = lambda fd: (time.sleep(0.2), fsync(fd))[1]; "
+    "from pipeline.cli import main; sys.argv[0] = 'notion-hugo'; main()"
+)
+
+
+def sync_process(base_url: str, out: Path, slow_writes: bool = False) -> subprocess.Popen:
     env = {**os.environ, "NOTION_TOKEN": TOKEN, "NOTION_BASE_URL": base_url}
+    command = ["-c", SLOW_FSYNC] if slow_writes else ["-m", "pipeline"]
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "sync", "--out", str(out), "--config", str(DEFAULT_CONFIG_FILE),
+        [sys.executable, *command, "sync", "--out", str(out), "--config", str(DEFAULT_CONFIG_FILE),
          "--data-source", "f49e1ed9-ebb1-4a68-97b6-0fcc507da055"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -54,18 +63,37 @@ def versions(tmp_path_factory):
     return result
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.2, 1.6, 2.0, 2.5])
-def test_killed_sync_leaves_no_partial_post(delay, versions, tmp_path):
+@pytest.mark.parametrize("new_posts", [0, 6])
+def test_killed_sync_leaves_no_partial_post(new_posts, versions, tmp_path):
+    """SIGKILL while a temporary file is being written, after `new_posts` posts were replaced:
+    a moment known to fall between two renames, observed rather than guessed by a delay."""
+    from pipeline import bundle
+
     out = tmp_path / "posts"
     with NotionEmulator(workspace("old"), token=TOKEN) as emulator:
         assert sync_process(emulator.base_url, out).wait(timeout=120) == 0
-    with NotionEmulator(workspace("new"), token=TOKEN, latency=0.01) as emulator:
-        process = sync_process(emulator.base_url, out)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        for slug, text in posts(out).items():
+    manifest_before = (out / bundle.MANIFEST).read_bytes()
+    with NotionEmulator(workspace("new"), token=TOKEN) as emulator:
+        process = sync_process(emulator.base_url, out, slow_writes=True)
+        deadline = time.monotonic() + 60
+
+        def replaced() -> int:
+            return sum(text == versions["new"][slug] for slug, text in posts(out).items())
+
+        while time.monotonic() < deadline and process.poll() is None:
+            # A temporary seen while the count of new posts held still belongs to the next write,
+            # which is sleeping in its fsync: killed now, the process dies inside that write.
+            if replaced() == new_posts and list(out.glob("*/.notion-hugo-*.tmp")) and replaced() == new_posts:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        assert process.wait(timeout=30) == -signal.SIGKILL, "the sync ended before the moment to kill it"
+        current = posts(out)
+        assert sum(text == versions["new"][slug] for slug, text in current.items()) == new_posts
+        for slug, text in current.items():
             assert text in (versions["old"][slug], versions["new"][slug]), f"{slug} is partial"
+        assert list(out.glob("*/.notion-hugo-*.tmp"))  # killed mid-write: its temporary is left
+        assert (out / bundle.MANIFEST).read_bytes() == manifest_before  # written last
         assert sync_process(emulator.base_url, out).wait(timeout=120) == 0
     assert posts(out) == versions["new"]
     assert not list(out.rglob("*.tmp"))

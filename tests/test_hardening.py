@@ -436,19 +436,25 @@ def test_nesting_deeper_than_max_depth_rejects_the_entry_and_stops_fetching(monk
     assert result.exit_code == 0, result.output  # exactly as deep as allowed
 
 
+def synced_block(page_id: str, block_id: str, original: str | None) -> dict:
+    from tests import storekit
+
+    block = storekit.paragraph(page_id, storekit.text(block_id))
+    # Shape: developers.notion.com/reference/block#synced-block — an original has synced_from
+    # null; a copy names its original: {"synced_from": {"type": "block_id", "block_id": …}}.
+    del block["paragraph"]
+    block.update(id=block_id, type="synced_block", has_children=True,
+                 synced_block={"synced_from": original and {"type": "block_id", "block_id": original}})
+    return block
+
+
 def test_a_synced_block_that_shows_itself_rejects_its_entry(monkeypatch, tmp_path):
     """Finding 17: a synced block whose original contains it reached ~1 GB in 60 s."""
     from tests import storekit
 
     page = storekit.entry("Loop", "loop", 1)
-    original = storekit.paragraph(page["id"], storekit.text("o"))
-    copy = storekit.paragraph(page["id"], storekit.text("c"))
-    # Shape: developers.notion.com/reference/block#synced-block — an original has synced_from
-    # null; a copy names its original: {"synced_from": {"type": "block_id", "block_id": …}}.
-    for block, synced_from in ((original, None), (copy, {"type": "block_id", "block_id": original["id"]})):
-        del block["paragraph"]
-        block.update(type="synced_block", has_children=True, synced_block={"synced_from": synced_from})
-    copy["id"] = "00000000-0000-4000-8000-00000000c0c0"
+    original = synced_block(page["id"], "00000000-0000-4000-8000-00000000000a", None)
+    copy = synced_block(page["id"], "00000000-0000-4000-8000-00000000c0c0", original["id"])
     store = storekit.store([(page, [original])])
     store["blocks"][copy["id"]] = copy
     store["children"][original["id"]] = [copy["id"]]
@@ -457,6 +463,26 @@ def test_a_synced_block_that_shows_itself_rejects_its_entry(monkeypatch, tmp_pat
     assert result.exit_code == 1, result.output
     assert (f"  block {copy['id']}: this synced block shows a block that contains it, so it would never end. "
             "Remove the block, or sync it from another original.") in result.output
+
+
+def test_synced_blocks_nested_in_synced_blocks_reject_their_entry(monkeypatch, tmp_path):
+    """Finding 17: originals each showing two copies of the next double the tree at every level."""
+    from tests import storekit
+
+    page = storekit.entry("Doubling", "doubling", 1)
+    originals = [f"00000000-0000-4000-8000-0000000000a{n}" for n in range(4)]
+    store = storekit.store([(page, [synced_block(page["id"], originals[0], None)])])
+    for n, (outer, inner) in enumerate(zip(originals, originals[1:])):
+        store["blocks"][inner] = synced_block(page["id"], inner, None)
+        copies = [synced_block(page["id"], f"00000000-0000-4000-8000-0000000000c{n}{k}", inner) for k in range(2)]
+        for copy in copies:
+            store["blocks"][copy["id"]] = copy
+        store["children"][outer] = [copy["id"] for copy in copies]
+    store["children"][originals[-1]] = []
+    result = cli(monkeypatch, store, tmp_path / "posts")
+    assert result.exit_code == 1, result.output
+    assert ("  block 00000000-0000-4000-8000-0000000000c00: a synced block inside another synced block, which "
+            "Notion does not allow (each would repeat the other's blocks): remove the inner one.") in result.output
 
 
 def file_store(size: int) -> dict:
@@ -565,3 +591,89 @@ def test_active_uploads_are_never_bundled_and_the_site_still_builds(monkeypatch,
     assert sorted(p.suffix for p in (out / "attachments").iterdir()) == [".md", ".pdf", ".png"]
     public = build(site, tmp_path)  # no "text/html is not whitelisted"
     assert (public / "posts" / "attachments" / "index.html").exists()
+
+
+def test_build_site_failing_is_exit_2_without_a_traceback(tmp_path):
+    """Item 7: build-site goes through the same boundary as every command."""
+    site = tmp_path / "site"
+    (site / "layouts").mkdir(parents=True)
+    (site / "hugo.toml").write_text('title = "x"\n')
+    (site / "layouts" / "index.html").write_text("{{ .Broken ")
+    result = CliRunner().invoke(main, ["build-site", str(site), "--destination", str(tmp_path / "public")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
+
+
+def test_two_syncs_at_once_into_one_folder_take_turns(tmp_path):
+    """Finding 9: two concurrent syncs left bundles no manifest listed, and one deleted the
+    other's in-flight temporary. With the lock the second waits, and both end as one run would."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "posts"
+    with NotionEmulator(load_store(SEED_STORE), token=TOKEN, latency=0.05) as emulator:
+        env = {**os.environ, "NOTION_TOKEN": TOKEN, "NOTION_BASE_URL": emulator.base_url}
+        command = [sys.executable, "-m", "pipeline", "sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                   SEED_DATA_SOURCE, "--out", str(out), "--force"]
+        runs = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                for _ in range(2)]
+        assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        ".notion-hugo.json", "kubernetes-resources-and-learning-path/index.md", "steps-to-learn-kubernetes/index.md"]
+    manifest = json.loads((out / ".notion-hugo.json").read_text())
+    assert sorted(rec["slug"] for rec in manifest["pages"].values()) == [
+        "kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"]
+
+
+def test_an_interrupted_sync_never_exits_1(monkeypatch, tmp_path):
+    """Click turns ^C into exit 1, which the Action would read as "commit the valid posts"."""
+    def interrupted(config):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pipeline.sync.fingerprint", interrupted)
+    result = cli(monkeypatch, load_store(SEED_STORE), tmp_path / "posts")
+    assert result.exit_code == 130
+    assert result.output == "Error: interrupted; files already replaced are whole, the rest as before.\n"
+
+
+@pytest.mark.parametrize(("prop", "value", "code", "message"), [
+    ("Date", {"date": {"start": 5}}, 1, "  properties: notion-hugo could not read this entry's properties (TypeError: "),
+    ("Date", {"date": "x"}, 1, "  properties: notion-hugo could not read this entry's properties (AttributeError: "),
+    ("Status", {"status": "Published"}, 3, "page 00000000-0000-0000-0000-000000001002: property 'Status' is not a "
+                                           "select or status value"),
+], ids=["date-number", "date-string", "status-string"])
+def test_a_garbled_property_value_rejects_its_entry_or_fails_the_run(prop, value, code, message, monkeypatch,
+                                                                      tmp_path):
+    """A value of the wrong shape rejects its entry only; in the status, which decides what is
+    published, it is a Notion failure (exit 3) rather than an unpublished post. Never exit 4."""
+    from tests import storekit
+
+    good, bad = storekit.entry("Good", "good", 1), storekit.entry("Bad", "bad", 2)
+    bad["properties"][prop].update({"type": next(iter(value)), **value})
+    store = storekit.store([(good, []), (storekit.entry("Bad", "bad", 2), [])])
+    answer = {"object": "list", "results": [good, bad], "next_cursor": None, "has_more": False}
+    out = tmp_path / "posts"
+    result = cli(monkeypatch, store, out, faults=Faults(bodies={"/query": json.dumps(answer).encode()}))
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert [p.parent.name for p in out.glob("*/index.md")] == (["good"] if code == 1 else [])
+
+
+@pytest.mark.parametrize("payload", ["a string", {"type": "file", "file": "not an object"}, {"type": "file", "file": {"url": 5}}])
+def test_a_garbled_file_block_rejects_its_entry_only(payload, monkeypatch, tmp_path):
+    """Read before any entry is rendered (to download files), it must not fail the whole run."""
+    from tests import storekit
+    from tests.test_files import image_block
+
+    good, bad = storekit.entry("Good", "good", 1), storekit.entry("Bad", "bad", 2)
+    block = image_block(bad["id"], "https://example.com/x.png")
+    block["image"] = payload
+    store = storekit.store([(good, []), (bad, [block])])
+    out = tmp_path / "posts"
+    result = cli(monkeypatch, store, out)
+    assert result.exit_code == 1, result.output
+    assert "error: Bad (https://www.notion.so/00000000000000000000000000001002)" in result.output
+    assert [p.parent.name for p in out.glob("*/index.md")] == ["good"]
