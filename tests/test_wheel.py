@@ -12,7 +12,7 @@ import pytest
 
 from notion_emulator import NotionEmulator, load_store
 from tests.conftest import ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
-from tests.hugosite import build
+from tests.hugosite import build, make_site
 
 DATABASE_URL = "https://www.notion.so/b135dbcfa40841ce80b57e612d722a36"
 SEED_SLUG = "kubernetes-resources-and-learning-path"
@@ -45,13 +45,12 @@ def installed(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def blog(tmp_path) -> Path:
-    """An existing Hugo blog with a hand-written post, outside the repository."""
-    (tmp_path / "content" / "posts").mkdir(parents=True)
-    (tmp_path / "hugo.toml").write_text('baseURL = "https://blog.example/"\ntitle = "A blog"\n', encoding="utf-8")
-    (tmp_path / "content" / "posts" / "hello.md").write_text("---\ntitle: Hello\n---\nHand-written.\n", encoding="utf-8")
-    (tmp_path / "layouts" / "_default").mkdir(parents=True)
-    (tmp_path / "layouts" / "_default" / "single.html").write_text("<main>{{ .Content }}</main>\n", encoding="utf-8")
-    return tmp_path
+    """An existing Hugo blog on the PaperMod-like fixture theme with a hand-written post, outside
+    the repository."""
+    blog = make_site(tmp_path / "blog")
+    (blog / "content" / "posts").mkdir(parents=True)
+    (blog / "content" / "posts" / "hello.md").write_text("---\ntitle: Hello\n---\nHand-written.\n", encoding="utf-8")
+    return blog
 
 
 def test_the_package_comes_from_the_venv_not_the_checkout(installed, blog):
@@ -86,7 +85,15 @@ def test_installed_tool_inits_validates_syncs_and_installs_the_kit(installed, bl
 
     kit = _run([tool, "site-kit", "."], blog)
     assert kit.returncode == 0, kit.stderr
-    assert "wrote" in kit.stdout
+    assert "is ready for the posts" in kit.stdout
+
+    # The site kit makes the theme build the posts with no hand edit: the callouts' raw HTML
+    # kept, the diagram's page (and only it) loading mermaid.
+    public = build(blog, blog.parent / "public")
+    seed = (public / "posts" / SEED_SLUG / "index.html").read_text(encoding="utf-8")
+    steps = (public / "posts" / "steps-to-learn-kubernetes" / "index.html").read_text(encoding="utf-8")
+    assert "<aside" in seed and "raw HTML omitted" not in seed
+    assert "mermaid" in seed and "mermaid" not in steps
 
 
 def test_installed_tool_reads_notion_over_http_with_a_token(installed, blog):
@@ -97,5 +104,4 @@ def test_installed_tool_reads_notion_over_http_with_a_token(installed, blog):
     assert sync.returncode == 0, sync.stderr
     assert "using the default mapping" in sync.stderr
     assert TOKEN not in sync.stdout + sync.stderr
-    public = build(blog, blog.parent / "public")
-    assert "Kubernetes" in (public / "posts" / SEED_SLUG / "index.html").read_text(encoding="utf-8")
+    assert (blog / "content" / "posts" / SEED_SLUG / "index.md").is_file()
