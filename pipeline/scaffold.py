@@ -124,12 +124,19 @@ def propose_workflow(action: str, config: str, output: str) -> str:
 # Sync the Notion data source named in {config} into {output}, hourly and on demand, and
 # commit what changed. Add the integration's secret as the repository secret NOTION_TOKEN; set the
 # repository variable NOTION_SYNC_MODE to "pull-request" to review each change as a pull request.
+# A run that would remove more than half of the posts stops; after a real mass unpublish, run
+# this workflow by hand with "allow removal" ticked.
 name: Notion sync
 
 on:
   schedule:
     - cron: "17 * * * *"
   workflow_dispatch:
+    inputs:
+      allow-removal:
+        description: Let this run remove more than [limits] max_removed_share of the posts
+        type: boolean
+        default: false
 
 concurrency:
   group: notion-sync
@@ -151,4 +158,5 @@ jobs:
           config: {config}
           output: {output}
           mode: ${{{{ vars.NOTION_SYNC_MODE || 'commit' }}}}
+          allow-removal: ${{{{ inputs.allow-removal == true }}}}
 """

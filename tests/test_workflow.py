@@ -79,3 +79,28 @@ def test_commits_only_the_output_when_something_changed_and_fails_after_committi
     assert names.index("Commit or open a pull request") < names.index("Fail on rejected entries")
     assert step("Fail on rejected entries")["if"] == "steps.sync.outputs.status == '1'"
     assert "commit|pull-request) ;;" in step("Install notion-hugo")["run"]  # a wrong mode fails before the sync
+
+
+def _sync_step_arguments(tmp_path, allow_removal: str) -> str:
+    """What the Action's sync step passes to notion-hugo, run with a stand-in that prints them."""
+    import subprocess
+
+    tool = tmp_path / "notion-hugo" / "bin" / "notion-hugo"
+    tool.parent.mkdir(parents=True)
+    tool.write_text('#!/bin/sh\necho "$@" > "$RUNNER_TEMP/args"\n')
+    tool.chmod(0o755)
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum"),
+           "CONFIG": "pipeline.toml", "OUTPUT": "content/posts", "ALLOW_REMOVAL": allow_removal, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(["bash", "-e", "-c", step("Sync from Notion")["run"]], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "args").read_text().strip()
+
+
+def test_allow_removal_is_asked_for_by_hand_and_reaches_the_sync(tmp_path):
+    dispatch = TRIGGERS["workflow_dispatch"]["inputs"]["allow-removal"]
+    assert dispatch["type"] == "boolean" and dispatch["default"] is False
+    assert STEPS[1]["with"]["allow-removal"] == "${{ inputs.allow-removal == true }}"  # false on a schedule
+    assert step("Sync from Notion")["env"]["ALLOW_REMOVAL"] == "${{ inputs.allow-removal }}"
+    base = "sync --config pipeline.toml --out content/posts --report-file"
+    assert _sync_step_arguments(tmp_path / "no", "false") == f"{base} {tmp_path / 'no'}/notion-hugo-report.md"
+    assert _sync_step_arguments(tmp_path / "yes", "true") == f"{base} {tmp_path / 'yes'}/notion-hugo-report.md --allow-removal"
