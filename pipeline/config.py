@@ -87,14 +87,18 @@ class Config:
     front_matter: tuple[FrontMatterField, ...] = field(default_factory=tuple)
     render: RenderOptions = RenderOptions()
     limits: Limits = Limits()
+    output_dir: str = ""  # [output] dir, resolved against the config file's folder; "" when unset
 
     @property
-    def mapped_properties(self) -> tuple[str, ...]:
-        """The data source properties the posts are made from: the publish status, the slug and
-        every property the front matter maps (the title is always sent)."""
-        names = (self.status_property, self.slug_property, *(f.property for f in self.front_matter if f.property))
-        return tuple(dict.fromkeys(names))
-    output_dir: str = ""  # [output] dir, resolved against the config file's folder; "" when unset
+    def mapped_properties(self) -> dict[str, str]:
+        """The data source properties the posts are made from (the publish status, the slug and
+        every property the front matter maps) → where pipeline.toml names each. The query asks
+        for exactly these (and the title); the mapping check names the place of a missing one."""
+        named = {self.status_property: "publish.status_property", self.slug_property: "slug.property"}
+        for spec in self.front_matter:
+            if spec.property:
+                named.setdefault(spec.property, f"front_matter {spec.key!r}")
+        return named
 
     @property
     def exported_statuses(self) -> tuple[str, ...]:

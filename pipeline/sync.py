@@ -74,7 +74,7 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
     """The page objects to export, in query order, then the single pages."""
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config), config.mapped_properties)
+        entries = source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
         for page in entries:
             shapes.checked_option(page, config.status_property, f"data source {selection.data_source}")
         check_mapping(source, selection.data_source, entries, config)
@@ -84,15 +84,6 @@ def read_pages(source: NotionSource, selection: Selection, config: Config) -> li
         if exportable(page, config, False) and page["id"] not in {p["id"] for p in pages}:
             pages.append(page)
     return pages
-
-
-def mapped_properties(config: Config) -> dict[str, str]:
-    """Each Notion property the config names → where pipeline.toml names it."""
-    named = {config.status_property: "publish.status_property", config.slug_property: "slug.property"}
-    for spec in config.front_matter:
-        if spec.property:
-            named.setdefault(spec.property, f"front_matter {spec.key!r}")
-    return named
 
 
 def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str, Any]], config: Config) -> None:
@@ -114,7 +105,7 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         options = {o.get("name") for o in payload.get("options", ()) if isinstance(o, dict)} \
             if isinstance(payload, dict) and isinstance(payload.get("options"), list) else set()
     lines = [f"{where} {name!r} is not a property of the data source"
-             for name, where in mapped_properties(config).items() if name not in properties]
+             for name, where in config.mapped_properties.items() if name not in properties]
     if options is not None and config.status_property in properties:
         lines += [f"publish: {name!r} is not an option of {config.status_property!r}"
                   for name in config.exported_statuses if name not in options]

@@ -70,14 +70,14 @@ def test_queries_name_exactly_the_mapped_properties():
     unmapped = {"type": "rich_text", "id": "n%7Dtz", "rich_text": [storekit.text("private")]}
     store = storekit.store([(storekit.entry("Post", "post", 1, Notes=unmapped), [])])
     store["data_sources"][SEED_DATA_SOURCE]["properties"]["Notes"] = {"id": "n%7Dtz", "name": "Notes", "type": "rich_text", "rich_text": {}}
-    assert config.mapped_properties == ("Status", "Slug", "Title", "Date", "ShowToc", "TocOpen", "Type", "Authors",
+    assert tuple(config.mapped_properties) == ("Status", "Slug", "Title", "Date", "ShowToc", "TocOpen", "Type", "Authors",
                                         "Keywords", "Tags", "Categories", "Description")
     for version in VERSIONS:
         with NotionEmulator(store, token=TOKEN) as emulator:
             options = SourceOptions(base_url=emulator.base_url, rate=0, notion_version=version)
             client = make_client(TOKEN, options)
             try:
-                [page] = NotionSource(client, options).query(SEED_DATA_SOURCE, status_filter(config), config.mapped_properties)
+                [page] = NotionSource(client, options).query(SEED_DATA_SOURCE, status_filter(config), tuple(config.mapped_properties))
             finally:
                 client.close()
         assert set(page["properties"]) == set(config.mapped_properties), version
