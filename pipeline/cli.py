@@ -15,7 +15,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import click
 import httpx
@@ -28,6 +28,9 @@ from pipeline.model import Problem
 from pipeline.scaffold import propose_config
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
 from pipeline.sync import Report, Selection, check, sync
+
+if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
+    from pipeline.site import KitResult
 
 EPILOG = """\b
 Environment:
@@ -395,16 +398,21 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
             except FileExistsError as error:
                 click.echo(f"note: the site kit was not applied: {error}")
             else:
-                for path in kit.written:
-                    click.echo(f"wrote {path}")
-                for note in kit.notes:
-                    click.echo(f"note: {note}")
-                for conflict in kit.conflicts:
-                    click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+                report_kit(kit)
         click.echo("next: NOTION_TOKEN=ntn_… notion-hugo sync, then build the site with Hugo.")
         return 0
 
     run_guarded(verbose, action)
+
+
+def report_kit(result: KitResult) -> None:
+    """What installing the site kit wrote, noted and found in conflict with the site's config."""
+    for path in result.written:
+        click.echo(f"wrote {path}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    for conflict in result.conflicts:
+        click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
 
 
 @main.command("site-kit")
@@ -428,12 +436,7 @@ def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
     def action() -> int:
         # A file in the way is an OSError, a missing folder FileNotFoundError: both exit 2.
         result = install_kit(site_dir, force=force)
-        for path in result.written:
-            click.echo(f"wrote {path}")
-        for note in result.notes:
-            click.echo(f"note: {note}")
-        for conflict in result.conflicts:
-            click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+        report_kit(result)
         if result.blocking:
             return 2
         click.echo(f"{site_dir} is ready for the posts: build it with Hugo.")
