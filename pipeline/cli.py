@@ -9,7 +9,9 @@ Exit codes: 0 all written; 1 some entries invalid (the valid ones still written)
 from __future__ import annotations
 
 import contextlib
+import html
 import os
+import re
 import secrets
 import sys
 import threading
@@ -146,15 +148,30 @@ def format_problems(problems: list[Problem]) -> str:
 
 
 def markdown_report(report: Report) -> str:
+    """The report for a job summary (GitHub renders it): what Notion says is shown as text,
+    never as Markdown, HTML or a live link, on one line."""
     lines = ["## Notion sync", ""]
     exported = len(report.change.written) + len(report.change.unchanged)
     lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected.")
     if report.problems:
         lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
         for p in report.problems:
-            cells = [p.severity, f"[{p.entry_title}]({p.entry_url})", p.where, p.message]
-            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+            title = summary_text(p.entry_title)
+            entry = f"[{title}]({p.entry_url})" if _NOTION_PAGE.fullmatch(p.entry_url or "") else title
+            lines.append(f"| {p.severity} | {entry} | {summary_text(p.where)} | {summary_text(p.message)} |")
     return "\n".join(lines) + "\n"
+
+
+# The entry link a job summary may show: a Notion page URL, nothing an answer could smuggle in.
+_NOTION_PAGE = re.compile(r"https://www\.notion\.so/[0-9A-Za-z-]+")
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+!|~<>])")
+
+
+def summary_text(text: str) -> str:
+    """Text for a Markdown table cell: control characters and line breaks escaped, HTML's
+    specials as entities, Markdown's punctuation backslashed (so nothing becomes markup)."""
+    flat = escaped(redacted(text, _SECRETS))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(flat, quote=False))
 
 
 class Progress:
@@ -505,12 +522,12 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
                  "unchanged": "unchanged", "failed": "failed"}
         for plan in report.plans:
             where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not dry_run else ""
-            click.echo(f"{verbs[plan.action]} {plan.slug} from {plan.source}{where}")
+            say(f"{verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
             if plan.error:
-                click.echo(f"  error: {plan.error}", err=True)
+                say(f"  error: {plan.error}", err=True, keep_newlines=False)
             for note in plan.notes:
-                click.echo(f"  note: {note.message}")
-        click.echo(f"{len(report.plans)} posts: {report.count('create')} {verbs['create']}, {report.count('update')} "
+                say(f"  note: {note.message}", keep_newlines=False)
+        say(f"{len(report.plans)} posts: {report.count('create')} {verbs['create']}, {report.count('update')} "
                    f"{verbs['update']}, {report.count('unchanged')} unchanged, {report.count('failed')} failed.", err=True)
         return report.exit_code
 

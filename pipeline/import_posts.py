@@ -214,7 +214,9 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
     Returns the report, the data source's id and its entries by slug."""
     found_id, data_source = source.data_source(data_source_id)
     schema = data_source.get("properties", {})
-    existing = {slug_of(page, config): page for page in source.query(found_id, None)
+    # Every mapped property, as sync reads them: under 2026-12-01 a query naming none answers the
+    # title only, and every slug would fall back to the title's.
+    existing = {slug_of(page, config): page for page in source.query(found_id, None, tuple(config.mapped_properties))
                 if not page.get("in_trash") and not page.get("archived")}
     report = ImportReport()
     seen: set[str] = set()

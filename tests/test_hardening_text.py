@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import bundle
@@ -71,3 +71,21 @@ def test_any_answer_is_either_a_checked_list_or_a_notion_error(answer):
     assert not page["has_more"] or page["next_cursor"]
     for block in page["results"]:
         assert isinstance(block["id"], str) and isinstance(block["type"], str) and isinstance(block["has_children"], bool)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_a_job_summary_cell_shows_notion_text_as_text(text):
+    """The report goes to $GITHUB_STEP_SUMMARY, which GitHub renders as Markdown with HTML:
+    whatever an entry's title or a message holds is shown as its (escaped) text, never markup."""
+    import html as html_module
+
+    from markdown_it import MarkdownIt
+
+    from pipeline.cli import summary_text
+    from pipeline.safe_text import escaped
+
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(f"| a |\n|---|\n| {summary_text(text)} |\n")
+    cell = rendered.split("<td>", 1)[1].rsplit("</td>", 1)[0]
+    assert "<" not in cell  # no tag: no link, no image, no emphasis, no raw HTML
+    assert html_module.unescape(cell).strip() == escaped(text).strip()  # a cell drops its edge spaces
