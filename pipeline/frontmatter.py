@@ -98,7 +98,8 @@ def field_value(page: dict[str, Any], spec: FrontMatterField, config: Config) ->
         status = status_of(page, config)
         return status is not None and status not in config.published
     if spec.property is None:
-        return spec.value
+        # A key filled from the page itself (no property maps it), else a constant.
+        return _fallback(page, spec.fallback) if spec.fallback else spec.value
     if spec.property in page.get("properties", {}):
         return property_value(page, spec.property)
     if spec.fallback:

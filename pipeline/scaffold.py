@@ -100,9 +100,10 @@ def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir:
             if wanted.default is not None and wanted.key != "ShowRssButtonInSectionTermList":
                 lines.append(f"default = {_toml(wanted.default)}")
         elif wanted.extra:
-            # No such property yet: the fallback fills the key (a date from the creation time)
-            # rather than a constant no entry could pass validation with.
-            lines.append(f"property = {_toml(wanted.names[0].title())}  # not in the data source: the fallback applies")
+            # No such property: the fallback alone fills the key (a date from the creation
+            # time) rather than a constant no entry could pass validation with. Naming a
+            # property the data source lacks would fail the mapping check of every sync.
+            lines.append(f"# no {wanted.names[0]} property in the data source: filled from the page itself")
         else:
             lines.append(f"value = {_toml(wanted.default if wanted.default is not None else '')}  # no matching property found")
         if wanted.style != "plain":

@@ -75,3 +75,29 @@ def test_links_in_table_cells_are_checked_too():
     table = Block({"id": "t", "type": "table", "table": {"table_width": 1}}, (row,))
     [problem] = check_links(Entry(page={"id": "p"}, blocks=(table,)), "T")
     assert problem.severity == "error" and "'javascript:alert(1)' is not an absolute http(s) URL" in problem.message
+
+
+def test_a_config_init_writes_for_a_data_source_without_a_date_syncs(tmp_path, monkeypatch):
+    """Review finding: init named a Date property the data source lacks, and the mapping check
+    then refused every sync. The key is now filled from the page's creation time, by itself."""
+    import json as json_module
+
+    from tests import storekit
+    from tests.conftest import SEED_DATA_SOURCE
+
+    monkeypatch.chdir(tmp_path)
+    page = storekit.entry("Dateless", "dateless", 1)
+    del page["properties"]["Date"]
+    workspace = storekit.store([(page, [storekit.paragraph(page["id"], storekit.text("body"))])])
+    del workspace["data_sources"][SEED_DATA_SOURCE]["properties"]["Date"]
+    store_file = tmp_path / "store.json"
+    store_file.write_text(json_module.dumps(workspace), encoding="utf-8")
+
+    assert run("init", SEED_DATA_SOURCE, "--store", str(store_file)).exit_code == 0
+    config = tomllib.loads((tmp_path / "pipeline.toml").read_text())
+    [date] = [field for field in config["front_matter"] if field["key"] == "date"]
+    assert date == {"key": "date", "style": "single-quoted", "fallback": "created_time"}
+    synced = CliRunner().invoke(main, ["sync", "--store", str(store_file), "--out", str(tmp_path / "posts")])
+    assert synced.exit_code == 0, synced.output
+    post = (tmp_path / "posts" / "dateless" / "index.md").read_text(encoding="utf-8")
+    assert f"date: '{page['created_time'][:10]}" in post
