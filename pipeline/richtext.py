@@ -547,6 +547,10 @@ def escaped(text: str, where: Where = LABEL) -> str:
 # --- rich text: HTML (inside raw HTML blocks, where Markdown is not read) --------------------
 
 
+# The inline math element of the site kit (layouts/_default/_markup/render-passthrough.html).
+MATH_ELEMENT = '<span class="notion-math">'
+
+
 def to_html(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:
     return "".join(_html_node(node) for node in _nest(_runs(items, ctx, "<br>")))
 
@@ -557,7 +561,10 @@ def _html_node(node: _Node) -> str:
     if node.kind == "code":
         return "<code>" + entity_braces(html.escape(node.text, quote=False)) + "</code>"
     if node.kind == "math":
-        return "\\(" + passthrough_tex(node.text) + "\\)"
+        # Goldmark's passthrough does not reach into raw HTML (a table cell, a tab's summary):
+        # write the element the kit's passthrough hook writes, which KaTeX typesets (and which
+        # shows the TeX as text without the kit).
+        return MATH_ELEMENT + entity_braces(html.escape(node.text, quote=False)) + "</span>"
     inner = "".join(_html_node(child) for child in node.children)
     if node.kind == "a":
         return f'<a href="{_attribute(node.href)}">{inner}</a>'

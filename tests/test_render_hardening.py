@@ -236,3 +236,23 @@ def test_the_fetch_limit_and_the_renderer_count_the_same_levels():
 
     limit = load_schema("config.schema.json")["properties"]["limits"]["properties"]["max_depth"]
     assert Limits().max_depth == limit["maximum"] == MAX_DEPTH
+
+
+def test_an_equation_inside_raw_html_is_the_kits_math_element_and_loads_katex(tmp_path):
+    """Review finding: in a table cell written as HTML (a row header), Goldmark's passthrough
+    never ran, so readers saw `\\(x^2\\)`. It is now the element KaTeX typesets, and the kit's
+    head partial loads KaTeX for it; hostile TeX stays text."""
+    cell = [equation_item("x^2 < y"), text(" and "), equation_item(HOSTILE_INLINE)]
+    row = block("table_row", 11, {"cells": [[text("head")], cell]})
+    table = block("table", 12, {"table_width": 2, "has_column_header": False, "has_row_header": True}, (row,))
+    markdown = render_page((table,), RenderContext())
+    assert '<span class="notion-math">x^2 &lt; y</span>' in markdown
+    site = demo_site(tmp_path / "site")
+    post = site / "content" / "posts" / "cell"
+    post.mkdir(parents=True)
+    (post / "index.md").write_text(f"---\ntitle: cell\ndate: 2024-01-01\n---\n\n{markdown}\n", encoding="utf-8")
+    page = (build(site, tmp_path) / "posts" / "cell" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="notion-math">x^2 &lt; y</span>' in page and "katex" in page
+    parser = _Links()
+    parser.feed(page)
+    assert not [href for href in parser.hrefs if "javascript" in href.lower()]
