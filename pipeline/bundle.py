@@ -29,6 +29,21 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+# The only files a bundle holds, by suffix: the blog serves them from its own domain, so a
+# file that a browser would run (HTML, XHTML, JavaScript, SVG, …) must never be one of them.
+# SVG is left out rather than sanitized: a safe SVG needs a full sanitizer (scripts, event
+# attributes, foreignObject, external references, CSS), and one miss runs on the blog's origin.
+# Markdown is left out too: Hugo would read a .md in a bundle as a page.
+PUBLISHED_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff",  # images
+    ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac",  # audio
+    ".mp4", ".m4v", ".webm", ".mov", ".ogv",  # video
+    ".pdf",
+    ".txt", ".csv", ".rtf", ".epub", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp",
+})
+
+
+
 @contextlib.contextmanager
 def locked(out_dir: Path, wait: float) -> Iterator[None]:
     """An exclusive lock on the output folder for a whole run: two syncs into one folder would

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -29,6 +30,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
+
+from pipeline.bundle import PUBLISHED_SUFFIXES
 
 MAX_TEXT = 2000  # characters a text object (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
@@ -58,7 +61,7 @@ FENCE_LANGUAGES = {
     "sol": "solidity", "clj": "clojure", "coffee": "coffeescript", "pl": "perl", "gql": "graphql",
 }
 
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif", ".heic", ".ico", ".tif", ".tiff")
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif", ".tif", ".tiff")
 _FILE_KINDS = {".pdf": "pdf", ".mp4": "video", ".webm": "video", ".mov": "video", ".mp3": "audio", ".wav": "audio",
                ".ogg": "audio", ".m4a": "audio"}
 _SHORTCODE = re.compile(r"^\{\{[<%]\s*([A-Za-z0-9_/-]+)(.*?)[>%]\}\}$", re.S)
@@ -407,6 +410,12 @@ def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True)
     text = _alt(node) if node.type == "image" else ""
     kind = "image" if node.type == "image" else (_file_kind(url) or "file")
     local = ctx.local_file(url)
+    if local is not None and PurePosixPath(local).suffix.lower() not in PUBLISHED_SUFFIXES:
+        # sync would not publish it (a browser could run it, or Hugo read it as a page): not uploaded.
+        ctx.note(f"{kind} {url!r} is not of a type the blog publishes (images, audio, video, PDF, "
+                 "documents): not uploaded, its text is kept instead")
+        label = text or _alt(node) or url
+        return [_text_block("paragraph", [{"type": "text", "text": {"content": label[:MAX_TEXT]}}])]
     if local is not None:
         if local not in ctx.conversion.files:
             ctx.conversion.files.append(local)

@@ -185,21 +185,7 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
 
 def bundle_file_name(url: str, data: bytes) -> str:
     """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
-    return hashlib.sha256(data).hexdigest()[:16] + _suffix(url)  # one of PUBLISHED_SUFFIXES
-
-
-# The only files a bundle holds, by suffix: the blog serves them from its own domain, so a
-# file that a browser would run (HTML, XHTML, JavaScript, SVG, …) must never be one of them.
-# SVG is left out rather than sanitized: a safe SVG needs a full sanitizer (scripts, event
-# attributes, foreignObject, external references, CSS), and one miss runs on the blog's origin.
-# Markdown is left out too: Hugo would read a .md in a bundle as a page.
-PUBLISHED_SUFFIXES = frozenset({
-    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff",  # images
-    ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac",  # audio
-    ".mp4", ".m4v", ".webm", ".mov", ".ogv",  # video
-    ".pdf",
-    ".txt", ".csv", ".rtf", ".epub", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp",
-})
+    return hashlib.sha256(data).hexdigest()[:16] + _suffix(url)  # one of bundle.PUBLISHED_SUFFIXES
 
 
 def _suffix(url: str) -> str:
@@ -219,14 +205,14 @@ def _downloadable(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
 
 def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
     """The files a post's bundle holds (and the only ones downloaded): of a published type."""
-    return {url: kind for url, kind in _downloadable(blocks, config).items() if _suffix(url) in PUBLISHED_SUFFIXES}
+    return {url: kind for url, kind in _downloadable(blocks, config).items() if _suffix(url) in bundle.PUBLISHED_SUFFIXES}
 
 
 def withheld_files(blocks: tuple[Block, ...], config: Config) -> dict[str, Block]:
     """URL → block of the Notion-hosted files whose type the blog does not publish (an external
     one is not bundled either: the post keeps its own URL, on another domain)."""
     withheld = {url for url, kind in _downloadable(blocks, config).items()
-                if kind == "file" and _suffix(url) not in PUBLISHED_SUFFIXES}
+                if kind == "file" and _suffix(url) not in bundle.PUBLISHED_SUFFIXES}
 
     def walk(level: tuple[Block, ...]) -> dict[str, Block]:
         found: dict[str, Block] = {}

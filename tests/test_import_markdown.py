@@ -97,3 +97,14 @@ def test_a_paragraph_of_more_than_100_styled_pieces_is_split_into_paragraphs():
     paragraphs = blocks(markdown)
     assert [len(p["paragraph"]["rich_text"]) for p in paragraphs] == [100, 60]
     assert "".join(plain(p["paragraph"]["rich_text"]) for p in paragraphs) == " ".join(f"{i} {i}" for i in range(80))
+
+
+def test_bundle_files_the_blog_would_not_publish_are_not_uploaded():
+    """Review finding: an .svg or .html in a bundle was uploaded, then every sync rejected the
+    entry (sync bundles only bundle.PUBLISHED_SUFFIXES). Import keeps their text and says why."""
+    files = frozenset({"diagram.svg", "page.html", "photo.png"})
+    conversion = to_blocks("![A diagram](diagram.svg)\n\n[Notes](page.html)\n\n![](photo.png)", ImportContext(bundle_files=files))
+    assert conversion.files == ["photo.png"]
+    assert [b["type"] for b in conversion.blocks] == ["paragraph", "paragraph", "image"]
+    assert plain(conversion.blocks[0]["paragraph"]["rich_text"]) == "A diagram"
+    assert sum("is not of a type the blog publishes" in note.message for note in conversion.notes) == 2
