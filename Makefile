@@ -29,10 +29,11 @@ sync: install
 test: install chromium npm-packages
 	$(PY) -m pytest -q
 
-# The browser tests' headless Chromium, from Debian's packages (skipped when it is there).
+# The browser tests' headless Chromium, from Debian's packages (skipped when it is there), with a
+# font named, not left to Recommends: the diagram and contrast checks measure rendered text.
 chromium: /usr/bin/chromium
 /usr/bin/chromium:
-	apt-get update && apt-get install -y chromium
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-liberation
 
 # mermaid and KaTeX, at the versions the site kit pins, served to that browser from tests/node_modules.
 npm-packages: tests/node_modules/.package-lock.json

@@ -236,10 +236,13 @@ def test_a_second_sync_waits_for_the_first_then_gives_up_with_exit_2(synced, mon
     import subprocess
     import sys
 
+    import threading
+
+    # The holder keeps the lock until its stdin closes: the test, not the clock, says when.
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); "
-        "print('held', flush=True); time.sleep(float(sys.argv[2]))"), str(synced), "1.0"],
-        stdout=subprocess.PIPE, text=True)
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); "
+        "print('held', flush=True); sys.stdin.read()"), str(synced)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline() == "held\n"
     before = snapshot(synced)
     result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, lock_wait=0.2), "--force")
@@ -248,8 +251,11 @@ def test_a_second_sync_waits_for_the_first_then_gives_up_with_exit_2(synced, mon
         f"Error: another notion-hugo sync is writing {synced}; waited 0.2 s for it. Run again when it has "
         "finished ([limits] lock_wait in pipeline.toml sets how long to wait).\n")
     assert snapshot(synced) == before
+    release = threading.Timer(0.5, holder.stdin.close)  # while the next sync waits for the lock
+    release.start()
     result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, lock_wait=30), "--force")
     assert result.exit_code == 0, result.output  # waited until the holder ended
+    release.join()
     holder.wait(timeout=30)
 
 

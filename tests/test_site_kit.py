@@ -7,6 +7,7 @@ import base64
 import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -105,7 +106,7 @@ def test_scripts_are_pinned_with_the_hashes_of_the_npm_packages_files() -> None:
     for name, file in vendor["files"].items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", file["version"]), name
         assert wanted[file["package"]] == file["version"] == lock[f"node_modules/{file['package']}"]["version"]
-        if not NODE_MODULES.is_dir():
+        if not NODE_MODULES.is_dir() and not os.environ.get("CI"):  # in CI: a broken install fails
             pytest.skip("tests/node_modules is not installed (make npm-packages)")
         data = (NODE_MODULES / file["package"] / file["path"]).read_bytes()
         assert file["integrity"] == "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode(), name

@@ -110,7 +110,8 @@ def test_make_demo_writes_the_golden_posts_outside_output(tmp_path):
     """The demo's posts are golden copies under tests/golden; output/content is the blog's own, so a
     real sync into it cannot break this test, and the demo never writes there."""
     site = tmp_path / "site"
-    shutil.copytree(ROOT, site, ignore=shutil.ignore_patterns(".venv", ".git", "build", "__pycache__", ".hypothesis"))
+    shutil.copytree(ROOT, site, ignore=shutil.ignore_patterns(".venv", ".git", "build", "__pycache__", ".hypothesis",
+                                                               "node_modules", "docs", "bench"))
     before = sorted(p.relative_to(site) for p in (site / "output").rglob("*"))
     make = subprocess.run(["make", "-o", "install", "demo", f"PY={sys.executable}"], cwd=site, capture_output=True,
                           text=True, env={**os.environ, "MAKEFLAGS": ""})
