@@ -395,7 +395,8 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
     # A run over the data source covers every entry; one over named pages covers those.
     covered = set(manifest.pages) if selection.data_source else set(selection.pages)
     drop = covered - {c.entry.id for c in candidates}
-    if selection.data_source and not dry_run and not allow_removal:  # a page named with --page is meant
+    # A dry run stops as the real run would: it shows what that run does. A page named with --page is meant.
+    if selection.data_source and not allow_removal:
         refuse_mass_removal(drop, manifest, config)
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)

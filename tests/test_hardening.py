@@ -155,8 +155,9 @@ def test_a_corrupt_or_foreign_manifest_stops_the_run_with_the_fix(manifest, why,
 def test_removing_more_than_half_of_the_posts_needs_allow_removal(synced, monkeypatch):
     """The removal guard: 2 of 2 posts gone stops the run (exit 3), naming the count."""
     before = snapshot(synced)
+    dry = cli(monkeypatch, seed_without(RESOURCES_PAGE, STEPS_PAGE), synced, "--dry-run")
     result = cli(monkeypatch, seed_without(RESOURCES_PAGE, STEPS_PAGE), synced)
-    assert result.exit_code == 3
+    assert dry.exit_code == result.exit_code == 3 and dry.output == result.output  # the dry run tells the truth
     assert result.output == (
         "Error: this run would remove 2 of the 2 posts, more than the 50% one run may remove ([limits] "
         "max_removed_share in pipeline.toml). Nothing was written. If those entries were really unpublished "
