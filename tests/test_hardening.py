@@ -298,7 +298,12 @@ def test_control_characters_from_notion_are_shown_escaped(monkeypatch, tmp_path)
                                            SEED_DATA_SOURCE])
         as_json = CliRunner().invoke(main, ["validate", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
                                             SEED_DATA_SOURCE, "--format", "json"])
-    assert "\x1b" not in result.output and "\r" not in result.output and "\x07" not in result.output
+        synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                                           SEED_DATA_SOURCE, "--out", str(tmp_path / "posts")])
+    for shown in (result.output, synced.output):
+        assert "\x1b" not in shown and "\r" not in shown and "\x07" not in shown
+        assert "error: T\\x1b[2K\\x0d\\x1b]52;c;ZXZpbA==\\x07itle (https://www.notion.so/" in shown
+    assert synced.exit_code == 1
     assert result.exit_code == 1
     assert "error: T\\x1b[2K\\x0d\\x1b]52;c;ZXZpbA==\\x07itle (https://www.notion.so/" in result.output
     assert "links to Notion page https://www.notion.so/x\\x1b[31mred\\x0d-aaaa" in result.output

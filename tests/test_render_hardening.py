@@ -150,6 +150,20 @@ def test_long_runs_of_inner_whitespace_and_bare_url_markers_render():
     assert rich_text([text("://" * 20_000 + " x"), {**text("c"), "annotations": {"code": True}}], RenderContext()).endswith(" x`c`")
 
 
+def test_the_serializer_is_linear_on_inputs_that_backtracked():
+    """A hang guard, not a speed figure (those are bench/RESULTS.md's): at 200,000 characters the
+    old regexes would run for minutes (41.7 s at 60,000, growing with the square), the linear
+    code in milliseconds. The subprocess is killed at 60 s, which only a quadratic pass reaches."""
+    import subprocess
+    import sys
+
+    probe = ("from pipeline.links import RenderContext; from pipeline.richtext import rich_text\n"
+             "t = lambda c, **a: {'type': 'text', 'text': {'content': c, 'link': None}, 'plain_text': c, 'annotations': a}\n"
+             "rich_text([t('a' + ' ' * 200_000 + 'b')], RenderContext())\n"
+             "rich_text([t('://' * 70_000 + ' x'), t('c', code=True)], RenderContext())\n")
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
 @pytest.mark.parametrize("kind", ["tab", "toggle", "meeting_notes"])
 def test_every_container_rejects_content_below_the_deepest_level_shown(kind):
     inner = block("paragraph", 7, {"rich_text": [text("deep")], "color": "default"})
