@@ -177,7 +177,8 @@ class Faults:
     substring to a raw body answered with 200 instead of the normal answer (a list
     without ``results``, ``[]``, a cursor that repeats); ``drip_every`` sends that
     answer, status line and headers included, one byte every ``drip_seconds``; ``echo_auth_every`` answers 400
-    ``validation_error`` with a message quoting the request's Authorization header.
+    ``validation_error`` with a message quoting the request's Authorization header; ``endless_every`` answers
+    200 with no Content-Length and a body that does not end (until the client hangs up, or 64 MiB).
     """
 
     status_every: int = 0
@@ -191,11 +192,12 @@ class Faults:
     drip_every: int = 0
     drip_seconds: float = 0.0
     echo_auth_every: int = 0
+    endless_every: int = 0
 
     def __post_init__(self) -> None:
         if self.status_code != 502 and self.status_code not in _SERVER_ERRORS:
             raise ValueError(f"status_code must be one of 500, 502, 503, 504, 529; got {self.status_code}")
-        for name in ("status_every", "truncate_every", "drop_every", "slow_every", "drip_every"):
+        for name in ("status_every", "truncate_every", "drop_every", "slow_every", "drip_every", "endless_every"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
 
@@ -1018,6 +1020,8 @@ class NotionEmulator:
                 # Retry-After: integer seconds).
                 return self._send_error(h, ApiError(429, "rate_limited", _RATE_LIMITED_MESSAGE,
                                                     {"Retry-After": str(wait)}), truncate)
+        if Faults._hits(f.endless_every, ordinal):
+            return self._send_endless(h)
         drip = f.drip_seconds if Faults._hits(f.drip_every, ordinal) else 0.0
         hostile = next((body for part, body in f.bodies.items() if part in path), None)
         if hostile is not None:
@@ -1086,6 +1090,24 @@ class NotionEmulator:
             "request_id": str(uuid.uuid4()),
         }
         return self._send(h, err.status, _encode(body), "application/json; charset=utf-8", err.headers, truncate)
+
+    @staticmethod
+    def _send_endless(h: _Handler) -> int:
+        """200, no Content-Length (the body ends when the connection does), then bytes without end:
+        what a broken proxy or a hostile server sends. Bounded so that it stops by itself."""
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json; charset=utf-8")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        chunk = b" " * 65536
+        try:
+            h.wfile.write(b'{"object": "list", "results": [')
+            for _ in range(1024):  # 64 MiB at the most
+                h.wfile.write(chunk)
+        except OSError:  # the client hung up: the point
+            pass
+        h.close_connection = True
+        return 200
 
     def _send(self, h: _Handler, status: int, body: bytes, content_type: str, headers: dict[str, str],
               truncate: bool, head: bool = False, drip: float = 0.0) -> int:

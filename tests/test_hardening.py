@@ -531,6 +531,16 @@ def test_an_api_answer_over_the_cap_is_a_notion_failure(synced, monkeypatch, tmp
     assert "over the 1,048-byte cap" in result.output and snapshot(synced) == before
 
 
+def test_an_endless_answer_without_a_length_stops_at_the_cap(synced, monkeypatch, tmp_path):
+    """Finding 16: a body with no Content-Length that never ends is counted as it comes, and
+    the count stops it at the cap (the announced-length check cannot)."""
+    before = snapshot(synced)
+    result = sync_with(monkeypatch, load_store(SEED_STORE), synced, config_with(tmp_path, response_max_mb=1),
+                       "--force", faults=Faults(endless_every=1))
+    assert result.exit_code == 3, result.output
+    assert "over the 1,048,576-byte cap" in result.output and snapshot(synced) == before
+
+
 def test_an_answer_dripped_a_byte_at_a_time_meets_the_deadline(synced, monkeypatch, tmp_path):
     """Finding 17: a server dripping 1 byte every 5 s held the run for ever."""
     before = snapshot(synced)
