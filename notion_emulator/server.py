@@ -58,7 +58,6 @@ from notion_emulator.versions import shape
 
 __all__ = ["Faults", "NotionEmulator", "RequestRecord", "load_store", "main"]
 
-NOTION_VERSION = "2025-09-03"
 MAX_PAGE_SIZE = 100  # Shape: developers.notion.com/reference/intro#pagination
 DEFAULT_PAGE_SIZE = 100  # Shape: developers.notion.com/reference/intro#pagination
 
