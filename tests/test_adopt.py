@@ -96,3 +96,16 @@ def test_init_outside_a_hugo_site_writes_only_the_config(tmp_path: Path, monkeyp
     assert result.output.splitlines()[1].startswith(". is not a Hugo site")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipeline.toml"]
     assert "output" not in tomllib.loads((tmp_path / "pipeline.toml").read_text())
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("config.toml", 'title = "Blog"\ncontentDir = "words"\n'),
+    ("hugo.yaml", "title: Blog\ncontentDir: words\n"),
+])
+def test_init_recognises_a_site_by_its_older_or_yaml_config(tmp_path: Path, monkeypatch, name: str, text: str) -> None:
+    blog = tmp_path / "blog"
+    _write(blog / name, text)
+    monkeypatch.chdir(blog)
+    result = run("init", SEED_DATA_SOURCE, "--store", str(SEED_STORE), "--no-site-kit", "--no-workflow")
+    assert result.exit_code == 0, result.output
+    assert tomllib.loads(Path("pipeline.toml").read_text())["output"] == {"dir": "words/posts"}
