@@ -44,11 +44,16 @@ def notion_env(monkeypatch):
 DEMO_SLUGS = ("kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes")
 
 
-@pytest.fixture
-def demo_posts(tmp_path) -> Path:
-    """The demo's posts as `make demo` writes them (tests/golden), laid out as page bundles."""
-    posts = tmp_path / "demo" / "posts"
+def lay_out_demo_posts(into: Path) -> Path:
+    """The demo's posts as `make demo` writes them (tests/golden), laid out as page bundles in
+    `into`/posts."""
+    posts = into / "posts"
     for slug in DEMO_SLUGS:
         (posts / slug).mkdir(parents=True)
         (posts / slug / "index.md").write_bytes((ROOT / "tests" / "golden" / f"{slug}.md").read_bytes())
     return posts
+
+
+@pytest.fixture
+def demo_posts(tmp_path) -> Path:
+    return lay_out_demo_posts(tmp_path / "demo")
