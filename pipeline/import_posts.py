@@ -31,12 +31,11 @@ from notion_client import APIErrorCode, APIResponseError
 from pipeline.config import Config
 from pipeline.errors import ConfigError, NotionError
 from pipeline.frontmatter import slug_of
-from pipeline.markdown_in import LOCAL_FILE, Conversion, ImportContext, Note, to_blocks
+from pipeline.markdown_in import LOCAL_FILE, Conversion, ImportContext, Note, text_objects, to_blocks
 from pipeline.source import NotionSource, SourceOptions, make_client
 
 MAX_CHILDREN = 100  # block children a request
 MAX_BLOCKS = 1000  # block elements a request
-MAX_TEXT = 2000  # characters a text object
 
 
 @dataclass(slots=True)
@@ -127,7 +126,7 @@ def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
 
 def _text(value: Any) -> list[dict[str, Any]]:
     text = ", ".join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))
-    return [{"type": "text", "text": {"content": text[i:i + MAX_TEXT]}} for i in range(0, len(text), MAX_TEXT)]
+    return text_objects(text)
 
 
 def _date(value: Any) -> dict[str, Any] | None:

@@ -37,6 +37,12 @@ MAX_TEXT = 2000  # characters a text object (developers.notion.com/reference/req
 MAX_RICH_TEXT = 100  # items a rich text array (same)
 LOCAL_FILE = "local:"  # a file_upload id standing for a bundle file until it is uploaded
 
+
+def text_objects(text: str) -> list[dict[str, Any]]:
+    """Plain text as rich-text objects of at most MAX_TEXT characters each (none is cut)."""
+    # Shape: developers.notion.com/reference/rich-text (a text object); request-limits (2,000).
+    return [{"type": "text", "text": {"content": text[i:i + MAX_TEXT]}} for i in range(0, len(text), MAX_TEXT)]
+
 # Fence info (Hugo's Chroma names and common aliases) → Notion's code languages
 # (notion-sdk-js api-endpoints `LanguageRequest`). A name Notion knows maps to itself.
 NOTION_LANGUAGES = frozenset((
@@ -415,7 +421,7 @@ def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True)
         ctx.note(f"{kind} {url!r} is not of a type the blog publishes (images, audio, video, PDF, "
                  "documents): not uploaded, its text is kept instead")
         label = text or _alt(node) or url
-        return [_text_block("paragraph", [{"type": "text", "text": {"content": label[:MAX_TEXT]}}])]
+        return [_text_block("paragraph", text_objects(label)[:MAX_RICH_TEXT])]
     if local is not None:
         if local not in ctx.conversion.files:
             ctx.conversion.files.append(local)
@@ -425,11 +431,11 @@ def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True)
     else:
         ctx.note(f"{kind} {url!r} is neither in the bundle nor an http(s) URL: its text is kept instead")
         label = text or _alt(node) or url
-        return [_text_block("paragraph", [{"type": "text", "text": {"content": label[:MAX_TEXT]}}])]
+        return [_text_block("paragraph", text_objects(label)[:MAX_RICH_TEXT])]
     if node.type == "link":
         label = rich_text(node, ctx) or []
         return [{"type": kind, kind: {**source, "caption": label[:MAX_RICH_TEXT]}}]
-    payload = {**source, "caption": [{"type": "text", "text": {"content": text[:MAX_TEXT]}}] if text and caption else []}
+    payload = {**source, "caption": text_objects(text)[:MAX_RICH_TEXT] if text and caption else []}
     return [{"type": "image", "image": payload}]
 
 
@@ -448,7 +454,7 @@ def _shortcode(name: str, args: str, whole: str, ctx: ImportContext) -> list[dic
         node = SyntaxTreeNode(_PARSER.parse(f"![{alt.group(1) if alt else ''}]({figure.group(1)})"))
         return convert_nodes(node.children, ctx)
     ctx.note(f"Hugo shortcode {name!r}: Notion has no shortcodes; it is kept as text, which the blog will show as typed")
-    return [_text_block("paragraph", [{"type": "text", "text": {"content": whole[:MAX_TEXT]}}])]
+    return [_text_block("paragraph", text_objects(whole)[:MAX_RICH_TEXT])]
 
 
 def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -506,7 +512,7 @@ def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
     if language is None:
         ctx.note(f"code language {info!r} is not one of Notion's: the code is kept as plain text")
         language = "plain text"
-    text = [{"type": "text", "text": {"content": code[i:i + MAX_TEXT]}} for i in range(0, len(code), MAX_TEXT)]
+    text = text_objects(code)
     if len(text) > MAX_RICH_TEXT:
         ctx.note("a code block longer than 200,000 characters: cut into several code blocks")
     return [{"type": "code", "code": {"rich_text": text[i:i + MAX_RICH_TEXT], "language": language}}
@@ -591,8 +597,7 @@ def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
 def convert_unknown(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     ctx.note(f"Markdown {node.type!r} has no Notion block: its text is kept as a paragraph")
     text = node.content or "".join(child.content for child in node.walk() if child.type == "text")
-    return [_text_block("paragraph", [{"type": "text", "text": {"content": text[i:i + MAX_TEXT]}}
-                                      for i in range(0, len(text), MAX_TEXT)][:MAX_RICH_TEXT])] if text else []
+    return [_text_block("paragraph", text_objects(text)[:MAX_RICH_TEXT])] if text else []
 
 
 # --- <aside> and <details> ----------------------------------------------------------------------

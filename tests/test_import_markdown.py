@@ -108,3 +108,12 @@ def test_bundle_files_the_blog_would_not_publish_are_not_uploaded():
     assert [b["type"] for b in conversion.blocks] == ["paragraph", "paragraph", "image"]
     assert plain(conversion.blocks[0]["paragraph"]["rich_text"]) == "A diagram"
     assert sum("is not of a type the blog publishes" in note.message for note in conversion.notes) == 2
+
+
+def test_text_kept_in_place_of_a_construct_is_never_cut_at_2000_characters():
+    """A shortcode Notion cannot hold is kept as text: split into text objects within Notion's
+    limit, never cut (it was cut at 2,000 characters)."""
+    shortcode = '{{< notice "' + "word " * 900 + '" >}}'
+    [paragraph] = blocks(shortcode)
+    items = paragraph["paragraph"]["rich_text"]
+    assert plain(items) == shortcode and all(len(item["text"]["content"]) <= MAX_TEXT for item in items)
