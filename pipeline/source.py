@@ -13,14 +13,17 @@ Endpoints (API version 2025-09-03, developers.notion.com/reference):
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import queue
 import random
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Iterable, Sequence
+from urllib.parse import urlsplit
 
 import httpx
 from notion_client import APIErrorCode, APIResponseError, Client
@@ -456,6 +459,28 @@ def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[st
     return urls
 
 
+def _public_hosts_only(api_host: str) -> Callable[[httpx.Request], None]:
+    """A request hook (it sees every redirect too) that refuses a host on a loopback, private,
+    link-local or otherwise non-public address, unless it is the API's own host (the emulator's,
+    or a proxy's). A file URL comes from an API answer or an editor's block: without this, the
+    runner would fetch, and the blog publish, whatever an internal address serves."""
+
+    def check(request: httpx.Request) -> None:
+        host = request.url.host
+        if host == api_host:
+            return
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(host, request.url.port or 443)}
+        except (OSError, UnicodeError) as error:
+            raise httpx.ConnectError(f"{host} cannot be resolved ({error})", request=request) from None
+        inner = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
+        if inner:
+            raise httpx.ConnectError(f"{host} is an internal address ({inner[0]}): files are fetched from "
+                                     "public hosts only", request=request)
+
+    return check
+
+
 def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, bytes | Exception]:
     """Each URL's bytes, or the error that kept it. A separate client with no Authorization
     header: the token is for api.notion.com, never for the file host."""
@@ -465,7 +490,9 @@ def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, byt
     transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff,
                                 max_bytes=int(options.limits.download_max_mb * 2**20),
                                 deadline=options.limits.request_deadline)
-    with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True) as client:
+    public_only = _public_hosts_only(urlsplit(options.base_url).hostname or "")
+    with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True,
+                      event_hooks={"request": [public_only]}) as client:
 
         def fetch(url: str) -> bytes | Exception:
             try:

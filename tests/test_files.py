@@ -85,3 +85,29 @@ def test_a_file_that_cannot_be_downloaded_rejects_the_entry_and_keeps_its_old_ou
     assert problem.where == "a Notion-hosted file"
     assert "could not download 'diagram.png'" in problem.message and "upload the file again" in problem.message
     assert (out / "with-an-image" / "index.md").read_bytes() == before
+
+
+def test_a_file_on_an_internal_address_is_never_fetched(tmp_path):
+    """A file URL comes from an API answer (or an editor's block): one naming an internal
+    address (here a server on 127.0.0.2, which does answer) is refused before any connection,
+    and its entry is rejected; only the API's own host may be internal (the emulator here)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "internal"
+    served.mkdir()
+    (served / "secret.png").write_bytes(PNG)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    with ThreadingHTTPServer(("127.0.0.2", 0), handler) as internal:
+        threading.Thread(target=internal.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.2:{internal.server_address[1]}/secret.png"
+        try:
+            report, _ = run(workspace(url), tmp_path / "posts")
+        finally:
+            internal.shutdown()
+    assert report.exit_code == 1 and report.rejected == ["With an image"]
+    [problem] = report.errors
+    assert "127.0.0.2 is an internal address (127.0.0.2): files are fetched from public hosts only" in problem.message
+    assert not (tmp_path / "posts" / "with-an-image").exists()
