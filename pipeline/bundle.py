@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from pipeline.errors import OutputError
 from pipeline.model import Post
@@ -41,6 +42,16 @@ PUBLISHED_SUFFIXES = frozenset({
     ".pdf",
     ".txt", ".csv", ".rtf", ".epub", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".odp",
 })
+
+
+def file_suffix(url: str) -> str:
+    """The suffix of the file a URL (or a relative path) names, lower case; its query ignored."""
+    return PurePosixPath(urlsplit(url).path).suffix.lower()
+
+
+def publishable(url: str) -> bool:
+    """Whether a bundle may hold the file a URL names (sync's downloads, import's uploads)."""
+    return file_suffix(url) in PUBLISHED_SUFFIXES
 
 
 

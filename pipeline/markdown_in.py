@@ -19,7 +19,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -31,7 +30,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
-from pipeline.bundle import PUBLISHED_SUFFIXES
+from pipeline.bundle import file_suffix, publishable
 
 MAX_TEXT = 2000  # characters a text object (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
@@ -407,7 +406,7 @@ def _file_kind(url: str) -> str | None:
     """The Notion block type a linked file becomes (only a file in the bundle is uploaded)."""
     if urlsplit(url).scheme or url.startswith("/") or not url:
         return None
-    suffix = "." + url.rsplit(".", 1)[-1].lower() if "." in url else ""
+    suffix = file_suffix(url)
     return _FILE_KINDS.get(suffix, "image" if suffix in _IMAGE_SUFFIXES else "file")
 
 
@@ -416,7 +415,7 @@ def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True)
     text = _alt(node) if node.type == "image" else ""
     kind = "image" if node.type == "image" else (_file_kind(url) or "file")
     local = ctx.local_file(url)
-    if local is not None and PurePosixPath(local).suffix.lower() not in PUBLISHED_SUFFIXES:
+    if local is not None and not publishable(local):
         # sync would not publish it (a browser could run it, or Hugo read it as a page): not uploaded.
         ctx.note(f"{kind} {url!r} is not of a type the blog publishes (images, audio, video, PDF, "
                  "documents): not uploaded, its text is kept instead")

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urlsplit
 from typing import Any, Callable
 
@@ -185,11 +185,7 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
 
 def bundle_file_name(url: str, data: bytes) -> str:
     """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
-    return hashlib.sha256(data).hexdigest()[:16] + _suffix(url)  # one of bundle.PUBLISHED_SUFFIXES
-
-
-def _suffix(url: str) -> str:
-    return PurePosixPath(urlsplit(url).path).suffix.lower()
+    return hashlib.sha256(data).hexdigest()[:16] + bundle.file_suffix(url)  # a publishable one
 
 
 def _downloadable(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
@@ -205,14 +201,14 @@ def _downloadable(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
 
 def bundled_files(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
     """The files a post's bundle holds (and the only ones downloaded): of a published type."""
-    return {url: kind for url, kind in _downloadable(blocks, config).items() if _suffix(url) in bundle.PUBLISHED_SUFFIXES}
+    return {url: kind for url, kind in _downloadable(blocks, config).items() if bundle.publishable(url)}
 
 
 def withheld_files(blocks: tuple[Block, ...], config: Config) -> dict[str, Block]:
     """URL → block of the Notion-hosted files whose type the blog does not publish (an external
     one is not bundled either: the post keeps its own URL, on another domain)."""
     withheld = {url for url, kind in _downloadable(blocks, config).items()
-                if kind == "file" and _suffix(url) not in bundle.PUBLISHED_SUFFIXES}
+                if kind == "file" and not bundle.publishable(url)}
 
     def walk(level: tuple[Block, ...]) -> dict[str, Block]:
         found: dict[str, Block] = {}
