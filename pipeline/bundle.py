@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -83,6 +84,52 @@ def locked(out_dir: Path, wait: float) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only if empty; before the lock goes, so no other run is inside
         os.close(fd)  # releases the lock
+
+
+def regular_files(root: Path) -> frozenset[str]:
+    """The root-relative paths of the regular files under a folder, reached without following a
+    symbolic link: a link (to a file or a folder) and a special file (a FIFO, a device) are
+    not the folder's files. Import uploads what this lists, and `/proc/self/environ` or
+    `~/.ssh/id_rsa` behind a link in a post's bundle must never leave the machine."""
+    found = []
+    for folder, folders, files in os.walk(root, followlinks=False):
+        folders[:] = [name for name in folders if not os.path.islink(os.path.join(folder, name))]
+        for name in files:
+            path = os.path.join(folder, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                found.append(os.path.relpath(path, root).replace(os.sep, "/"))
+    return frozenset(found)
+
+
+def read_inside(root: Path, relative: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file `root/relative`, opened component by component with
+    O_NOFOLLOW: a symbolic link anywhere on the way, or swapped in after `regular_files`
+    listed the file, raises OSError instead of being followed. Over `max_bytes`, ValueError
+    before a byte is read."""
+    problem = _relative_problem(relative)
+    if problem:
+        raise OSError(f"refusing to read {relative!r}: {problem}")
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(root, flags | os.O_DIRECTORY)
+    try:
+        *folders, name = PurePosixPath(relative).parts
+        for folder in folders:
+            inner = os.open(folder, flags | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        file_fd = os.open(name, flags | os.O_NONBLOCK, dir_fd=fd)  # O_NONBLOCK: a FIFO must not hang the open
+    finally:
+        os.close(fd)
+    with os.fdopen(file_fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{root / relative} is not a regular file")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{root / relative} has {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # grown since the fstat
+        raise ValueError(f"{root / relative} is over the {max_bytes:,}-byte limit")
+    return data
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import copy
 import mimetypes
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 import frontmatter
 import yaml
 from notion_client import APIErrorCode, APIResponseError
 
+from pipeline.bundle import read_inside, regular_files
 from pipeline.config import Config
 from pipeline.errors import ConfigError, NotionError
 from pipeline.frontmatter import slug_of
@@ -36,6 +38,10 @@ from pipeline.source import NotionSource, SourceOptions, make_client
 
 MAX_CHILDREN = 100  # block children a request
 MAX_BLOCKS = 1000  # block elements a request
+# A single-part file upload's limit (developers.notion.com/reference/file-upload: "Files up to
+# 20 MB" in one part); a larger file is refused before a byte of it is read.
+MAX_UPLOAD_BYTES = 20 * 2**20
+MAX_POST_BYTES = 16 * 2**20  # a post's Markdown: far over any real post, under any memory worry
 
 
 @dataclass(slots=True)
@@ -49,9 +55,10 @@ class HugoPost:
     bundle: Path | None  # the bundle folder, for a page bundle
 
     def bundle_files(self) -> frozenset[str]:
+        """The bundle's regular files beside the post, never one behind a symbolic link."""
         if self.bundle is None:
             return frozenset()
-        return frozenset(str(p.relative_to(self.bundle)) for p in self.bundle.rglob("*") if p.is_file() and p != self.source)
+        return regular_files(self.bundle) - {self.source.name}
 
 
 @dataclass(slots=True)
@@ -89,15 +96,16 @@ class ImportReport:
 def find_posts(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     """(Markdown file, bundle folder or None) for each post under these paths, in path order:
     page bundles (`<slug>/index.md` with their files) and single `.md` files; `_index.md`
-    (a section's list page) is not a post."""
+    (a section's list page) is not a post. Folders are walked without following a symbolic
+    link; a linked `.md` is listed, so that reading it reports the link instead of skipping it."""
     found: list[tuple[Path, Path | None]] = []
     for path in paths:
-        if path.is_file():
+        if not path.is_dir() or path.is_symlink():
+            if not path.is_file() and not path.is_symlink():
+                raise ConfigError(f"{path}: no such file or folder to import.")
             found.append((path, path.parent if path.name == "index.md" else None))
             continue
-        if not path.is_dir():
-            raise ConfigError(f"{path}: no such file or folder to import.")
-        for markdown in sorted(path.rglob("*.md")):
+        for markdown in sorted(_markdown_files(path)):
             if markdown.name == "_index.md":
                 continue
             if markdown.name == "index.md":
@@ -107,10 +115,21 @@ def find_posts(paths: list[Path]) -> list[tuple[Path, Path | None]]:
     return list(dict.fromkeys(found))
 
 
+def _markdown_files(root: Path) -> list[Path]:
+    """The `.md` names under a folder, links included, never inside a linked folder."""
+    found = []
+    for folder, folders, files in os.walk(root, followlinks=False):
+        folders[:] = [name for name in folders if not os.path.islink(os.path.join(folder, name))]
+        found += [Path(folder) / name for name in files if name.endswith(".md")]
+    return found
+
+
 def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
     """A post's front matter (YAML between `---`, or TOML between `+++`, as Hugo reads them)
     and body."""
-    text = markdown.read_text(encoding="utf-8")
+    # Read with O_NOFOLLOW: a post file that is a link (to a key, to a file outside the folder
+    # given) is refused, not imported.
+    text = read_inside(markdown.parent, markdown.name, MAX_POST_BYTES).decode("utf-8")
     toml = re.match(r"\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*(?:\r?\n|$)", text, re.S)
     if toml:
         metadata, content = tomllib.loads(toml.group(1)), text[toml.end():]
@@ -308,13 +327,16 @@ class Writer:
                         if _payload(child).get("children"):
                             self.append(made_child["id"], _payload(child)["children"])
 
-    def upload(self, path: Path) -> str:
-        """A bundle file through the File Upload API (single part); its file upload id."""
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        upload = self.source.call(f"a file upload for {path.name}", self.client.file_uploads.create,
-                                  filename=path.name, content_type=content_type)
+    def upload(self, folder: Path, relative: str) -> str:
+        """A bundle file through the File Upload API (single part); its file upload id. Only a
+        regular file inside the bundle is read, never through a symbolic link."""
+        data = read_inside(folder, relative, MAX_UPLOAD_BYTES)
+        name = PurePosixPath(relative).name
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        upload = self.source.call(f"a file upload for {name}", self.client.file_uploads.create,
+                                  filename=name, content_type=content_type)
         self.source.call(f"file upload {upload['id']}", self.client.file_uploads.send, upload["id"],
-                         file=(path.name, path.read_bytes(), content_type))
+                         file=(name, data, content_type))
         return upload["id"]
 
     def clear(self, page_id: str) -> None:
@@ -385,7 +407,7 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
             conversion = _convert(plan, links, section)
             plan.notes += conversion.notes
             try:
-                uploads = {name: writer.upload(plan.post.bundle / name) for name in conversion.files
+                uploads = {name: writer.upload(plan.post.bundle, name) for name in conversion.files
                            if plan.post.bundle is not None}
                 if plan.action == "update":
                     writer.clear(plan.page["id"])
@@ -393,6 +415,8 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
             except NotionError as error:
                 _failed(plan, error)
                 plan.error += " The entry exists with part of its content: run the import again with --update."
+            except (OSError, ValueError) as error:  # a bundle file swapped for a link, or too large
+                plan.action, plan.error = "failed", f"a bundle file cannot be uploaded: {error}"
         return report
     finally:
         client.close()
