@@ -75,6 +75,7 @@ class Delivery:
     """One attempt to deliver: what was sent and how it was answered (status None: no answer)."""
 
     body: dict[str, Any]
+    headers: dict[str, str]
     attempt: int
     status: int | None
     error: str
@@ -175,6 +176,13 @@ class WebhookSubscription:
             self._thread.join(timeout=10)
             self._thread = None
 
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Delivery]:
+        """The delivery attempts once there are `count` of them (the thread makes them)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.deliveries) >= count, timeout):
+                raise AssertionError(f"{len(self.deliveries)} deliveries after {timeout} s, expected {count}")
+            return list(self.deliveries)
+
     # -- recording
     def record_write(self, api: Any, method: str, path: str, body: Any, answer: dict[str, Any]) -> None:
         for kind, page_id, blocks, properties in events_of(api, method, path, body, answer):
@@ -212,10 +220,11 @@ class WebhookSubscription:
         if verification:
             made += self._send({"verification_token": self.token}, signed=False)
         for change in ready:
-            made += self._send(self._event(change), signed=True)
+            made += self._send(self.event(change), signed=True)
         return made
 
-    def _event(self, change: Change) -> dict[str, Any]:
+    def event(self, change: Change) -> dict[str, Any]:
+        """The body Notion would send for `change` (attempt 1)."""
         # Shape: developers.notion.com/reference/webhooks-events-delivery (event properties) and
         # /reference/webhooks/view-deleted (the body's schema).
         bot = self._api.bot if self._api is not None else {}
@@ -251,9 +260,10 @@ class WebhookSubscription:
                 status = refused.code
             except OSError as failure:  # refused, reset, timed out
                 error = f"{type(failure).__name__}: {failure}"
-            made.append(Delivery(body, attempt, status, error, self.clock()))
+            made.append(Delivery(body, headers, attempt, status, error, self.clock()))
             with self._changed:
                 self.deliveries.append(made[-1])
+                self._changed.notify_all()
             if made[-1].ok or self._stopping.is_set():
                 break
             if attempt < self.attempts:

@@ -33,10 +33,10 @@ def json_text(data: object) -> str:
     return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def redacted(text: str, secrets: list[str]) -> str:
+def redacted(text: str, secrets: list[str], mark: str = REDACTED) -> str:
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, mark)
     return text
 
 

@@ -42,6 +42,7 @@ from typing import Any, Awaitable, Callable
 import httpx
 
 from pipeline.config import notion_id
+from pipeline.safe_text import redacted
 
 Log = Callable[[str], None]
 Clock = Callable[[], float]
@@ -230,7 +231,9 @@ class Dispatcher:
                 if answer.status_code in (200, 201, 202, 204):
                     self.log(f"dispatched {what} ({answer.status_code}): {', '.join(pages)}")
                     return True
-                problem = f"GitHub answered {answer.status_code}{_github_message(answer)}"
+                # GitHub's message is quoted, so a server that echoes the request cannot show the token.
+                problem = redacted(f"GitHub answered {answer.status_code}{_github_message(answer)}", [self.github.token],
+                                   "[GITHUB_TOKEN]")
                 retry_after = _retry_after(answer)
                 if retry_after is None and answer.status_code < 500:
                     self.log(f"dispatch of {what} failed: {problem}. {_advice(answer.status_code, self.github.repo)} "

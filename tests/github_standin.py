@@ -112,6 +112,12 @@ class GitHubStandIn:
                                      f"refused: {self.refused}")
             return list(self.dispatches)
 
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> None:
+        """Return once `count` requests have come, answered or not."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.requests >= count, timeout):
+                raise AssertionError(f"{self.requests} requests after {timeout} s, expected {count}")
+
     # -- one request
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)
@@ -124,6 +130,7 @@ class GitHubStandIn:
             self.faults.hang -= hang
             self.faults.fail -= fail
             self.faults.echo_auth -= echo
+            self._changed.notify_all()
         if hang:
             self._released.wait(30)
             h.close_connection = True
