@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+import tomllib
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -489,3 +491,29 @@ def test_end_to_end_verification_then_no_token_printed_even_when_github_echoes_i
     assert github.refused and GITHUB_TOKEN in github.refused[0][1]
     assert GITHUB_TOKEN not in out + err and token not in out + err
 
+
+
+# --------------------------------------------------------------------------- ready to deploy
+
+
+def test_the_container_file_copies_what_the_package_needs_and_runs_the_command():
+    """docker cannot run here: the Containerfile is checked against pyproject.toml and the CLI."""
+    containerfile = (ROOT / "deploy" / "Containerfile").read_text(encoding="utf-8")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    copied = {source for line in re.findall(r"^COPY (.+)$", containerfile, re.M) for source in line.split()[:-1]}
+    assert copied and all((ROOT / source).exists() for source in copied), copied
+    package_dirs = project["tool"]["setuptools"]["package-dir"]
+    needed = {"pyproject.toml", project["project"]["readme"]}
+    needed |= {package_dirs.get(package, package.replace(".", "/")).split("/")[0]
+               for package in project["tool"]["setuptools"]["packages"]}
+    assert needed <= copied, needed - copied
+    assert re.search(r"^RUN pip install [^\n]* \.( |$)", containerfile, re.M)
+    (command,) = re.findall(r'^CMD \["sh", "-c", "exec (.+)"\]$', containerfile, re.M)
+    words = command.split()
+    assert words[:2] == ["notion-hugo", "webhook"] and "notion-hugo" in project["project"]["scripts"]
+    options = {opt for param in main.commands["webhook"].params for opt in param.opts}
+    assert {"--host", "--port"} <= options and words[2:4] == ["--host", "0.0.0.0"] and words[4] == "--port"
+    # Everything else the server needs comes from the host's environment, as --help says.
+    for variable in ("GITHUB_TOKEN", "NOTION_WEBHOOK_TOKEN", "GITHUB_REPOSITORY", "NOTION_DATA_SOURCE"):
+        assert variable in containerfile and variable in main.commands["webhook"].epilog + str(
+            [param.envvar for param in main.commands["webhook"].params])
