@@ -153,6 +153,7 @@ class WebhookSubscription:
         self.pending: list[Change] = []
         self.deliveries: list[Delivery] = []
         self._verification_due = False
+        self._sending = 0  # deliveries under way
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._api: Any = None
@@ -182,6 +183,12 @@ class WebhookSubscription:
             if not self._changed.wait_for(lambda: len(self.deliveries) >= count, timeout):
                 raise AssertionError(f"{len(self.deliveries)} deliveries after {timeout} s, expected {count}")
             return list(self.deliveries)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Return once nothing is waiting or being sent (the thread delivers)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: not self.pending and not self._sending, timeout):
+                raise AssertionError(f"{len(self.pending)} events still waiting after {timeout} s")
 
     # -- recording
     def record_write(self, api: Any, method: str, path: str, body: Any, answer: dict[str, Any]) -> None:
@@ -216,11 +223,17 @@ class WebhookSubscription:
             verification, self._verification_due = self._verification_due, False
             ready = [change for change in self.pending if due(change)]
             self.pending = [change for change in self.pending if change not in ready]
+            self._sending += 1
         made: list[Delivery] = []
-        if verification:
-            made += self._send({"verification_token": self.token}, signed=False)
-        for change in ready:
-            made += self._send(self.event(change), signed=True)
+        try:
+            if verification:
+                made += self._send({"verification_token": self.token}, signed=False)
+            for change in ready:
+                made += self._send(self.event(change), signed=True)
+        finally:
+            with self._changed:
+                self._sending -= 1
+                self._changed.notify_all()
         return made
 
     def event(self, change: Change) -> dict[str, Any]:
