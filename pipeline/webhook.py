@@ -228,7 +228,7 @@ class Dispatcher:
             except httpx.TransportError as error:
                 problem = f"unreachable ({type(error).__name__})"
             else:
-                if answer.status_code in (200, 201, 202, 204):
+                if 200 <= answer.status_code < 300:
                     self.log(f"dispatched {what} ({answer.status_code}): {', '.join(pages)}")
                     return True
                 # GitHub's message is quoted, so a server that echoes the request cannot show the token.
@@ -237,6 +237,10 @@ class Dispatcher:
                 retry_after = _retry_after(answer)
                 if retry_after is None and answer.status_code < 500:
                     self.log(f"dispatch of {what} failed: {problem}. {_advice(answer.status_code, self.github.repo)} "
+                             "The hourly sync will publish these pages.")
+                    return False
+                if retry_after is not None and retry_after > self.retry.max_backoff:
+                    self.log(f"dispatch of {what} failed: {problem}, and GitHub asks to wait {retry_after:.0f} s. "
                              "The hourly sync will publish these pages.")
                     return False
                 wait = max(wait, retry_after or 0.0)
@@ -274,6 +278,8 @@ def _retry_after(answer: httpx.Response) -> float | None:
 
 
 def _advice(status: int, repo: str) -> str:
+    if 300 <= status < 400:
+        return f"{repo} has moved (GitHub redirects it): pass its current OWNER/REPO."
     if status == 401:
         return "GITHUB_TOKEN is not a valid token: create one (a fine-grained token with Contents: read and write on " \
                f"{repo}) and set it."
@@ -291,13 +297,14 @@ class Relay:
     this one. `step()` is the whole decision (tests call it with a fake clock); the thread only
     waits until the next deadline."""
 
-    def __init__(self, debouncer: Debouncer, dispatcher: Dispatcher, log: Log, *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, debouncer: Debouncer, dispatcher: Dispatcher, log: Log, *, clock: Clock = time.monotonic,
+                 stopping: threading.Event | None = None) -> None:
         self.debouncer = debouncer
         self.dispatcher = dispatcher
         self.log = log
         self.clock = clock
         self.changed = threading.Condition()
-        self.stopping = False
+        self.stopping = stopping or threading.Event()
         self.thread: threading.Thread | None = None
 
     def add(self, pages: list[str]) -> int:
@@ -322,7 +329,7 @@ class Relay:
     def stop(self) -> None:
         """Stop waiting and dispatch what is waiting now: an edit is not dropped on a restart."""
         with self.changed:
-            self.stopping = True
+            self.stopping.set()
             self.changed.notify()
         if self.thread is not None:
             self.thread.join()
@@ -332,13 +339,13 @@ class Relay:
     def _run(self) -> None:
         while True:
             with self.changed:
-                while not self.stopping:
+                while not self.stopping.is_set():
                     deadline = self.debouncer.deadline()
                     wait = None if deadline is None else deadline - self.clock()
                     if wait is not None and wait <= 0:
                         break
                     self.changed.wait(wait)
-                if self.stopping:
+                if self.stopping.is_set():
                     return
             self.step()
 
@@ -419,9 +426,11 @@ class WebhookApp:
         elif scope["type"] == "http":
             status, text = await self._http(scope, receive)
             # Shape: developers.notion.com/reference/webhooks — Notion reads only the status.
+            body = (text + "\n").encode("utf-8")
             await send({"type": "http.response.start", "status": status,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-            await send({"type": "http.response.body", "body": (text + "\n").encode("utf-8")})
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode("ascii"))]})
+            await send({"type": "http.response.body", "body": body})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -472,9 +481,12 @@ class Settings:
     retry: Retry = Retry()
 
 
-def build_app(settings: Settings, log: Log, *, clock: Clock = time.monotonic, sleeper: Sleeper = time.sleep) -> WebhookApp:
-    dispatcher = Dispatcher(settings.github, log, retry=settings.retry, sleeper=sleeper)
-    relay = Relay(Debouncer(settings.debounce, settings.max_wait), dispatcher, log, clock=clock)
+def build_app(settings: Settings, log: Log, *, clock: Clock = time.monotonic, sleeper: Sleeper | None = None) -> WebhookApp:
+    # By default a retry's backoff is a wait that stopping cuts short: on SIGTERM the remaining
+    # attempts go out at once, within the few seconds a host gives before it kills the process.
+    stopping = threading.Event()
+    dispatcher = Dispatcher(settings.github, log, retry=settings.retry, sleeper=sleeper or stopping.wait)
+    relay = Relay(Debouncer(settings.debounce, settings.max_wait), dispatcher, log, clock=clock, stopping=stopping)
     return WebhookApp(Receiver(settings.watched, relay, log, settings.notion_token))
 
 

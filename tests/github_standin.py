@@ -48,11 +48,14 @@ class Dispatch:
 class Faults:
     """What to do with the next requests, in this order: hang `hang` of them (no answer until
     the stand-in stops or `release()`), answer `fail` of them with `fail_status`, answer
-    `echo_auth` of them 401 with a message quoting the Authorization header (a careless proxy)."""
+    `echo_auth` of them 401 with a message quoting the Authorization header (a careless proxy).
+    Shape of a rate limit: docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+    (403 or 429, with `retry-after` in seconds)."""
 
     hang: int = 0
     fail: int = 0
     fail_status: int = 502
+    retry_after: str | None = None  # sent with each failure, as GitHub does with a rate limit
     echo_auth: int = 0
 
 
@@ -137,7 +140,8 @@ class GitHubStandIn:
             return
         if fail:
             # Shape: troubleshooting-the-rest-api — a 5xx from GitHub's edge may have any body.
-            return self._answer(h, self.faults.fail_status, "Server Error")
+            headers = {"Retry-After": self.faults.retry_after} if self.faults.retry_after else {}
+            return self._answer(h, self.faults.fail_status, "Server Error", headers)
         if echo:
             return self._answer(h, 401, "Bad credentials for " + h.headers.get("Authorization", ""))
         status, message, body = self._check(h, raw)
@@ -182,11 +186,13 @@ class GitHubStandIn:
             return 422, f"Invalid request.\n\n{sorted(unknown)} are not permitted keys.", {}
         return 204, "", body
 
-    def _answer(self, h: BaseHTTPRequestHandler, status: int, message: str) -> None:
+    def _answer(self, h: BaseHTTPRequestHandler, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         with self._changed:
             self.refused.append((status, message))
         data = json.dumps({"message": message, "documentation_url": _DOCS, "status": str(status)}).encode()
         h.send_response(status)
+        for name, value in (headers or {}).items():
+            h.send_header(name, value)
         h.send_header("Content-Type", "application/json; charset=utf-8")
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()

@@ -339,6 +339,13 @@ def test_github_failing_every_attempt_is_reported_and_left_to_the_hourly_sync(gi
     assert "failed after 5 attempts: GitHub answered 503" in log and "hourly sync" in log
 
 
+def test_a_rate_limit_is_waited_out_as_github_asks_unless_it_is_long(github):
+    ok, clock, log = dispatch_with(github, Faults(fail=1, fail_status=429, retry_after="3"))
+    assert ok and clock.sleeps == [3.0] and "GitHub answered 429 (Server Error); retrying in 3 s" in log
+    ok, clock, log = dispatch_with(github, Faults(fail=1, fail_status=403, retry_after="3600"))
+    assert not ok and clock.sleeps == [] and "GitHub asks to wait 3600 s. The hourly sync will publish" in log
+
+
 def test_a_github_timeout_is_retried(github):
     ok, clock, log = dispatch_with(github, Faults(hang=1), timeout=0.2)
     assert ok and github.requests == 2 and clock.sleeps == [1.0]
