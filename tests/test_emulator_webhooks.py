@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
-from notion_client import Client
+from notion_client import APIResponseError, Client
 
 from notion_emulator import NotionEmulator
 from tests.conftest import SEED_DATA_SOURCE, TOKEN
@@ -204,3 +204,15 @@ def test_on_the_real_clock_a_thread_delivers_each_event_when_it_is_due(recorder)
             deliveries = emulator.webhooks.wait_for(2)
     assert [d.status for d in deliveries] == [200, 200]
     assert [e.get("type", "verification") for e in endpoint.events()] == ["verification", "page.properties_updated"]
+
+
+def test_a_write_the_api_refuses_sends_nothing(recorder):
+    endpoint = recorder()
+    with notion(endpoint.url) as (emulator, client, clock):
+        with pytest.raises(APIResponseError, match="Nope is not a property that exists"):
+            client.pages.update(page_id=PAGES[0], properties={"Nope": {"checkbox": True}})
+        with pytest.raises(APIResponseError):
+            client.blocks.children.append(block_id=PAGES[0], children=[{"type": "paragraph", "paragraph": {}}] * 101)
+        clock.now += 5
+        assert emulator.webhooks.pending == [] and emulator.webhooks.deliver_due() == []
+    assert endpoint.received == []
