@@ -497,6 +497,11 @@ def _public(address: str) -> bool:
     return ip.is_global and all(v4.is_global for v4 in inside if v4 is not None)
 
 
+class NotPublic(httpx.HTTPError):
+    """A download refused for where it would connect: not retried, since the same name would
+    be refused again."""
+
+
 class PublicOnlyNetwork(httpcore.NetworkBackend):
     """Connects only to a public address, resolved once and checked: the address checked is the
     address connected to, so a name that answers a public address to the check and an internal
@@ -519,8 +524,7 @@ class PublicOnlyNetwork(httpcore.NetworkBackend):
             raise httpcore.ConnectError(f"{host} cannot be resolved ({error})") from None
         internal = sorted(a for a in addresses if not _public(a))
         if internal:
-            raise httpcore.ConnectError(f"{host} is an internal address ({internal[0]}): files are fetched from "
-                                        "public hosts only")
+            raise NotPublic(f"{host} is an internal address ({internal[0]}): files are fetched from public hosts only")
         failure: Exception = httpcore.ConnectError(f"{host} cannot be resolved (no address)")
         for address in addresses:
             try:
@@ -531,7 +535,7 @@ class PublicOnlyNetwork(httpcore.NetworkBackend):
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        raise httpcore.ConnectError("files are fetched over TCP from public hosts only")
+        raise NotPublic("files are fetched over TCP from public hosts only")
 
     def sleep(self, seconds: float) -> None:
         self.inner.sleep(seconds)
@@ -583,7 +587,7 @@ def download_files(urls: Iterable[str], options: SourceOptions,
                 response = client.get(url)
                 response.raise_for_status()
                 return response.content
-            except (httpx.HTTPError, httpx.InvalidURL) as error:
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:  # ValueError: a host IDNA refuses
                 return error
 
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
