@@ -267,9 +267,8 @@ class NotionSource:
         results: list[dict[str, Any]] = []
         seen: set[str] = set()
         while True:
-            self._spend(what, pages=1)
             page = shapes.checked_list(self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs), what, kind)
-            self._spend(what, items=len(page["results"]))
+            self._spend(what, len(page["results"]))
             results.extend(page["results"])
             cursor = page["next_cursor"]
             if not page["has_more"]:
@@ -279,18 +278,18 @@ class NotionSource:
             seen.add(cursor)
             kwargs["start_cursor"] = cursor
 
-    def _spend(self, what: str, pages: int = 0, items: int = 0) -> None:
-        """Count pages and results against the run's budget: a cursor that never comes back twice
-        but never ends either (or pages of endless results) stops the run, a Notion failure."""
+    def _spend(self, what: str, items: int) -> None:
+        """Count a page of `items` results against the run's budget: cursors that never come back
+        twice but never end either (or pages of endless results) stop the run, a Notion failure."""
         limits = self.options.limits
         with self._budget_lock:
-            self.pages_read += pages
+            self.pages_read += 1
             self.items_read += items
-            over = self.pages_read > limits.max_pages or self.items_read > limits.max_items
-        if over:
+            pages_read, items_read = self.pages_read, self.items_read
+        if pages_read > limits.max_pages or items_read > limits.max_items:
             raise NotionError(
-                f"Notion kept answering more results while reading {what}: this run has asked for {self.pages_read:,} "
-                f"pages of results holding {self.items_read:,} entries and blocks, over the budget of one run "
+                f"Notion kept answering more results while reading {what}: this run has read {pages_read:,} "
+                f"pages of results holding {items_read:,} entries and blocks, over the budget of one run "
                 f"([limits] max_pages = {limits.max_pages:,}, max_items = {limits.max_items:,} in pipeline.toml). An "
                 "answer whose cursors never end is not a workspace; try again later. If yours is really this large, "
                 "raise those limits."
@@ -549,15 +548,16 @@ class DownloadTransport(httpx.BaseTransport):
     """Where a download connects: to the API's own origin (the same scheme, host and port: the
     emulator's, or a proxy's, which may be internal) as any client does; to every other only
     through `PublicOnlyNetwork`. Each redirect is a request of its own, checked the same way.
-    Neither reads a proxy from the environment: through a proxy, the proxy would resolve the
-    name, and the address checked would not be the one reached."""
+    Its client reads no proxy from the environment (`trust_env=False` in `download_files`):
+    through a proxy, the proxy would resolve the name, and the address checked would not be the
+    one reached."""
 
     def __init__(self, api_base_url: str, network: httpcore.NetworkBackend | None = None) -> None:
         self.api_origin = _origin(httpx.URL(api_base_url))
-        self.api = httpx.HTTPTransport(trust_env=False)
-        self.public = httpx.HTTPTransport(trust_env=False)
+        self.api = httpx.HTTPTransport()
+        self.public = httpx.HTTPTransport()
         # httpx takes no network backend, so the public transport's pool is rebuilt with one.
-        self.public._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
+        self.public._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
                                                     network_backend=network or PublicOnlyNetwork())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
