@@ -419,7 +419,8 @@ def report_kit(result: KitResult) -> None:
 
 @main.command("site-kit")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace kit files that differ from the kit.")
+@click.option("--force", is_flag=True,
+              help="Replace kit files that differ from the kit, and let the kit's render hooks hide the theme's.")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
 def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
     """Put what the exported posts need into the Hugo site at SITE_DIR.
@@ -432,6 +433,11 @@ def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
 
     Each line of the site's config that contradicts those settings is reported by file (relative
     to SITE_DIR) and line; exit 2 when one of them wins over the kit's (an environment's or a language's file).
+
+    A template of the site's or its theme's that Hugo would read in place of the kit's (or that
+    the kit's would hide: layouts/_markup/, _partials/ and the older paths alike) stops it with
+    exit 2 before anything is written, naming the file and the line that makes it do the kit's
+    part. Nothing is written outside SITE_DIR or through a symbolic link.
     """
     from pipeline.site import install_kit
 
