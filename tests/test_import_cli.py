@@ -85,7 +85,8 @@ def test_update_replaces_the_content_of_an_existing_entry(api, tmp_path):
     result = run("--update", str(posts))
     assert result.exit_code == 0, result.output
     assert result.output.startswith("updated hello")
-    assert api.count("DELETE", "/v1/blocks/") == 4  # the three old blocks, then the import's marker
+    # The first import's marker; then the three old blocks, and the marker of the update.
+    assert api.count("DELETE", "/v1/blocks/") == 5
     out = tmp_path / "synced"
     synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
                                        "--out", str(out)])
