@@ -352,7 +352,7 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
         try:
             post = read_post(markdown, bundle)
         except (OSError, ValueError, yaml.YAMLError) as error:  # unreadable, not UTF-8, bad front matter
-            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {error}"))
+            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {_problem(error)}"))
             continue
         except Exception as error:  # noqa: BLE001 - one post's file must not end the run (YAML nested past recursion)
             report.plans.append(PostPlan(None, markdown, name, "failed",
@@ -381,6 +381,15 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
             action = "complete" if marked else "unchanged"
         report.plans.append(PostPlan(post, markdown, post.slug, action, values, notes, page))
     return report, found_id, existing, schema
+
+
+def _problem(error: Exception) -> str:
+    """An error reading a post, on one line: YAML's with the line of the front matter it is on."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return str(error)
+    mark = error.problem_mark or error.context_mark
+    where = f" (line {mark.line + 1} of the front matter, column {mark.column + 1})" if mark else ""
+    return ": ".join(part for part in (error.context, error.problem) if part) + where
 
 
 # --- writing --------------------------------------------------------------------------------------------
