@@ -479,7 +479,7 @@ class Writer:
     def answer(self, answer: Any, what: str, kind: str) -> dict[str, Any]:
         problem = shapes.problem_of(answer, (kind,))
         if problem:
-            raise NotionError(f"Notion answered something that is not the API's shape when {what}: {problem}")
+            raise NotionError(f"Notion answered something that is not the API's shape when {what}: {problem}.")
         return answer
 
     def create(self, data_source_id: str, plan: PostPlan, properties: dict[str, Any]) -> dict[str, Any]:
@@ -516,7 +516,7 @@ class Writer:
         problems = [problem for item in results if (problem := shapes.problem_of(item, ("block",)))]
         if problems or len(results) != len(request):
             raise NotionError(f"Notion answered {len(results)} blocks when {what} ({problems[0] if problems else 'a list of another length'}): "
-                              "what goes under them cannot be placed")
+                              "what goes under them cannot be placed.")
         return results
 
     def append(self, parent_id: str, blocks: list[dict[str, Any]]) -> None:
@@ -532,7 +532,7 @@ class Writer:
                     listed = self.source.children(block["id"])
                     if len(listed) != len(inline):
                         raise NotionError(f"Notion lists {len(listed)} blocks under block {block['id']}, which was "
-                                          f"written with {len(inline)}: what goes under them cannot be placed")
+                                          f"written with {len(inline)}: what goes under them cannot be placed.")
                     for child, made_child in zip(inline, listed):
                         if _payload(child).get("children"):
                             self.append(made_child["id"], _payload(child)["children"])
@@ -568,7 +568,7 @@ class Writer:
             if handle.read(1):
                 raise ValueError(f"{relative} grew while it was being uploaded")
         if self.answer(done, f"sending {what}", "file_upload")["status"] != "uploaded":
-            raise NotionError(f"Notion did not take {what}: its status is {done['status']!r}, not 'uploaded'")
+            raise NotionError(f"Notion did not take {what}: its status is {done['status']!r}, not 'uploaded'.")
         return upload["id"]
 
 

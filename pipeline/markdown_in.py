@@ -195,7 +195,11 @@ def parse(markdown: str) -> list[SyntaxTreeNode]:
         raise Unholdable(
             f"its Markdown nests lists and quotes more than {MAX_MARKDOWN_NESTING // 2} levels deep, where the "
             "Markdown reader stops (the rest of the post would be lost). Move the deepest items up a level.")
-    return SyntaxTreeNode(tokens).children
+    try:
+        return SyntaxTreeNode(tokens).children
+    except ValueError as error:  # the footnote plugin leaves a footnote defined inside another unclosed
+        raise Unholdable(f"the Markdown reader cannot make a tree of it ({error}), as happens with a footnote "
+                         "defined inside another footnote's definition: move that definition out") from None
 
 
 def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
@@ -464,9 +468,8 @@ def _fit(blocks: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any
         payload = _payload(block)
         if "children" in payload:
             payload["children"] = _fit(payload["children"], ctx)
-        for key in ("caption",):
-            if key in payload:
-                payload[key] = _fitted(payload[key], ctx)
+        if "caption" in payload:
+            payload["caption"] = _fitted(payload["caption"], ctx)
         if block["type"] == "table_row":
             payload["cells"] = [_fitted(cell, ctx) for cell in payload["cells"]]
         if "rich_text" not in payload:

@@ -148,7 +148,7 @@ def test_a_malformed_create_answer_exits_3_not_4(cli, tmp_path):
     assert result.exit_code == 3, result.output
     assert result.stderr.splitlines()[0] == (
         "  error: Notion answered something that is not the API's shape when creating an entry for hello: page without "
-        "'id' Notion may have created the entry before the answer was lost; if it did, the entry is unpublished and "
+        "'id'. Notion may have created the entry before the answer was lost; if it did, the entry is unpublished and "
         "marked as incomplete (sync does not publish it), and running the import again finds it by its slug and "
         "completes it.")
 
