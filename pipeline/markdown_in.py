@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from bs4.exceptions import ParserRejectedMarkup
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from markdownify import markdownify
@@ -818,10 +819,12 @@ def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
     if _html_depth(fragment) > MAX_HTML_DEPTH:
         # markdownify walks the elements recursively: past this depth, its text is what a
         # post can keep (500 unclosed <div>s would end the run with a RecursionError).
-        ctx.note(f"raw HTML nested more than {MAX_HTML_DEPTH} elements deep: its text is kept, without its tags")
-        text = " ".join(html.unescape(re.sub(r"<[^<>]*>", " ", fragment)).split())
-        return [_text_block("paragraph", text_objects(text))] if text else []
-    markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True, strip=["script", "style"]).strip()
+        return _html_text(fragment, f"raw HTML nested more than {MAX_HTML_DEPTH} elements deep", ctx)
+    try:
+        markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True,
+                               strip=["script", "style"]).strip()
+    except ParserRejectedMarkup:  # the standard library's parser asserts on `<![x` (a "marked section")
+        return _html_text(fragment, "raw HTML the HTML parser rejects", ctx)
     tags = sorted(set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", fragment)) - {"p", "br", "a", "strong", "em", "code"})
     if tags:
         ctx.note(f"raw HTML ({', '.join('<' + tag + '>' for tag in tags)}) converted to Markdown by markdownify")
@@ -829,6 +832,13 @@ def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
     if any(n.type == "html_block" for n in nodes):  # markdownify kept HTML it has no Markdown for: its text
         nodes = [n for n in nodes if n.type != "html_block"]
     return convert_nodes(nodes, ctx)
+
+
+def _html_text(fragment: str, why: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Raw HTML that cannot be converted, as its text: a paragraph, reported."""
+    ctx.note(f"{why}: its text is kept, without its tags")
+    text = " ".join(html.unescape(re.sub(r"<[^<>]*>", " ", fragment)).split())
+    return [_text_block("paragraph", text_objects(text))] if text else []
 
 
 def convert_unknown(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
