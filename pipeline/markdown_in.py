@@ -26,10 +26,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from bs4 import MarkupResemblesLocatorWarning
 from bs4.exceptions import ParserRejectedMarkup
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
@@ -821,8 +823,10 @@ def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
         # post can keep (500 unclosed <div>s would end the run with a RecursionError).
         return _html_text(fragment, f"raw HTML nested more than {MAX_HTML_DEPTH} elements deep", ctx)
     try:
-        markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True,
-                               strip=["script", "style"]).strip()
+        with warnings.catch_warnings():  # a fragment that reads like a URL is HTML here all the same
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True,
+                                   strip=["script", "style"]).strip()
     except ParserRejectedMarkup:  # the standard library's parser asserts on `<![x` (a "marked section")
         return _html_text(fragment, "raw HTML the HTML parser rejects", ctx)
     tags = sorted(set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", fragment)) - {"p", "br", "a", "strong", "em", "code"})
