@@ -324,6 +324,12 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
         value["caption"] = _rich_text(api, payload.get("caption", []), f"{path}.caption")
     if kind == "equation" and not isinstance(payload.get("expression"), str):
         raise _invalid("body", f"{path}.expression", "a string", payload.get("expression"))
+    if kind in ("bookmark", "embed"):
+        url = payload.get("url")
+        if not isinstance(url, str):
+            raise _invalid("body", f"{path}.url", "a string", url)
+        if len(url) > MAX_TEXT:  # request-limits: any URL, 2,000 characters
+            raise _too_long(f"{path}.url", MAX_TEXT, len(url))
     if kind == "callout":
         value.setdefault("icon", None)
     if kind == "to_do":

@@ -625,9 +625,10 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
                                       options=source_options_for(config, base_url), update=update, dry_run=dry_run,
                                       section=section, progress=shown)
             except KeyboardInterrupt:
-                raise Interrupted("interrupted. The posts reported above are settled; an entry whose content was being "
-                                  "written stays unpublished and marked as incomplete (sync does not publish it): run "
-                                  "the import again to complete it.") from None
+                raise Interrupted("interrupted; nothing was written." if dry_run else (
+                    "interrupted. The posts reported above are settled; an entry whose content was being written "
+                    "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
+                    "complete it.")) from None
         shown.done()
         counts = [f"{report.count(action)} {shown.verbs[action]}" for action in ("create", "update", "complete", "unchanged")
                   if action != "complete" or report.count(action)]

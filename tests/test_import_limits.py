@@ -184,6 +184,16 @@ def test_the_emulator_refuses_a_body_over_500_kb(client):
     assert client.blocks.children.append(page["id"], children=[paragraph] * 70)["results"]  # 420 KB
 
 
+def test_the_emulator_refuses_a_bookmark_url_over_2000_characters(client):
+    page = client.pages.create(parent={"data_source_id": SEED_DATA_SOURCE},
+                               properties={"Title": {"title": [{"type": "text", "text": {"content": "x"}}]}})
+    bookmark = {"type": "bookmark", "bookmark": {"url": "https://example.com/" + "a" * 1990}}
+    with pytest.raises(APIResponseError) as caught:
+        client.blocks.children.append(page["id"], children=[bookmark])
+    assert str(caught.value) == ("body failed validation: body.children[0].bookmark.url.length should be ≤ `2000`, "
+                                 "instead was `2010`.")
+
+
 def test_the_emulator_takes_a_multi_part_upload_as_notion_documents_it(client):
     def refused(call, *args, **kwargs) -> str:
         with pytest.raises(APIResponseError) as caught:
