@@ -46,7 +46,8 @@ from pipeline.bundle import open_inside, read_inside, regular_files
 from pipeline.config import Config
 from pipeline.errors import ConfigError, NotionError
 from pipeline.frontmatter import slug_of
-from pipeline.markdown_in import LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, text_objects, to_blocks
+from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, payload, text_objects,
+                                  to_blocks)
 from pipeline.model import IMPORT_MARKER, Entry, is_import_marker
 from pipeline.render import MAX_DEPTH
 from pipeline.source import NotionSource, SourceOptions, explain, make_client
@@ -395,10 +396,6 @@ def _problem(error: Exception) -> str:
 # --- writing --------------------------------------------------------------------------------------------
 
 
-def _payload(block: dict[str, Any]) -> dict[str, Any]:
-    return block[block["type"]]
-
-
 def _size(value: Any) -> int:
     """Bytes of a value in a request body, as notion-client's httpx encodes it (compact JSON, UTF-8)."""
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
@@ -416,33 +413,35 @@ class _Sent:
     size: int
 
 
-def _sent(block: dict[str, Any]) -> _Sent:
+def _shallow(block: dict[str, Any]) -> dict[str, Any]:
+    """The block without its children."""
     kind = block["type"]
-    payload = {key: value for key, value in _payload(block).items() if key != "children"}
-    children = _payload(block).get("children") or []
+    return {"type": kind, kind: {key: value for key, value in payload(block).items() if key != "children"}}
+
+
+def _sent(block: dict[str, Any]) -> _Sent:
+    request = _shallow(block)
+    kind = block["type"]
+    children = payload(block).get("children") or []
     # A table is created with its rows (a third level would be their cells' children: none);
     # any other block takes its children up to the first table among them, whose rows would be
-    # a third level.
+    # a third level; and all of them only as far as a request's bytes go.
     inline = 0
-    size = _size({"type": kind, kind: payload})
+    size = _size(request)
     while inline < min(len(children), MAX_CHILDREN) and (kind == "table" or children[inline]["type"] != "table"):
-        child = children[inline]
-        weight = _size({"type": child["type"], child["type"]: {k: v for k, v in _payload(child).items() if k != "children"}})
-        if size + weight + 1 > MAX_REQUEST_BYTES:
+        weight = _size(_shallow(children[inline])) + 1
+        if size + weight > MAX_REQUEST_BYTES:
             break
-        size += weight + 1
+        size += weight
         inline += 1
     if kind == "table" and not inline:
         raise Unholdable("a table row larger than one request to Notion carries (500 KB): shorten its cells")
     if size > MAX_REQUEST_BYTES:
         raise Unholdable(f"a {kind} block of {size:,} bytes, more than one request to Notion carries (500 KB): "
                          "shorten its caption or cells")
-    request_payload = dict(payload)
     if inline:
-        request_payload["children"] = [
-            {"type": child["type"], child["type"]: {k: v for k, v in _payload(child).items() if k != "children"}}
-            for child in children[:inline]]
-    return _Sent(block, {"type": kind, kind: request_payload}, inline, 1 + inline, size)
+        request[kind]["children"] = [_shallow(child) for child in children[:inline]]
+    return _Sent(block, request, inline, 1 + inline, size)
 
 
 def _batches(blocks: list[dict[str, Any]]) -> list[list[_Sent]]:
@@ -484,10 +483,9 @@ class Writer:
 
     def create(self, data_source_id: str, plan: PostPlan, properties: dict[str, Any]) -> dict[str, Any]:
         """A new entry holding the marker alone."""
-        what = f"creating an entry for {plan.slug}"
         page = self.call("creating", f"an entry for {plan.slug}", self.client.pages.create,
                          parent={"data_source_id": data_source_id}, properties=properties, children=[MARKER])
-        return self.answer(page, what, "page")
+        return self.answer(page, f"creating an entry for {plan.slug}", "page")
 
     def fill(self, plan: PostPlan, blocks: list[dict[str, Any]], files: list[str]) -> None:
         """An entry's whole content, then its properties (its status among them), then the
@@ -515,8 +513,9 @@ class Writer:
         results = self.answer(answer, what, "list")["results"]
         problems = [problem for item in results if (problem := shapes.problem_of(item, ("block",)))]
         if problems or len(results) != len(request):
-            raise NotionError(f"Notion answered {len(results)} blocks when {what} ({problems[0] if problems else 'a list of another length'}): "
-                              "what goes under them cannot be placed.")
+            why = problems[0] if problems else "a list of another length"
+            raise NotionError(f"Notion answered {len(results)} blocks when {what} ({why}): what goes under them "
+                              "cannot be placed.")
         return results
 
     def append(self, parent_id: str, blocks: list[dict[str, Any]]) -> None:
@@ -525,17 +524,17 @@ class Writer:
         for batch in _batches(blocks):
             made = self.append_checked(parent_id, [sent.request for sent in batch])
             for sent, block in zip(batch, made):
-                children = _payload(sent.block).get("children") or []
+                children = payload(sent.block).get("children") or []
                 inline = children[:sent.inline]
-                if any(_payload(child).get("children") for child in inline):
+                if any(payload(child).get("children") for child in inline):
                     # The second level was written with its parent: find its ids, then go deeper.
                     listed = self.source.children(block["id"])
                     if len(listed) != len(inline):
                         raise NotionError(f"Notion lists {len(listed)} blocks under block {block['id']}, which was "
                                           f"written with {len(inline)}: what goes under them cannot be placed.")
                     for child, made_child in zip(inline, listed):
-                        if _payload(child).get("children"):
-                            self.append(made_child["id"], _payload(child)["children"])
+                        if payload(child).get("children"):
+                            self.append(made_child["id"], payload(child)["children"])
                 if children[sent.inline:]:
                     self.append(block["id"], children[sent.inline:])
 
@@ -734,7 +733,7 @@ def _within_requests(blocks: list[dict[str, Any]]) -> None:
     while stack:
         block = stack.pop()
         _sent(block)
-        stack += _payload(block).get("children") or []
+        stack += payload(block).get("children") or []
 
 
 def _write(writer: Writer, plan: PostPlan, urls: dict[str, str]) -> None:

@@ -232,11 +232,12 @@ def nesting(blocks: list[dict[str, Any]]) -> int:
     while stack:
         block, level = stack.pop()
         deepest = max(deepest, level)
-        stack += [(child, level + 1) for child in _payload(block).get("children") or ()]
+        stack += [(child, level + 1) for child in payload(block).get("children") or ()]
     return deepest
 
 
-def _payload(block: dict[str, Any]) -> dict[str, Any]:
+def payload(block: dict[str, Any]) -> dict[str, Any]:
+    """A request block's payload: `block[block["type"]]`, where its children are too."""
     return block[block["type"]]
 
 
@@ -468,23 +469,23 @@ def _fit(blocks: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any
     of its last pieces. Each is reported. Recursion is bounded: `nesting` was checked."""
     out = []
     for block in blocks:
-        payload = _payload(block)
-        if "children" in payload:
-            payload["children"] = _fit(payload["children"], ctx)
-        if "caption" in payload:
-            payload["caption"] = _fitted(payload["caption"], ctx)
+        value = payload(block)
+        if "children" in value:
+            value["children"] = _fit(value["children"], ctx)
+        if "caption" in value:
+            value["caption"] = _fitted(value["caption"], ctx)
         if block["type"] == "table_row":
-            payload["cells"] = [_fitted(cell, ctx) for cell in payload["cells"]]
-        if "rich_text" not in payload:
+            value["cells"] = [_fitted(cell, ctx) for cell in value["cells"]]
+        if "rich_text" not in value:
             out.append(block)
             continue
-        chunks = _chunks([_held(item, ctx) for item in payload["rich_text"]])
-        payload["rich_text"] = chunks[0]
+        chunks = _chunks([_held(item, ctx) for item in value["rich_text"]])
+        value["rich_text"] = chunks[0]
         out.append(block)
         if len(chunks) > 1 and block["type"] == "code":
             ctx.note("a code block longer than one Notion code block holds (100 pieces of 2,000 characters): "
                      "it goes on in the code blocks after it")
-            out += [{"type": "code", "code": {"rich_text": chunk, "language": payload["language"]}} for chunk in chunks[1:]]
+            out += [{"type": "code", "code": {"rich_text": chunk, "language": value["language"]}} for chunk in chunks[1:]]
         elif len(chunks) > 1:
             ctx.note("a text of more than 100 differently styled pieces (Notion's limit a block): its rest "
                      "follows in paragraphs of its own")
