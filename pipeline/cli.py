@@ -630,8 +630,8 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
                     "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
                     "complete it.")) from None
         shown.done()
-        counts = [f"{report.count(action)} {shown.verbs[action]}" for action in ("create", "update", "complete", "unchanged")
-                  if action != "complete" or report.count(action)]
+        counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
+                  if kind != "complete" or report.count(kind)]
         say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.", err=True)
         return report.exit_code
 
