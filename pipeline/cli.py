@@ -23,7 +23,7 @@ import click
 import httpx
 
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
@@ -578,7 +578,8 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                    "else the project's own]")
 @click.option("--data-source", metavar="ID|URL", help="Import into this data source (or database) instead of the configured one.")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Import into a store file served by the local API emulator (kept in memory only: for --dry-run).")
+              help="Plan the import against a store file served by the local API emulator (with --dry-run only: "
+                   "the emulator keeps nothing).")
 @click.option("--update", is_flag=True, help="Replace the properties and content of entries that already exist.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created or updated, and what Notion cannot hold; write nothing.")
 @click.option("--section", default="posts", show_default=True,
@@ -593,32 +594,71 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
     reverse; the body becomes Notion blocks; bundle images and files are uploaded. An entry
     is found by its slug: importing twice creates nothing, and --update replaces what exists.
     What Notion cannot hold is reported for each post, with what was done instead.
+
+    Each entry stays unpublished, marked as incomplete, until its whole content is written:
+    an import cut short leaves no half post for sync, and running it again completes it.
     """
     from pipeline.import_posts import import_posts
 
     def action() -> int:
+        if store is not None and not dry_run:
+            raise ConfigError("--store imports into a copy of the store file that the emulator keeps in memory and "
+                              "throws away: nothing would be kept. Use it with --dry-run to see the plan, or import "
+                              "into Notion with NOTION_TOKEN.")
         config = _config(config_path)
         selection = _selection(config, data_source, (), store)
         if selection.data_source is None:
             raise ConfigError("import writes into a data source: set notion.data_source in pipeline.toml, or pass --data-source.")
+        shown = ImportLines(dry_run, sys.stderr.isatty())
         with notion_endpoint(store) as (base_url, token):
-            report = import_posts(list(paths), config, selection.data_source, token=token,
-                                  options=source_options_for(config, base_url), update=update, dry_run=dry_run,
-                                  section=section)
-        verbs = {"create": "would create" if dry_run else "created", "update": "would update" if dry_run else "updated",
-                 "unchanged": "unchanged", "failed": "failed"}
-        for plan in report.plans:
-            where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not dry_run else ""
-            say(f"{verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
-            if plan.error:
-                say(f"  error: {plan.error}", err=True, keep_newlines=False)
-            for note in plan.notes:
-                say(f"  note: {note.message}", keep_newlines=False)
-        say(f"{len(report.plans)} posts: {report.count('create')} {verbs['create']}, {report.count('update')} "
-                   f"{verbs['update']}, {report.count('unchanged')} unchanged, {report.count('failed')} failed.", err=True)
+            try:
+                report = import_posts(list(paths), config, selection.data_source, token=token,
+                                      options=source_options_for(config, base_url), update=update, dry_run=dry_run,
+                                      section=section, progress=shown)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted; nothing was written." if dry_run else (
+                    "interrupted. The posts reported above are settled; an entry whose content was being written "
+                    "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
+                    "complete it.")) from None
+        shown.done()
+        counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
+                  if kind != "complete" or report.count(kind)]
+        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.", err=True)
         return report.exit_code
 
     run_guarded(verbose, action)
+
+
+class ImportLines:
+    """What `import` prints: each post's line as soon as it is settled (its error and notes
+    under it), and while the entries are created, a count on stderr on a terminal."""
+
+    def __init__(self, dry_run: bool, counting: bool) -> None:
+        self.verbs = {"create": "would create" if dry_run else "created",
+                      "update": "would update" if dry_run else "updated",
+                      "complete": "would complete" if dry_run else "completed", "unchanged": "unchanged",
+                      "failed": "failed"}
+        self.dry_run, self.counting, self.entries = dry_run, counting, 0
+
+    def __call__(self, event: str, plan: Any) -> None:
+        if event == "entry":
+            self.entries += 1
+            if self.counting:
+                click.echo(f"\rcreated {self.entries} entries, unpublished until their content is written", nl=False,
+                           err=True)
+            return
+        self.done()
+        where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not self.dry_run else ""
+        say(f"{self.verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
+        if plan.error:
+            say(f"  error: {plan.error}", err=True, keep_newlines=False)
+        for note in plan.notes:
+            say(f"  note: {note.message}", keep_newlines=False)
+
+    def done(self) -> None:
+        if self.counting and self.entries:
+            click.echo("", err=True)
+            self.counting = False
 
 
 if __name__ == "__main__":

@@ -218,8 +218,9 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
     )
 
 
-def explain(error: Exception, what: str) -> NotionError:
-    """One paragraph an operator can act on. Never includes the token."""
+def explain(error: Exception, what: str, doing: str = "reading") -> NotionError:
+    """One paragraph an operator can act on: what failed while `doing` what to `what`. Never
+    includes the token."""
     if isinstance(error, APIResponseError):
         if error.code == APIErrorCode.Unauthorized:
             return NotionError(
@@ -233,11 +234,11 @@ def explain(error: Exception, what: str) -> NotionError:
                 "integration: open it in Notion, ••• menu → Connections → add the integration."
             )
         if error.code == APIErrorCode.RateLimited:
-            return NotionError(f"Notion kept answering 429 rate_limited while reading {what}, after retries. Try again later.")
-        return NotionError(f"Notion answered {error.status} {error.code} while reading {what}: {error}")
+            return NotionError(f"Notion kept answering 429 rate_limited while {doing} {what}, after retries. Try again later.")
+        return NotionError(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}")
     if isinstance(error, (NotionClientErrorBase, httpx.HTTPError, ValueError)):
         return NotionError(
-            f"Notion could not be reached or answered garbage while reading {what}, after retries "
+            f"Notion could not be reached or answered garbage while {doing} {what}, after retries "
             f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again."
         )
     raise error

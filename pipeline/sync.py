@@ -18,7 +18,7 @@ from pipeline import bundle, shapes
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
-from pipeline.model import Block, Entry, Post, Problem, as_object
+from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
 from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
 from pipeline.render.plugins import load_plugins
 from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
@@ -292,6 +292,11 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     config, downloads, links, titles = run.config, run.downloads, run.links, run.titles
     title = candidate.title
     problems = check_links(entry, title)
+    # An entry `notion-hugo import` is still writing, or whose import was cut short: never half a post.
+    problems += [Problem("error", title, entry.url, f"block {block.id} (callout)",
+                         "notion-hugo import has not finished writing this entry (or was interrupted): run "
+                         "`notion-hugo import` again on its post to complete it. Its earlier post, if any, stays as it was.")
+                 for block in entry.blocks if is_import_marker(block.data)]
     problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
     problems += [
         Problem("error", title, entry.url, f"block {block.id} ({block.type})",
