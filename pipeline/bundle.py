@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -54,6 +55,35 @@ def file_suffix(url: str) -> str:
 def publishable(url: str) -> bool:
     """Whether a bundle may hold the file a URL names (sync's downloads, import's uploads)."""
     return file_suffix(url) in PUBLISHED_SUFFIXES
+
+
+
+def safe_file_name(name: str) -> str:
+    """A file name as a bundle holds it: letters, digits, `.`, `_` and `-` (any other run of
+    characters one `-`), never starting with a dot; "file" for a name with none of them."""
+    stem, dot, suffix = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "file"
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)
+    return stem + ("." + suffix if dot and suffix else "")
+
+
+def bundle_names(files: list[tuple[str, bytes, str]]) -> dict[str, str]:
+    """URL → bundle-relative path for the files of one post, in reading order, each given as
+    (URL, bytes, the path wanted): the path kept, unless another file of other bytes took it
+    first (Hugo serves the bundle's files by name, and a case-insensitive disk would hold `A.png`
+    and `a.png` as one file), then `name-2.ext`, `name-3.ext`…. The same files give the same
+    names at every run."""
+    names: dict[str, str] = {}
+    taken: dict[str, bytes] = {"index.md": b""}
+    for url, data, wanted in files:
+        stem, dot, suffix = wanted.rpartition(".") if "." in PurePosixPath(wanted).name else (wanted, "", "")
+        name, n = wanted, 1
+        while name.lower() in taken and taken[name.lower()] != data:
+            n += 1
+            name = f"{stem}-{n}{dot}{suffix}"
+        taken[name.lower()] = data
+        names[url] = name
+    return names
 
 
 
@@ -265,8 +295,8 @@ def _manifest_problem(data: Any) -> str | None:
                 or not isinstance(record.get("files"), list) or not isinstance(record.get("links", {}), dict):
             return f"the record of page {page_id!r} lacks a slug or its files"
         slug = record["slug"]
-        if _relative_problem(slug) or "/" in slug:
-            return f"page {page_id!r} has the slug {slug!r}, which is not one folder name"
+        if _relative_problem(slug):  # a folder, or folders nested (`notes/first`) inside the output folder
+            return f"page {page_id!r} has the slug {slug!r}, which is not a folder inside the output folder"
         for file in record["files"]:
             problem = _relative_problem(file)
             if problem or not file.startswith(slug + "/"):
@@ -359,7 +389,7 @@ def apply(out_dir: Path, posts: list[Post], change: Change, old: Manifest, new: 
     checked again right before it is touched (`inside`): the folder may have changed since."""
     out_dir.mkdir(parents=True, exist_ok=True)
     owned = old.files
-    _remove_stale_temporaries(out_dir, {path.split("/", 1)[0] for path in new.files} | {"."})
+    _remove_stale_temporaries(out_dir, {str(PurePosixPath(path).parent) for path in new.files} | {"."})
     for post in posts:
         if post.slug not in change.written:
             continue
@@ -369,7 +399,10 @@ def apply(out_dir: Path, posts: list[Post], change: Change, old: Manifest, new: 
     for path in change.removed:
         target = inside(out_dir, path, owned)
         target.unlink(missing_ok=True)
+        # The folders the file was in, as far up as they are left empty (a nested slug's, a
+        # bundle's sub-folder), never the output folder nor a folder holding anything else.
         folder = target.parent
-        if folder != out_dir and not folder.is_symlink() and folder.is_dir() and not any(folder.iterdir()):
+        while folder != out_dir and not folder.is_symlink() and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
+            folder = folder.parent
     new.save(out_dir)

@@ -40,6 +40,7 @@ class FrontMatterField:
     style: str = "plain"
     default: Any = None
     fallback: str | None = None
+    omit_empty: bool = False  # an empty property writes no key (a key only some posts have)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,9 @@ class RenderOptions:
     tabs: str = "sections"  # "sections" (a heading per tab) or "details" (a <details> per tab)
     transcripts: bool = False  # meeting notes' transcripts in the post
     plugins: tuple[str, ...] = ()  # "module:function" rules from the blog's repository (render/plugins.py)
+    # The site's own shortcodes (and Hugo's) that import keeps as shortcodes: sync writes them
+    # back as shortcodes, which text typed in Notion never becomes otherwise.
+    shortcodes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,9 @@ class Config:
     drafts: tuple[str, ...] = ("Draft",)
     include_drafts: bool = False
     slug_property: str = "Slug"
+    # A rich text property holding, as YAML, the front matter keys no row maps ("" when none):
+    # import fills it, sync merges it back (frontmatter.front_matter).
+    front_matter_yaml: str = ""
     link_style: str = "relref"
     rate: float | None = None  # None: the source's default
     burst: int | None = None
@@ -106,6 +113,8 @@ class Config:
         every property the front matter maps) → where pipeline.toml names each. The query asks
         for exactly these (and the title); the mapping check names the place of a missing one."""
         named = {self.status_property: "publish.status_property", self.slug_property: "slug.property"}
+        if self.front_matter_yaml:
+            named[self.front_matter_yaml] = "front_matter_yaml.property"
         for spec in self.front_matter:
             if spec.property:
                 named.setdefault(spec.property, f"front_matter {spec.key!r}")
@@ -157,6 +166,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         drafts=tuple(publish.get("drafts", ("Draft",))),
         include_drafts=publish.get("include_drafts", False),
         slug_property=data.get("slug", {}).get("property", "Slug"),
+        front_matter_yaml=data.get("front_matter_yaml", {}).get("property", ""),
         link_style=data.get("links", {}).get("style", "relref"),
         rate=notion.get("rate"),
         burst=notion.get("burst"),

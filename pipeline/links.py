@@ -106,14 +106,9 @@ _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _URL_UNSAFE = re.compile(r"[\s<>()\"'\\{}`\[\]|]")
 
 
-_BUNDLE_FILE = re.compile(r"[0-9a-f]{16}\.[a-z0-9]{1,5}")  # named by sync.bundle_file_name
-
-
 def safe_url(url: str) -> str | None:
     """A URL fit for a Markdown link destination, or None when it must not become a link."""
     url = (url or "").strip()
-    if _BUNDLE_FILE.fullmatch(url):
-        return url
     if not url.lower().startswith(_SAFE_SCHEMES) and not url.startswith(("/", "#")):
         return None
     return _URL_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), url)

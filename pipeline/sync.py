@@ -11,15 +11,18 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from typing import Any, Callable, Iterator
 
 from pipeline import bundle, shapes
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
-from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
+from pipeline.frontmatter import (cover_image, cover_of, document, front_matter, page_title, slug_of, status_of,
+                                  with_cover)
+from pipeline.hugo_syntax import bundle_path
 from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
 from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
+from pipeline.render.hugo import caption_parts, unbalanced_shortcodes
 from pipeline.render.plugins import load_plugins
 from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
@@ -220,9 +223,30 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
     return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
 
 
-def bundle_file_name(url: str, data: bytes) -> str:
-    """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
-    return hashlib.sha256(data).hexdigest()[:16] + bundle.file_suffix(url)  # a publishable one
+def bundle_file_name(url: str, kept: str | None) -> str:
+    """The path a file wants in its bundle: `kept` (a caption's `file:` line, the front
+    matter's cover image: the path import kept) when a bundle may hold it with this suffix,
+    else the name Notion keeps for the file, the last part of its URL's path (a signed URL
+    changes at every read, its path does not), in safe characters."""
+    suffix = bundle.file_suffix(url)  # a publishable one
+    name = bundle.safe_file_name(unquote(urlsplit(url).path.rsplit("/", 1)[-1]))
+    return bundle_path(kept, suffix) or (name if name.lower().endswith(suffix) else name + suffix)
+
+
+def kept_path(block: Block | None) -> str | None:
+    """The bundle path a file block's caption keeps (its `file:` line), or None."""
+    return caption_parts(block.value.get("caption"))[1].file if block is not None else None
+
+
+def cover_url(page: dict[str, Any], config: Config) -> str | None:
+    """The page cover's URL when the bundle holds it (Notion-hosted, or external with
+    `download_external`), as a file block's; else None."""
+    found = cover_of(page)
+    if found is None or found[0] not in (("file", "external") if config.render.download_external else ("file",)):
+        return None
+    url = found[1]
+    return url if _url_problem(url) is None and urlsplit(url).scheme in ("http", "https") and bundle.publishable(url) \
+        else None
 
 
 def _url_problem(url: str) -> str | None:
@@ -304,13 +328,17 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
                 + ("upload the file again in Notion." if kind == "file" else "correct the URL, or upload the file to Notion."))
         for block, kind, url in _file_blocks(entry.blocks) if (why := _url_problem(url))
     ]
-    files: dict[str, bytes] = {}
-    local: dict[str, str] = {}
-    for url, kind in bundled_files(entry.blocks, config).items():
+    named: list[tuple[str, bytes, str]] = []
+    holders = {url: block for block, _, url in reversed(list(_file_blocks(entry.blocks)))}
+    targets = bundled_files(entry.blocks, config)
+    cover = cover_url(entry.page, config)
+    if cover is not None:
+        targets.setdefault(cover, "file")
+    for url, kind in targets.items():
         data = downloads.get(url)
         if isinstance(data, bytes):
-            local[url] = bundle_file_name(url, data)
-            files[local[url]] = data
+            kept = kept_path(holders[url]) if url in holders else cover_image(candidate.metadata)
+            named.append((url, data, bundle_file_name(url, kept)))
         else:
             where, fix = _NOT_DOWNLOADED[kind]
             problems.append(Problem(
@@ -328,13 +356,22 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     ]
     if any(p.rejects for p in problems):
         return None, problems
+    local = bundle.bundle_names(named)
+    files = {local[url]: data for url, data, _ in named}
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
     body = run.renderer.render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
+    problems += [Problem("error", title, entry.url, "a shortcode", message)
+                 for message in unbalanced_shortcodes(body, config.render.shortcodes)]
     if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
         return None, problems
+    # The page cover into the front matter's cover image: its copy in the bundle, or its
+    # external URL (a Notion-hosted one that is not bundled would expire within the hour).
+    found = cover_of(entry.page)
+    metadata = with_cover(candidate.metadata, local.get(cover) if cover else
+                          found[1] if found and found[0] == "external" else None)
     post = Post(
-        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
+        entry.id, candidate.slug, document(metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
         settled=settled(entry.last_edited_time, run.started), title=candidate.title,
     )
@@ -371,7 +408,7 @@ def settled(last_edited_time: str, started: datetime) -> bool:
 # Bump when a change to the rendering code (render, frontmatter, the bundle naming) changes
 # what the same Notion page becomes: every post is then rebuilt once. Nothing else in the code
 # (the CLI, the fetching, the limits) changes an output, so nothing else forces a refetch.
-OUTPUT_VERSION = 1
+OUTPUT_VERSION = 2  # 2: bundle files named as Notion names them (issue #17), no longer by content
 
 
 def fingerprint(config: Config, renderer: Renderer) -> str:
@@ -386,6 +423,7 @@ def fingerprint(config: Config, renderer: Renderer) -> str:
         "published": config.published,
         "status_property": config.status_property,
         "slug_property": config.slug_property,
+        "front_matter_yaml": config.front_matter_yaml,
         "render": render,
         "link_style": config.link_style,
     }
@@ -478,7 +516,8 @@ def _sync(job: Job) -> Report:
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
     finally:
         client.close()
-    downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
+    downloads = download_files((url for e in entries.values()
+                                for url in [*bundled_files(e.blocks, config), cover_url(e.page, config)] if url), options)
     run = Rendering(config, job.renderer, downloads, links, titles, started)
     for candidate in candidates:
         report.problems += candidate.problems

@@ -27,9 +27,10 @@ from typing import Any, Callable, Sequence
 from pipeline.links import RenderContext
 from pipeline.model import Block
 from pipeline.render.depth import too_deep
+from pipeline.render.hugo import text_with_shortcodes
 from pipeline.render.specs import BLOCKS, FALLBACK, spec_of
 from pipeline.render.text import list_style
-from pipeline.richtext import PARAGRAPH, Where, to_markdown
+from pipeline.richtext import PARAGRAPH, Where
 
 Rule = Callable[[Block, RenderContext], str]
 # A mention rule: the mention's rich text object → (text shown, link or None), or None for the
@@ -133,7 +134,7 @@ class Renderer:
         return (spec.render if spec is not None else self.fallback)(block, ctx)
 
     def text(self, rich_text: Any, ctx: RenderContext, where: Where = PARAGRAPH) -> str:
-        return to_markdown(rich_text, ctx, where)
+        return text_with_shortcodes(rich_text, ctx, where)  # to_markdown, with the owner's shortcodes kept
 
     def children(self, block: Block, ctx: RenderContext) -> str:
         return self.render_blocks(block.children, ctx.inside())
