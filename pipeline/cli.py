@@ -369,9 +369,15 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 @click.option("--force", is_flag=True, help="Overwrite files that exist (never the site's posts).")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the data source from a store file through the local emulator.")
+@click.option("--from-posts", "from_posts", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Propose the front matter from the posts in this folder: a property for each key they use, its "
+                   "type inferred, and a 'Front matter' property holding, as YAML, the keys no property can.")
+@click.option("--create-properties", is_flag=True,
+              help="With --from-posts: create the properties the data source lacks (it changes the data source's "
+                   "properties; without this flag, init only lists them).")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
 def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: bool, with_kit: bool, force: bool,
-         store: Path | None, verbose: bool) -> None:
+         store: Path | None, from_posts: Path | None, create_properties: bool, verbose: bool) -> None:
     """Set up notion-hugo: write a pipeline.toml mapping DATA_SOURCE's properties to front matter.
 
     DATA_SOURCE is the id or URL of the Posts data source or of its database. Properties are
@@ -382,22 +388,41 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
     folder the default output, writes the workflow that syncs hourly through the reusable
     Action, and applies the site kit. It writes nothing into the posts folder, and replaces no
     file without --force.
+
+    With --from-posts DIR (a blog moving into Notion), the mapping follows the posts already
+    there: each front matter key they use gets a property of the type its values have, and a
+    key no property type fits (a map, a list of lists) is kept in a 'Front matter' rich text
+    property, as YAML; `import` fills them and `sync` writes every key back. The properties the
+    data source lacks are listed; --create-properties creates them.
     """
-    from pipeline.scaffold import WORKFLOW, apply_init, plan_init
+    from pipeline.scaffold import WORKFLOW, apply_init, create_properties_in, plan_from_posts, plan_init
 
     def action() -> int:
         source_id = require_notion_id(data_source, "Data source")
+        if create_properties and from_posts is None:
+            raise ConfigError("--create-properties creates the properties --from-posts proposes: give --from-posts DIR.")
         # Everything but pipeline.toml is checked before Notion is asked, and nothing is written before it is.
         plan = plan_init(site_dir, config_path or site_dir / "pipeline.toml", workflow=workflow, with_kit=with_kit,
                          force=force)
+        proposal = None
         with notion_endpoint(store) as (base_url, token):
             options = SourceOptions(base_url=base_url)
             client = make_client(token, options)
             try:
-                found_id, found = NotionSource(client, options).data_source(source_id)
+                source = NotionSource(client, options)
+                found_id, found = source.data_source(source_id)
+                if from_posts is not None:
+                    proposal = plan_from_posts([from_posts], found, from_posts.absolute().name)
+                    if create_properties and proposal.create:
+                        create_properties_in(client, found_id, proposal)
+                        found_id, found = source.data_source(found_id)
+                        report_created(proposal)
+                        proposal = plan_from_posts([from_posts], found, from_posts.absolute().name)
             finally:
                 client.close()
-        kit = apply_init(plan, found_id, found)
+        kit = apply_init(plan, found_id, found, proposal)
+        if proposal is not None:
+            report_proposal(proposal)
         click.echo(f"wrote {plan.config}: check the mapping, then run `notion-hugo validate`.")
         if not plan.output:
             click.echo(f"{site_dir} is not a Hugo site (no hugo.toml, config.toml, hugo.yaml… nor config/): "
@@ -414,6 +439,27 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
         return 0
 
     run_guarded(verbose, action)
+
+
+def report_created(proposal: Any) -> None:
+    for name, kind in proposal.create.items():
+        click.echo(f"created the property {name!r} ({kind.replace('_', ' ')}) in the data source")
+
+
+def report_proposal(proposal: Any) -> None:
+    """Where each front matter key of the posts goes, and what is still missing."""
+    click.echo(f"the front matter of {proposal.posts} posts:")
+    for row in proposal.keys:
+        where = ("the status (draft)" if row.derived else
+                 f"{row.property!r} ({row.kind.replace('_', ' ')}{'' if row.exists else ', missing'})" if row.kind
+                 else f"'Front matter' (YAML: {row.why})")
+        say(f"  {row.key} ({row.posts} posts) → {where}", keep_newlines=False)
+    for line in proposal.unreadable:
+        say(f"  not read: {line}", keep_newlines=False)
+    if proposal.create:
+        names = ", ".join(f"{name!r} ({kind.replace('_', ' ')})" for name, kind in proposal.create.items())
+        click.echo(f"the data source lacks {names}: pipeline.toml leaves them out (their keys would be dropped by "
+                   "import). Run init again with --create-properties --force to create them.")
 
 
 def report_kit(result: KitResult) -> None:
