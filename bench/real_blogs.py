@@ -30,7 +30,6 @@ import difflib
 import hashlib
 import html
 import io
-import json
 import re
 import shutil
 import subprocess
@@ -40,7 +39,6 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
@@ -48,12 +46,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from notion_emulator import NotionEmulator  # noqa: E402
 from pipeline import site  # noqa: E402
-from pipeline.config import load_config  # noqa: E402
 from pipeline.import_posts import import_posts, read_post  # noqa: E402
-from pipeline.scaffold import create_properties_in, plan_from_posts, propose_config  # noqa: E402
-from pipeline.source import NotionSource, SourceOptions, make_client  # noqa: E402
+from pipeline.source import SourceOptions  # noqa: E402
 from pipeline.sync import Selection, sync  # noqa: E402
 from tests.conftest import SEED_DATA_SOURCE, TOKEN  # noqa: E402
+from tests.importkit import adopt, content_of  # noqa: E402
 from tests.storekit import store  # noqa: E402
 
 MIRROR = Path("/work/.mirror")
@@ -70,20 +67,35 @@ class Corpus:
     ref: str
     section: str  # content/<section>
     select: Callable[[str], bool]  # a post's path inside the section folder
+    base_url: str  # the blog's own: root-relative links to its other pages are made absolute with it
     permalinks: dict[str, str] = field(default_factory=dict)
+    folder: Path | None = None  # a site of this repository's, instead of a mirrored one
 
     @property
     def git_dir(self) -> Path:
         return MIRROR / self.repo / "repo"
 
+    @property
+    def here(self) -> bool:
+        return self.folder.is_dir() if self.folder is not None else self.git_dir.is_dir()
 
+
+# Posts of one language: a translation (`index.es.md`, `post.fr.md`) is a page of a multilingual
+# site, which this import does not handle (one data source, one language).
+_TRANSLATION = re.compile(r"\.[a-z]{2}(?:-[a-z]{2})?\.md$", re.I)
 CORPORA = (
     Corpus("papermod", "PaperMod's example site (posts, English)", "adityatelange+hugo-PaperMod", "exampleSite", "posts",
-           lambda path: not re.search(r"\.(fr|fa)\.md$", path)),
+           lambda path: not _TRANSLATION.search(path), "https://adityatelange.github.io/hugo-PaperMod/"),
     Corpus("ropensci", "rOpenSci's blog, 2021", "ropensci+roweb3", "HEAD", "blog",
-           lambda path: path.startswith("2021-"), {"blog": "/blog/:year/:month/:day/:slug/"}),
+           lambda path: path.startswith("2021-") and not _TRANSLATION.search(path), "https://ropensci.org/",
+           {"blog": "/blog/:year/:month/:day/:slug/"}),
     Corpus("cosx", "COS 统计之都, 2012", "cosname+cosx.org", "HEAD", "post",
-           lambda path: path.startswith("2012-"), {"post": "/:year/:month/:slug/"}),
+           lambda path: path.startswith("2012-") and not _TRANSLATION.search(path), "https://cosx.org/",
+           {"post": "/:year/:month/:slug/"}),
+    # Not a real blog: the issue's minimal posts (the 105-row table among them), for the record.
+    Corpus("issue-17", "the issue's minimal posts (tests/fixtures/import/issue-17)", "", "", "posts",
+           lambda path: True, "https://blog.example.org/",
+           folder=Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "import" / "issue-17"),
 )
 
 
@@ -93,6 +105,12 @@ CORPORA = (
 def extract(corpus: Corpus, into: Path) -> list[str]:
     """The corpus's posts (and everything in their bundles, and the section's list pages, and
     the site's static/) as a Hugo content tree under `into`; the posts' paths in the section."""
+    if corpus.folder is not None:
+        for part in ("content", "static"):
+            shutil.copytree(corpus.folder / part, into / part)
+        section = into / "content" / corpus.section
+        return sorted(str(path.relative_to(section)) for path in section.rglob("*.md") if path.name != "_index.md"
+                      and (path.name == "index.md" or not (path.parent / "index.md").exists()))
     files = subprocess.run(["git", "--git-dir", str(corpus.git_dir), "ls-tree", "-r", "--name-only", corpus.ref],
                            check=True, capture_output=True, text=True).stdout.splitlines()
     prefix = f"content/{corpus.section}/" if corpus.ref != "exampleSite" else f"content/{corpus.section}/"
@@ -131,7 +149,7 @@ LAYOUT = {
 
 def make_site(root: Path, corpus: Corpus, shortcodes: set[str], closed: set[str]) -> None:
     """The neutral Hugo site both builds use (content added by the caller)."""
-    config = ['baseURL = "/"', 'title = "bench"', 'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]',
+    config = [f'baseURL = "{corpus.base_url}"', 'title = "bench"', 'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]',
               f"ignoreFiles = {IGNORE_FILES!r}".replace("'", '"'), "[markup.goldmark.renderer]", "unsafe = true",
               "[markup.highlight]", "noClasses = false", "[permalinks]"]
     config += [f'{key} = "{value}"' for key, value in corpus.permalinks.items()]
@@ -153,48 +171,15 @@ def hugo_build(root: Path) -> Path:
     return public
 
 
-def hugo_pages(root: Path) -> dict[str, str]:
-    """content path (relative to the content folder) → permalink, for every regular page."""
+def hugo_pages(root: Path, base_url: str) -> dict[str, str]:
+    """content path (relative to the content folder) → its path in the built site, for every
+    regular page."""
     listed = site.list_all(root)
-    return {row["path"].removeprefix("content/"): re.sub(r"^https?://[^/]+", "", row["permalink"])
+    return {row["path"].removeprefix("content/"): "/" + row["permalink"].removeprefix(base_url).lstrip("/")
             for row in listed if row["kind"] == "page"}
 
 
 # --- reading what Hugo built -------------------------------------------------------------------------
-
-
-class _Content(HTMLParser):
-    """A post's content HTML as its structure (tags with their attribute names and class), its
-    text (words; each CJK character one), and its images (src)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.structure: list[str] = []
-        self.words: list[str] = []
-        self.images: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = sorted(name for name, _ in attrs if name not in ("id",))
-        classes = " ".join(value or "" for name, value in attrs if name == "class")
-        self.structure.append(f"<{tag} {' '.join(names)} {classes}>".replace("  ", " "))
-        if tag == "img":
-            self.images.append(dict(attrs).get("src") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        self.structure.append(f"</{tag}>")
-
-    def handle_data(self, data: str) -> None:
-        self.words += re.findall(r"[\u3000-\u9fff\uff00-\uffef]|[^\s\u3000-\u9fff\uff00-\uffef]+", data)
-
-
-def content_of(public: Path, permalink: str) -> _Content | None:
-    page = public / permalink.strip("/") / "index.html"
-    if not page.is_file():
-        return None
-    found = re.search(r'<main id="nh-content">(.*)</main>', page.read_text(encoding="utf-8"), re.S)
-    parsed = _Content()
-    parsed.feed(found.group(1) if found else "")
-    return parsed
 
 
 def image_key(public: Path, permalink: str, src: str) -> str:
@@ -274,7 +259,8 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
     synced = after / "content" / corpus.section
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         options = SourceOptions(base_url=emulator.base_url, rate=0)
-        config = adopt(before, corpus, options, tmp, names)
+        # The site's own shortcodes, which its owner keeps (`[render] shortcodes`).
+        config = adopt(section, corpus.section, options, tmp, sorted(names - BUILT_IN - {"highlight", "ref", "relref"}))
         static = before / "static" if (before / "static").is_dir() else None
         report = import_posts([section], config, SEED_DATA_SOURCE, token=TOKEN, options=options,
                               section=corpus.section, static=static)
@@ -287,7 +273,7 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
         for plan in report.plans:
             for note in plan.notes:
                 print(f"  {plan.slug}: note: {note.message}", file=sys.stderr)
-    was, now = hugo_pages(before), hugo_pages(after)
+    was, now = hugo_pages(before, corpus.base_url), hugo_pages(after, corpus.base_url)
     public_before, public_after = hugo_build(before), hugo_build(after)
     # Where each post came back: the bundle its entry's slug names.
     back_paths = {str(plan.source.relative_to(section)): f"{plan.slug}/index.md" for plan in report.plans
@@ -309,7 +295,8 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
         figures.keys += len(old_keys)
         figures.keys_kept += len(kept)
         figures.keys_added += len(set(new_keys) - set(old_keys) - {"draft"})
-        a, b = content_of(public_before, permalink), content_of(public_after, new_permalink or permalink)
+        a = content_of(public_before, permalink, "nh-content")
+        b = content_of(public_after, new_permalink or permalink, "nh-content")
         if a is None or b is None:
             continue
         matcher = difflib.SequenceMatcher(a=a.words, b=b.words, autojunk=False)
@@ -340,41 +327,21 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
     return figures
 
 
-def adopt(site_dir: Path, corpus: Corpus, options: SourceOptions, tmp: Path, shortcodes: set[str]):
-    """What a new user does: `init --from-posts` proposes a property for each key the posts use
-    and creates them in the data source; drafts are kept (they come back as drafts)."""
-    client = make_client(TOKEN, options)
-    try:
-        source = NotionSource(client, options)
-        found_id, data_source = source.data_source(SEED_DATA_SOURCE)
-        posts = site_dir / "content" / corpus.section
-        proposal = plan_from_posts([posts], data_source, corpus.section)
-        if proposal.create:
-            create_properties_in(client, found_id, proposal)
-            found_id, data_source = source.data_source(SEED_DATA_SOURCE)
-            proposal = plan_from_posts([posts], data_source, corpus.section)
-    finally:
-        client.close()
-    path = tmp / "pipeline.toml"
-    text = propose_config(found_id, data_source, proposal=proposal).replace("include_drafts = false",
-                                                                            "include_drafts = true")
-    # The site's own shortcodes, which its owner keeps (`[render] shortcodes`).
-    kept = sorted(shortcodes - BUILT_IN - {"highlight", "ref", "relref"})
-    path.write_text(text + "\n[render]\nshortcodes = " + json.dumps(kept) + "\n", encoding="utf-8")
-    return load_config(path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", action="append", help="only this corpus (repeatable)")
     parser.add_argument("-v", "--verbose", action="store_true", help="each post's differences, on stderr")
+    parser.add_argument("--keep", type=Path, help="build in this (new) folder and leave it there")
     args = parser.parse_args()
-    chosen = [c for c in CORPORA if (not args.corpus or c.name in args.corpus) and c.git_dir.is_dir()]
+    chosen = [c for c in CORPORA if (not args.corpus or c.name in args.corpus) and c.here]
     total = Figures()
     rows = []
     for corpus in chosen:
-        with tempfile.TemporaryDirectory() as name:
-            figures = run(corpus, Path(name), args.verbose)
+        if args.keep:  # the sites, posts and builds, to look at
+            figures = run(corpus, args.keep / corpus.name, args.verbose)
+        else:
+            with tempfile.TemporaryDirectory() as name:
+                figures = run(corpus, Path(name), args.verbose)
         for failure in figures.failed:
             print(f"{corpus.name}: failed: {failure}", file=sys.stderr)
         rows.append((corpus, figures))
@@ -384,7 +351,8 @@ def main() -> None:
     print("| blog | posts back | URLs kept | text kept | front matter keys kept (added) | images back | "
           "same HTML structure | second import writes |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for label, f in [(f"{c.what} (`{c.repo.replace('+', '/')}`)", f) for c, f in rows] + [("all", total)]:
+    for label, f in [(f"{c.what}" + (f" (`{c.repo.replace('+', '/')}`)" if c.repo else ""), f) for c, f in rows] \
+            + [("all", total)]:
         print(f"| {label} | {f.back} / {f.posts} | {f.urls} / {f.back} | {_share(f.words_kept, f.words)} | "
               f"{f.keys_kept} / {f.keys} = {_share(f.keys_kept, f.keys)} ({f.keys_added}) | "
               f"{f.images_back} / {f.images} | {f.same_structure} / {f.back} = {_share(f.same_structure, f.back)} | "

@@ -669,15 +669,16 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
         shown.done()
         counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
                   if kind != "complete" or report.count(kind)]
-        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.", err=True)
+        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.")
         return report.exit_code
 
     run_guarded(verbose, action)
 
 
 class ImportLines:
-    """What `import` prints: each post's line as soon as it is settled (its error and notes
-    under it), and while the entries are created, a count on stderr on a terminal."""
+    """What `import` prints: the plan on one stream (stdout), each post's line as soon as it
+    is settled with its error and notes under it, then the counts; and while the entries are
+    created, a count on stderr on a terminal, which a redirected plan leaves out."""
 
     def __init__(self, dry_run: bool, counting: bool) -> None:
         self.verbs = {"create": "would create" if dry_run else "created",
@@ -697,7 +698,7 @@ class ImportLines:
         where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not self.dry_run else ""
         say(f"{self.verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
         if plan.error:
-            say(f"  error: {plan.error}", err=True, keep_newlines=False)
+            say(f"  error: {plan.error}", keep_newlines=False)
         for note in plan.notes:
             say(f"  note: {note.message}", keep_newlines=False)
 

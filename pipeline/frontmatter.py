@@ -179,13 +179,14 @@ def front_matter(page: dict[str, Any], config: Config) -> dict[str, Any]:
     for spec in config.front_matter:
         value = field_value(page, spec, config)
         original = held.get(spec.key.lower())
+        kept = False
         if original is not None:
             kind = _property_type(page, spec)
             if _empty(value) or spec.property is None or value == synced_value(rest[original], kind):
                 if rest[original] is None:
                     continue
-                value = rest[original]
-        if spec.omit_empty and (value is None or value == "" or value == []):  # an unticked box is a value
+                value, kept = rest[original], True
+        if spec.omit_empty and not kept and (value is None or value == "" or value == []):  # an unticked box is a value
             continue
         metadata[spec.key] = value
     mapped = {spec.key.lower() for spec in config.front_matter}

@@ -7,11 +7,14 @@ Import (`markdown_in`) turns each construct into a Notion form that sync's rende
   its arguments as Hugo reads them (gohugo.io/content-management/shortcodes: positional or
   named, quoted with `"`, raw with a backtick, or bare; spaces around `=` allowed).
 - a fenced code block's info string (```` ```ini {linenos=true, hl_lines=[2]} ````), kept as
-  the code block's caption when Notion's language alone would not give it back: `FenceInfo`.
+  the code block's caption when Notion's language alone would not give it back: `FenceInfo`;
+  and Hugo's highlight shortcode's tag, kept so: `highlight_tag`.
 - the lines an image or file caption may end with: `alt:`, `title:`, `link:` (a Markdown
   image's alt text, title and link), `figure:` (the other arguments of Hugo's figure shortcode)
   and `file:` (the file's path in the bundle, sub-folders included): `CaptionMeta`.
-- the summary divider `<!--more-->`: `MORE`.
+- the summary divider `<!--more-->`: `MORE`;
+- a footnote: its reference `[^label]` and the start of its note `[^label]:`, each a piece of
+  code: `FOOTNOTE_REF`, `FOOTNOTE_NOTE`.
 
 Text typed in Notion is data: a caption's or code block's line is read with this grammar
 only, every value is checked (`ARGUMENT`, `FENCE_ATTRIBUTE`, `BUNDLE_PATH`) and written back
@@ -25,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 MORE = "<!--more-->"
+# A footnote's label as Goldmark reads it, kept to safe characters (they go back as syntax).
+FOOTNOTE_REF = re.compile(r"\[\^([A-Za-z0-9_-]{1,60})\]")
+FOOTNOTE_NOTE = re.compile(r"\[\^([A-Za-z0-9_-]{1,60})\]:")
 
 # A shortcode's name: Hugo's are file names under layouts/_shortcodes (sub-folders allowed).
 NAME = r"[A-Za-z0-9_][A-Za-z0-9_./-]*"
@@ -32,6 +38,8 @@ NAME = r"[A-Za-z0-9_][A-Za-z0-9_./-]*"
 _TAG = re.compile(r"\{\{([<%])\s*+(/)?\s*+(" + NAME + r")((?:[^>%\"`\n]|\"(?:[^\"\\\n]|\\.)*+\"|`[^`]*+`)*+)[>%]\}\}")
 # One argument: name = value, or a value alone; a value quoted, raw (backtick) or bare.
 _ARGUMENT = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*)?(\"(?:[^\"\\\n]|\\.)*\"|`[^`]*`|[^\s\"`=]+)")
+# A positional value written as it is (`{{< highlight go >}}`); any other goes in quotes.
+_BARE = re.compile(r"[A-Za-z0-9_.+#-]+")
 # What a value written back into a shortcode may hold: no line break, no shortcode delimiters.
 ARGUMENT = re.compile(r"[^\n\r{}]*")
 
@@ -55,7 +63,8 @@ class ShortcodeTag:
         open_, close = ("{{%", "%}}") if self.percent else ("{{<", ">}}")
         if self.closing:
             return f"{open_} /{self.name} {close}"
-        parts = [quoted(value) for value in self.positional] + [f"{key}={quoted(value)}" for key, value in self.named]
+        parts = [value if _BARE.fullmatch(value) else quoted(value) for value in self.positional]
+        parts += [f"{key}={quoted(value)}" for key, value in self.named]
         return " ".join([open_, self.name, *parts, close])
 
 
@@ -151,6 +160,17 @@ def fence_info(text: str) -> FenceInfo | None:
 
 # A code block's caption that holds its fence's info string: the fence's opening line.
 FENCE_CAPTION = "```"
+_HIGHLIGHT_LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
+_HIGHLIGHT_OPTIONS = re.compile(r"[A-Za-z0-9_=,.:\- ]*")
+
+
+def highlight_tag(tag: ShortcodeTag | None) -> bool:
+    """Whether a tag is Hugo's highlight shortcode with a language and options as Hugo reads
+    them (`{{< highlight go "linenos=table,hl_lines=2" >}}`): a code block's caption may hold
+    one, and sync writes the code back inside it."""
+    return (tag is not None and tag.name == "highlight" and not tag.closing and not tag.percent and not tag.named
+            and 1 <= len(tag.positional) <= 2 and bool(_HIGHLIGHT_LANGUAGE.fullmatch(tag.positional[0]))
+            and all(_HIGHLIGHT_OPTIONS.fullmatch(option) for option in tag.positional[1:]))
 
 
 # --- image and file captions: the lines that say what Notion has no field for ---------------------

@@ -52,7 +52,7 @@ from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, U
 from pipeline.model import IMPORT_MARKER, Entry, is_import_marker
 from pipeline.render import MAX_DEPTH
 from pipeline.validate import slug_problem
-from pipeline.site import is_hugo_site
+from pipeline.site import is_hugo_site, site_settings
 from pipeline.source import NotionSource, SourceOptions, explain, make_client
 
 MAX_CHILDREN = 100  # block children a request (patch-block-children)
@@ -326,7 +326,9 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
                 notes.append(Note(f"`{spec.key}`: {unfit}; left out"))
             continue
         values[spec.property] = writer(value)
-        if _instant(synced_value(value, kind)) != _instant(value):
+        if kept and spec.omit_empty and value in (None, "", []):
+            rest[key] = value  # written empty (`categories: []`), where an empty property writes no key
+        elif _instant(synced_value(value, kind)) != _instant(value):
             if kept:  # its own form, which sync writes back while the property shows what import made of it
                 rest[key] = value
             elif kind in ("title", "rich_text") and isinstance(value, list):
@@ -682,14 +684,23 @@ def _with_post_links(plan: PostPlan, urls: dict[str, str]) -> list[dict[str, Any
     return walk(plan.conversion.blocks)
 
 
-def site_static(paths: list[Path]) -> Path | None:
-    """The static folder of the Hugo site the posts are in (the nearest folder around them
-    holding a Hugo config), or None."""
+def site_of(paths: list[Path]) -> Path | None:
+    """The Hugo site the posts are in: the nearest folder around them holding a Hugo config."""
     for path in paths:
         for folder in path.absolute().parents:
             if is_hugo_site(folder):
-                return folder / "static" if (folder / "static").is_dir() else None
+                return folder
     return None
+
+
+def site_base_url(site: Path | None) -> str:
+    """The site's baseURL when it is an absolute http(s) URL (root-relative links to its pages
+    are made absolute with it), else ""."""
+    try:
+        base = site_settings(site).get("baseurl") if site is not None else None
+    except ConfigError:
+        return ""
+    return base if isinstance(base, str) and re.match(r"https?://[^/\s]+", base) else ""
 
 
 def _unpublished(values: dict[str, Any], config: Config, schema: dict[str, Any]) -> dict[str, Any]:
@@ -755,10 +766,12 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
         links = {slug: Entry(page, ()).url for slug, page in existing.items()}
         links |= {plan.slug: POST_LINK + plan.slug for plan in report.plans if plan.action == "create"}
         max_bytes = min(int(config.limits.download_max_mb * 2**20), MAX_FILE_BYTES)
-        static = static if static is not None else site_static(paths)
+        site = site_of(paths)
+        if static is None and site is not None and (site / "static").is_dir():
+            static = site / "static"
         run = Converting(links, section, min(config.limits.max_depth, MAX_DEPTH), max_bytes, static,
                          regular_files(static) if static is not None and static.is_dir() else frozenset(),
-                         frozenset(config.render.shortcodes))
+                         frozenset(config.render.shortcodes), site_base_url(site))
         for plan in report.plans:
             if plan.action in writing:
                 _convert(plan, run)
@@ -795,6 +808,7 @@ class Converting:
     static: Path | None = None  # the site's static folder: root-relative files come from there
     static_files: frozenset[str] = frozenset()
     shortcodes: frozenset[str] = frozenset()
+    base_url: str = ""  # the site's, for root-relative links to its other pages
 
 
 def _convert(plan: PostPlan, run: Converting) -> None:
@@ -803,7 +817,7 @@ def _convert(plan: PostPlan, run: Converting) -> None:
     assert plan.post is not None
     ctx = ImportContext(post_links=run.links, section=run.section, bundle_files=plan.post.bundle_files(),
                         static_files=run.static_files, shortcodes=run.shortcodes, slug=plan.slug,
-                        max_depth=run.max_depth)
+                        base_url=run.base_url, max_depth=run.max_depth)
     try:
         conversion = to_blocks(plan.post.body, ctx)
         plan.cover = _cover(plan.post, ctx)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Sequence
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from pipeline.config import RenderOptions, is_notion_url, notion_id
 from pipeline.model import Block
@@ -119,14 +119,36 @@ def post_link(url: str | None, ctx: RenderContext, *, page_id: str | None = None
     target = page_id or (notion_id(url) if url else None)
     if target and (page_id or is_notion_url(url)):
         ctx.linked_pages.add(target)
+    heading = _heading_anchor(url) if url and not page_id and is_notion_url(url) else ""
+    if heading and target and target == notion_id(ctx.page_url or ""):
+        return "#" + heading  # a heading of this very post (import keeps `#intro` so)
     if target and target in ctx.post_links:
-        return ctx.post_links[target]
+        link = ctx.post_links[target]
+        if heading:  # a heading of another post: `{{< relref "/posts/x#intro" >}}`, or /posts/x/#intro
+            return link[:-5] + "#" + heading + link[-5:] if link.endswith('" >}}') else link + "#" + heading
+        return link
     if target and (page_id or is_notion_url(url)):
         ctx.notice(
             f"links to Notion page {url or target}, which is not exported: readers of the blog "
             "cannot open it. Publish that page, or link to a public URL instead."
         )
     return safe_url(url) if url else None
+
+
+# A heading's anchor as Hugo writes it (letters of any script, digits, '-', '_'); a Notion
+# block's id (32 hex digits) is not one.
+_ANCHOR = re.compile(r"[^\W][\w-]*")
+
+
+def _heading_anchor(url: str) -> str:
+    """The heading anchor a link into a Notion page carries (`…#intro`), or ""."""
+    try:
+        fragment = unquote(urlsplit(url).fragment)
+    except ValueError:
+        return ""
+    if not _ANCHOR.fullmatch(fragment) or re.fullmatch(r"[0-9a-f]{32}", fragment):
+        return ""
+    return quote(fragment, safe="-_")
 
 
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")

@@ -31,7 +31,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from bs4 import MarkupResemblesLocatorWarning
 from bs4.exceptions import ParserRejectedMarkup
@@ -45,7 +45,7 @@ from mdit_py_plugins.texmath import texmath_plugin
 
 from pipeline.bundle import file_suffix, publishable, safe_file_name
 from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, CaptionMeta, ShortcodeTag, fence_info,
-                                 quoted, shortcode_tag, shortcode_tags, split_caption)
+                                 bundle_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
 from pipeline.render import MAX_DEPTH
 from pipeline.render.text import chroma_name
 
@@ -146,11 +146,13 @@ class ImportContext:
     bundle_files: frozenset[str] = frozenset()  # files beside the post (bundle-relative paths)
     static_files: frozenset[str] = frozenset()  # files of the site's static folder (paths under it)
     slug: str = ""  # the post's own slug: an `#anchor` link points to its entry
+    base_url: str = ""  # the site's baseURL (absolute): root-relative links to its other pages
     shortcodes: frozenset[str] = frozenset()  # the shortcodes the site owner keeps ([render] shortcodes)
     max_depth: int = MAX_DEPTH  # levels of nested blocks a sync reads and shows ([limits] max_depth)
     conversion: Conversion = field(default_factory=Conversion)
     # Images met inside text (a paragraph's, a heading's, a list item's), placed after its block.
     pending: list[dict[str, Any]] = field(default_factory=list)
+    highlights: list[ShortcodeTag] = field(default_factory=list)  # highlight shortcodes, by their place
     _noted: set[str] = field(default_factory=set)
     _level: int = 0  # how deep `convert_nodes` has gone
 
@@ -294,7 +296,8 @@ def _highlight(lines: list[str], i: int, ctx: ImportContext) -> tuple[int, str] 
         tag = shortcode_tag(text[:tag_end])
         if tag is None or not tag.positional:
             return None
-        fenced = _fenced(text[tag_end:].strip("\r\n"), _highlight_info(tag, ctx))
+        ctx.highlights.append(tag)  # its code block keeps the tag (convert_code)
+        fenced = _fenced(text[tag_end:].strip("\r\n"), f"{_HIGHLIGHT_INFO}{len(ctx.highlights) - 1}")
         after = lines[j][closing.end():]
         if after.strip():
             lines[j] = after  # what follows the closing tag on its line is read next
@@ -303,18 +306,8 @@ def _highlight(lines: list[str], i: int, ctx: ImportContext) -> tuple[int, str] 
     return None
 
 
-def _highlight_info(tag: ShortcodeTag, ctx: ImportContext) -> str:
-    """The fence info string a highlight shortcode's language and options stand for:
-    `{{< highlight go "linenos=table,hl_lines=8 15-17" >}}` is ```` ```go {linenos=table, hl_lines="8 15-17"} ````."""
-    language = tag.positional[0]
-    options = []
-    for option in (tag.positional[1].split(",") if len(tag.positional) > 1 else []):
-        key, _, value = option.partition("=")
-        if not key.strip():
-            continue
-        value = value.strip()
-        options.append(f"{key.strip()}={value if re.fullmatch(r'[A-Za-z0-9_.-]+', value) else quoted(value)}")
-    return language + (" {" + ", ".join(options) + "}" if options else "")
+# The info string a highlight shortcode's code is fenced with, until convert_code reads it.
+_HIGHLIGHT_INFO = "notion-hugo-highlight-"
 
 
 def _fenced(code: str, info: str) -> str:
@@ -501,10 +494,10 @@ def _inline(nodes: list[SyntaxTreeNode], runs: _Runs, ctx: ImportContext) -> Non
         elif kind == "html_inline":
             _html_inline(node.content, runs, ctx)
         elif kind == "footnote_ref":
-            label = str((node.meta or {}).get("label", (node.meta or {}).get("id", "")))
-            ctx.note("footnotes: Notion has none; each reference is kept as [label] text and the notes as "
-                     "paragraphs at the end")
-            runs.add(f"[{label}]")
+            label = _footnote_label(node)
+            ctx.note(FOOTNOTES)
+            runs.items.append({"type": "text", "_text": f"[^{label}]", "_marks": set(runs.marks) | {"code"},
+                               "_href": None, "_tag": True})
         else:
             runs.add(node.content)
             if node.children:
@@ -602,10 +595,17 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
         slug = _post_of(path, ctx) if path.strip() else None
         if slug is not None:
             return ctx.post_links[slug] + (f"#{anchor}" if anchor else "")
-        ctx.note(f"link to {href!r}: no post of this import or entry of the data source has that slug; its text is kept, unlinked")
-        return None
     if ctx.local_file(href):
         ctx.note(f"link to the bundle file {href!r} inside text: Notion cannot link text to a file; its text is kept")
+        return None
+    if href.startswith("/") and not href.startswith("//") and ctx.base_url:
+        # A page of the site that is not a post of this import: Notion holds absolute URLs, and
+        # the site's own address keeps the link (issue #17).
+        ctx.note(f"link to {href!r}, a page of the site but no post of this import: made absolute with the site's "
+                 f"baseURL ({ctx.base_url})")
+        return urljoin(ctx.base_url, href)
+    if target:
+        ctx.note(f"link to {href!r}: no post of this import or entry of the data source has that slug; its text is kept, unlinked")
         return None
     ctx.note(f"relative link {href!r}: Notion holds absolute URLs only; its text is kept, unlinked")
     return None
@@ -740,7 +740,7 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
         return _shortcode(tag, inline.content.strip(), ctx)
     for name in _SHORTCODE_INLINE.findall(inline.content):
         ctx.note(f"Hugo shortcode {name!r} inside text: Notion has no shortcodes; it is kept as text, which the "
-                 "blog will show as typed")
+                 "blog will show as typed (`[render] shortcodes` in pipeline.toml keeps the site's own)")
     return [_text_block("paragraph", rich_text(inline, ctx))]
 
 
@@ -806,7 +806,10 @@ def file_source(url: str, kind: str, ctx: ImportContext) -> tuple[dict[str, Any]
             ctx.note(f"{kind} {url!r} from the site's static folder: uploaded, and the post gets its own copy "
                      "in its bundle")
         name = PurePosixPath(local).name
-        wanted = None if local.startswith("/") or (local == name and safe_file_name(name) == name) else local
+        # A path sync would not give back by the file's name alone (a sub-folder), when a bundle
+        # may hold it: a name it cannot hold comes back in safe characters (render/hugo.py).
+        wanted = None if local.startswith("/") or (local == name and safe_file_name(name) == name) \
+            else bundle_path(local, file_suffix(local))
         return {"type": "file_upload", "file_upload": {"id": LOCAL_FILE + local}}, wanted
     if (_split(url) or SplitResult("", "", "", "", "")).scheme in ("http", "https"):
         return {"type": "external", "external": {"url": url}}, None
@@ -955,7 +958,22 @@ def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[st
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     content = node.content[:-1] if node.content.endswith("\n") else node.content
+    highlight = re.fullmatch(re.escape(_HIGHLIGHT_INFO) + r"(\d+)", node.info or "")
+    if highlight and int(highlight.group(1)) < len(ctx.highlights):
+        return _highlighted(ctx.highlights[int(highlight.group(1))], content, ctx)
     return _code(node.info or "", content, ctx)
+
+
+def _highlighted(tag: ShortcodeTag, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Hugo's highlight shortcode as a code block under its language, the tag in its caption
+    (in code style), which sync writes the code back inside (render/hugo.py)."""
+    [block] = _code(tag.positional[0], code, ctx)
+    if highlight_tag(tag):
+        block["code"]["caption"] = _code_text(tag.text())
+    else:
+        ctx.note(f"highlight options {tag.text()!r} that Hugo's highlight shortcode does not take: the code is kept "
+                 "without them")
+    return [block]
 
 
 def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -997,14 +1015,29 @@ def convert_table(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, An
                                         "children": children}}]
 
 
+FOOTNOTES = ("footnotes: Notion has none; each reference is kept as a piece of code `[^label]`, and its note as a "
+             "paragraph that starts with code `[^label]:`, which sync writes back as the footnote")
+
+
+def _footnote_label(node: SyntaxTreeNode) -> str:
+    """A footnote's label, as safe characters (Goldmark numbers footnotes in their order, so a
+    label's own spelling does not show)."""
+    meta = node.meta or {}
+    label = str(meta.get("label", meta.get("id", "")))
+    return label if re.fullmatch(r"[A-Za-z0-9_-]{1,60}", label) else str(meta.get("id", 0) + 1)
+
+
 def convert_footnotes(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Each footnote's note: a paragraph starting with code `[^label]:`, its other blocks under it."""
     blocks = []
     for footnote in node.children:
-        label = str((footnote.meta or {}).get("label", ""))
         inner = convert_nodes([child for child in footnote.children if child.type != "footnote_anchor"], ctx)
-        if inner and inner[0]["type"] == "paragraph":
-            inner[0]["paragraph"]["rich_text"].insert(0, {"type": "text", "text": {"content": f"[{label}] "}})
-        blocks += inner
+        first = inner.pop(0) if inner and inner[0]["type"] == "paragraph" else _text_block("paragraph", [])
+        first["paragraph"]["rich_text"] = _code_text(f"[^{_footnote_label(footnote)}]:") + text_objects(" ") \
+            + first["paragraph"]["rich_text"]
+        if inner:
+            first["paragraph"]["children"] = first["paragraph"].get("children", []) + inner
+        blocks.append(first)
     return blocks
 
 
@@ -1144,8 +1177,20 @@ def _tamed(fragment: str) -> str:
     return _UNCLOSED.sub("&lt;", "".join(kept) + fragment[position:])
 
 
+def _figures_as_images(fragment: str) -> str:
+    """Hugo's figure shortcodes inside raw HTML as the `<img>` they show: an image, then."""
+    out, position = [], 0
+    for start, end, tag in shortcode_tags(fragment) if "{{" in fragment else ():
+        if tag is not None and tag.name == "figure" and not tag.closing and tag.args.get("src"):
+            attributes = " ".join(f'{key}="{html.escape(tag.args[key])}"' for key in ("src", "alt", "title")
+                                  if tag.args.get(key))
+            out += [fragment[position:start], f"<img {attributes}>"]
+            position = end
+    return "".join(out) + fragment[position:]
+
+
 def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    fragment = _tamed(fragment)
+    fragment = _tamed(_figures_as_images(fragment))
     if _html_depth(fragment) > MAX_HTML_DEPTH:
         # markdownify walks the elements recursively: past this depth, its text is what a
         # post can keep (500 unclosed <div>s would end the run with a RecursionError).

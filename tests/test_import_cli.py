@@ -101,9 +101,10 @@ def test_a_failed_post_does_not_stop_the_others_and_exits_1(api, tmp_path):
     result = CliRunner().invoke(main, ["import", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
                                                        SEED_DATA_SOURCE, str(posts)])
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0] == f"failed a-bad-one from {posts}/a-bad-one/index.md"
-    assert result.stdout.splitlines()[1].startswith("created b-good-one")
-    error, summary = result.stderr.splitlines()
+    # The plan is one stream: each post's line, its error under it, then the counts.
+    failed, error, created, summary = result.stdout.splitlines()
+    assert failed == f"failed a-bad-one from {posts}/a-bad-one/index.md"
+    assert created.startswith("created b-good-one") and result.stderr == ""
     assert error.startswith("  error: Notion answered 400 ")
     assert error.endswith("while creating an entry for a-bad-one: body failed validation: "
                           "body.properties.Tags.multi_select.length should be ≤ `100`, instead was `101`.")

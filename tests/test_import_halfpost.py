@@ -30,7 +30,7 @@ from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
 from tests.conftest import DEFAULT_CONFIG_FILE, ROOT, SEED_DATA_SOURCE, TOKEN
-from tests.importkit import config, post, round_trip, write_bundles
+from tests.importkit import config, first_error, plan_lines, post, round_trip, write_bundles
 from tests.storekit import store
 
 # Three posts of two content requests each (120 paragraphs: 100 children a request).
@@ -191,9 +191,9 @@ def test_an_import_stopped_mid_post_leaves_no_half_post_and_a_rerun_completes_it
         rerun = import_process(emulator.base_url, posts)
         stdout, stderr = rerun.communicate(timeout=60)
         assert rerun.returncode == 0, stderr
-        assert [line.split(" from ")[0] for line in stdout.splitlines()] == [
+        assert plan_lines(stdout) == [
             "unchanged post-0", "completed post-1", "completed post-2"]
-        assert stderr.splitlines()[-1] == "3 posts: 0 created, 0 updated, 2 completed, 1 unchanged, 0 failed."
+        assert stdout.splitlines()[-1] == "3 posts: 0 created, 0 updated, 2 completed, 1 unchanged, 0 failed."
         assert synced(emulator, tmp_path / "out") == (whole, [])
 
 
@@ -222,7 +222,7 @@ def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(
         assert lost == ["/v1/pages"]
         assert result.exit_code == 3, result.output
         assert result.stdout.splitlines()[0] == f"failed post-0 from {posts}/post-0/index.md"
-        error = result.stderr.splitlines()[0]
+        error = first_error(result.stdout)
         assert error.startswith("  error: Notion could not be reached or answered garbage while creating an entry for "
                                 "post-0, after retries (UnknownHTTPResponseError: ")
         assert error.endswith("Notion may have created the entry before the answer was lost; if it did, the entry is "
@@ -232,7 +232,7 @@ def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(
         assert_whole_or_unpublished(emulator, tmp_path / "out", whole)
         again = cli(emulator, str(posts))
         assert again.exit_code == 0, again.output
-        assert [line.split(" from ")[0] for line in again.stdout.splitlines()] == [
+        assert plan_lines(again.stdout) == [
             "unchanged post-1", "unchanged post-2", "completed post-0"]  # each as soon as it is settled
         assert len(emulator._api.pages) == 3
         assert synced(emulator, tmp_path / "out") == (whole, [])
@@ -246,10 +246,10 @@ def test_a_lost_answer_while_writing_content_leaves_the_entry_marked(cli, whole,
         assert result.exit_code == 3
         page_id = next(p for p in emulator._api.pages.values()
                        if p["properties"]["Slug"]["rich_text"][0]["plain_text"] == "post-0")["id"]
-        assert result.stderr.splitlines()[0].endswith(
+        assert first_error(result.stdout).endswith(
             f"The entry https://www.notion.so/{page_id.replace('-', '')} is marked as incomplete, so sync does not "
             "publish it: run the import again to complete it.")
-        assert [line.split(" from ")[0] for line in result.stdout.splitlines()] == [
+        assert plan_lines(result.stdout) == [
             "failed post-0", "created post-1", "created post-2"]
         assert_whole_or_unpublished(emulator, tmp_path / "out", whole)
         assert cli(emulator, str(posts)).exit_code == 0
@@ -306,10 +306,10 @@ def test_a_post_the_converter_fails_on_fails_alone(cli, tmp_path, monkeypatch):
         result = cli(emulator, str(posts))
         assert result.exit_code == 1, result.output
         assert result.stdout.splitlines()[0] == f"failed a-broken from {posts}/a-broken/index.md"
-        assert result.stderr.splitlines()[0] == (
+        assert first_error(result.stdout) == (
             "  error: could not be converted (KeyError: 'boom'). This is a bug in notion-hugo: please report it with "
             "the post; the other posts go on.")
-        assert result.stdout.splitlines()[1].startswith("created b-fine from ")
+        assert plan_lines(result.stdout)[1] == "created b-fine"
         assert list(entries(emulator)) == ["b-fine"]  # nothing of the broken post was written
 
 
@@ -331,7 +331,7 @@ def test_a_file_over_what_sync_downloads_fails_its_post_before_any_write(cli, tm
         for extra in (["--dry-run"], []):
             result = cli(emulator, *extra, str(posts))
             assert result.exit_code == 1, result.output
-            assert result.stderr.splitlines()[0] == (
+            assert first_error(result.stdout) == (
                 "  error: cannot be imported as it is: talk.mp4 has 3,221,225,472 bytes, more than the 52,428,800 a "
                 "sync downloads into a bundle ([limits] download_max_mb): the post would be rejected at every sync. "
                 "Make the file smaller or link it from elsewhere, or raise download_max_mb.")

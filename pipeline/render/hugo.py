@@ -8,7 +8,9 @@ the grammar both read (`pipeline.hugo_syntax`):
   (`figure:`), else a Markdown image with that alt text, title and link;
 - a paragraph that is one code-styled `<!--more-->`: Hugo's summary divider;
 - a paragraph that is one code-styled shortcode tag whose name the site owner keeps
-  (`[render] shortcodes`): that tag, arguments quoted. A name not on the list stays text.
+  (`[render] shortcodes`): that tag, arguments quoted. A name not on the list stays text;
+- a piece of code `[^label]` in text: a footnote's reference; a paragraph starting with code
+  `[^label]:`, its note.
 
 Anything else renders as the built-in rules do. Every value goes back quoted and checked:
 text typed in Notion never becomes another shortcode, markup or a path.
@@ -19,7 +21,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pipeline.hugo_syntax import (FENCE_CAPTION, MORE, CaptionMeta, ShortcodeTag, fence_info, quoted, shortcode_tag,
+from pipeline.hugo_syntax import (FENCE_CAPTION, FOOTNOTE_NOTE, FOOTNOTE_REF, MORE, CaptionMeta, ShortcodeTag,
+                                  fence_info, highlight_tag, quoted, shortcode_tag,
                                   shortcode_tags, split_caption)
 from pipeline.links import RenderContext, post_link
 from pipeline.model import Block, as_object, as_objects, as_text, plain_text
@@ -61,17 +64,30 @@ def _single_code(rich_text: Any) -> str | None:
 
 
 def render_code(block: Block, r: RenderContext) -> str:
-    """Fenced code; with the fence's own info string when the caption holds it."""
+    """Fenced code; with the fence's own info string when the caption holds it, or inside
+    Hugo's highlight shortcode when the caption holds its tag (and the code no shortcode's
+    delimiters, which Hugo would read inside it)."""
     line = _single_code(block.value.get("caption"))
+    code = plain_text(block.value.get("rich_text"))
+    tag = shortcode_tag(line) if line and line.startswith("{{") else None
+    if highlight_tag(tag) and tag is not None and "{{" not in code and "}}" not in code:
+        return f"{tag.text()}\n{code}\n{{{{< /highlight >}}}}"
     info = fence_info(line[len(FENCE_CAPTION):]) if line and line.startswith(FENCE_CAPTION) else None
     if info is None:
-        return text.render_code(block, r)
-    return text.fenced_code(plain_text(block.value.get("rich_text")), info.text)
+        return text.render_code(block, r) if not highlight_tag(tag) else text.render_code(_with_caption(block, []), r)
+    return text.fenced_code(code, info.text)
 
 
 def render_paragraph(block: Block, r: RenderContext) -> str:
-    """The summary divider, or a kept shortcode's tag; any other paragraph as built in."""
-    line = _single_code(block.value.get("rich_text"))
+    """The summary divider, a kept shortcode's tag, or a footnote's note; any other paragraph
+    as built in."""
+    items = as_objects(block.value.get("rich_text"))
+    note = FOOTNOTE_NOTE.fullmatch(_single_code(items[:1]) or "")
+    if note:  # `[^label]: its text`, its other blocks indented under it
+        body = r.text(items[1:])
+        children = r.children(block)
+        return f"[^{note.group(1)}]: {body}" + ("\n\n" + text.indent(children, 4) if children else "")
+    line = _single_code(items)
     if line == MORE:
         return text.then(MORE, r.children(block))
     tag = shortcode_tag(line) if line else None
@@ -144,20 +160,24 @@ def text_with_shortcodes(rich_text: Any, r: RenderContext, where: Where) -> str:
     site owner keeps (`[render] shortcodes`) is that tag: what import made of a tag inside text."""
     items = as_objects(rich_text)
     kept = r.options.shortcodes
-    tags = {i: tag for i, item in enumerate(items) if kept for tag in [_kept_tag(item, kept)] if tag is not None}
+    tags = {i: tag for i, item in enumerate(items) for tag in [_kept_tag(item, kept)] if tag is not None}
     if not tags:
         return to_markdown(items, r, where)
     out, start = [], 0
     for i in sorted(tags):
-        out += [_segment(items[start:i], r, where), tags[i].text()]
+        found = tags[i]
+        out += [_segment(items[start:i], r, where), found if isinstance(found, str) else found.text()]
         start = i + 1
     out.append(_segment(items[start:], r, where))
     return "".join(out)
 
 
-def _kept_tag(item: dict[str, Any], kept: tuple[str, ...]) -> ShortcodeTag | None:
+def _kept_tag(item: dict[str, Any], kept: tuple[str, ...]) -> ShortcodeTag | str | None:
+    """What a piece of code stands for: a kept shortcode's tag, a footnote's reference, or None."""
     line = _single_code([item])
-    tag = shortcode_tag(line) if line else None
+    if line and FOOTNOTE_REF.fullmatch(line):
+        return line
+    tag = shortcode_tag(line) if line and kept else None
     return tag if tag is not None and tag.name in kept else None
 
 
