@@ -689,7 +689,13 @@ def _update_data_source(api: Any, data_source_id: str, *, body: dict[str, Any]) 
                                                 spec["type"]: _empty_value(spec["type"])}
             continue
         spec = schema.pop(name)
-        if kinds and kinds[0] != spec["type"]:
+        if kinds and kinds[0] == spec["type"] and kinds[0] in ("select", "multi_select"):
+            # "If an existing option is omitted, it will be removed … New options will be added"
+            # (update-data-source-properties); an existing one keeps its id and color.
+            known = {option["name"]: option for option in spec[kinds[0]].get("options", [])}
+            given = _schema_config(kinds[0], change[kinds[0]], path)["options"]
+            spec[kinds[0]] = {"options": [known.get(option["name"], option) for option in given]}
+        elif kinds and kinds[0] != spec["type"]:
             if spec["type"] == "title":
                 raise ApiError(400, "validation_error", f"body failed validation: body.{path}: the type of the "
                                                         "title property cannot change.")
