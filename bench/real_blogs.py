@@ -278,13 +278,15 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
     # Where each post came back: the bundle its entry's slug names.
     back_paths = {str(plan.source.relative_to(section)): f"{plan.slug}/index.md" for plan in report.plans
                   if (synced / plan.slug / "index.md").is_file()}
+    posts = [path for path in posts if f"{corpus.section}/{path}" in was]  # a headless bundle is no page
+    figures.posts = len(posts)
     for path in posts:
         key = f"{corpus.section}/{path}"
-        permalink = was.get(key)
+        permalink = was[key]
         now_path = back_paths.get(path)
-        if now_path is None or permalink is None:
+        if now_path is None:
             if verbose:
-                print(f"{path}: not back" if now_path is None else f"{path}: not built before", file=sys.stderr)
+                print(f"{path}: not back", file=sys.stderr)
             continue
         figures.back += 1
         new_permalink = now.get(f"{corpus.section}/{now_path}")

@@ -667,8 +667,9 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
                     "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
                     "complete it.")) from None
         shown.done()
-        counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
-                  if kind != "complete" or report.count(kind)]
+        counts = [f"{report.count(kind)} {shown.verbs[kind]}"
+                  for kind in ("create", "update", "complete", "unchanged", "skipped")
+                  if kind not in ("complete", "skipped") or report.count(kind)]
         say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.")
         return report.exit_code
 
@@ -684,7 +685,7 @@ class ImportLines:
         self.verbs = {"create": "would create" if dry_run else "created",
                       "update": "would update" if dry_run else "updated",
                       "complete": "would complete" if dry_run else "completed", "unchanged": "unchanged",
-                      "failed": "failed"}
+                      "skipped": "skipped", "failed": "failed"}
         self.dry_run, self.counting, self.entries = dry_run, counting, 0
 
     def __call__(self, event: str, plan: Any) -> None:

@@ -99,7 +99,8 @@ class PostPlan:
     post: HugoPost | None
     source: Path
     slug: str
-    # create; update (--update); complete (an entry an earlier import left marked); unchanged; failed
+    # create; update (--update); complete (an entry an earlier import left marked); unchanged;
+    # skipped (not a post: a headless bundle); failed
     action: str
     properties: dict[str, Any] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
@@ -402,6 +403,12 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
         except Exception as error:  # noqa: BLE001 - one post's file must not end the run (YAML nested past recursion)
             report.plans.append(PostPlan(None, markdown, where, "failed",
                                          error=f"cannot be read ({type(error).__name__}: {error})"))
+            continue
+        build = _by_key(post.metadata).get("build")
+        if _by_key(post.metadata).get("headless") is True or (
+                isinstance(build, dict) and _by_key(build).get("render") in ("never", False)):
+            report.plans.append(PostPlan(post, markdown, post.slug, "skipped", notes=[Note(
+                "a headless bundle (headless: true, or build.render never): Hugo renders no page for it; not a post")]))
             continue
         named = _by_key(post.metadata).get("slug")
         if named not in (None, "") and not _yaml_property(config, schema, []):

@@ -53,6 +53,7 @@ class RenderContext:
     depth: int = 0  # how many blocks hold `block`
     number: int = 1  # a numbered list item's number in its list
     renderer: "Renderer | None" = None  # set by Renderer.render_page
+    footnotes: frozenset[str] = frozenset()  # labels of the footnote notes on the page (render/hugo.py)
 
     def at(self, block: Block, number: int = 1) -> "RenderContext":
         """The context for rendering `block`, one of the blocks listed at this depth."""

@@ -153,6 +153,7 @@ class ImportContext:
     # Images met inside text (a paragraph's, a heading's, a list item's), placed after its block.
     pending: list[dict[str, Any]] = field(default_factory=list)
     highlights: list[ShortcodeTag] = field(default_factory=list)  # highlight shortcodes, by their place
+    held: list[str] = field(default_factory=list)  # the tags the Markdown reader is not given (`_held_tags`)
     _noted: set[str] = field(default_factory=set)
     _level: int = 0  # how deep `convert_nodes` has gone
 
@@ -276,12 +277,55 @@ def hugo_blocks(markdown: str, ctx: ImportContext) -> str:
                 out += ["", fenced, ""]
                 continue
         tag = shortcode_tag(line) if "{{" in line else None
+        line = _held_tags(line, ctx) if "{{" in line else line
         if tag is not None and (tag.name in _BLOCK_SHORTCODES or tag.name in ctx.shortcodes):
             out += ["", line, ""]
         else:
             out.append(line)
         i += 1
     return "\n".join(out)
+
+
+# A shortcode tag the converter reads, held out of the Markdown reader's way (which would take
+# `{{<figure src="a">}}` for an HTML tag, and unescape `{\{<` into a tag Hugo never sees).
+_HELD = re.compile("\ue000(\\d+)\ue001")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def _held_tags(line: str, ctx: ImportContext) -> str:
+    """The line with each tag of a figure, a video or a kept shortcode (outside code spans)
+    replaced by a placeholder that `held_tag` resolves: in text, in a paragraph of its own."""
+    def hold(part: str) -> str:
+        out, position = [], 0
+        for start, end, tag in shortcode_tags(part):
+            if tag is not None and (tag.name in _BLOCK_SHORTCODES or tag.name in ctx.shortcodes):
+                ctx.held.append(part[start:end])
+                out += [part[position:start], f"\ue000{len(ctx.held) - 1}\ue001"]
+                position = end
+        return "".join(out) + part[position:]
+
+    out, position = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [hold(line[position:span.start()]), span.group(0)]
+        position = span.end()
+    return "".join(out) + hold(line[position:])
+
+
+def held_tag(text: str, ctx: ImportContext) -> ShortcodeTag | None:
+    """The tag a text that is one placeholder holds, or None."""
+    found = _HELD.fullmatch(text.strip())
+    return shortcode_tag(ctx.held[int(found.group(1))]) if found else None
+
+
+def _restored(value: Any, ctx: ImportContext) -> Any:
+    """Blocks with every placeholder left in their text (in code, in a link) as the tag it held."""
+    if isinstance(value, dict):
+        return {key: _restored(item, ctx) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restored(item, ctx) for item in value]
+    if isinstance(value, str) and "\ue000" in value:
+        return _HELD.sub(lambda m: ctx.held[int(m.group(1))], value)
+    return value
 
 
 def _highlight(lines: list[str], i: int, ctx: ImportContext) -> tuple[int, str] | None:
@@ -328,7 +372,7 @@ def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
         deepest = max(deepest, opened)
     if deepest > ctx.max_depth:
         raise ctx.too_deep(deepest)
-    blocks = convert_nodes(nodes, ctx)
+    blocks = _restored(convert_nodes(nodes, ctx), ctx)
     depth = nesting(blocks)
     if depth > ctx.max_depth:
         raise ctx.too_deep(depth)
@@ -506,14 +550,24 @@ def _inline(nodes: list[SyntaxTreeNode], runs: _Runs, ctx: ImportContext) -> Non
 
 def _text_with_shortcodes(text: str, runs: _Runs, ctx: ImportContext) -> None:
     """Text, where each tag of a shortcode the site owner keeps is a piece of code of its own,
-    which sync writes back as the tag (render/hugo.py); any other tag stays text."""
+    which sync writes back as the tag (render/hugo.py), and Hugo's figure or video is a block
+    after the text; any other tag stays text."""
     position = 0
-    for start, end, tag in shortcode_tags(text) if ctx.shortcodes and "{{" in text else ():
-        if tag is not None and tag.name in ctx.shortcodes:
-            runs.add(text[position:start])
+    for found in _HELD.finditer(text) if "\ue000" in text else ():
+        tag = shortcode_tag(ctx.held[int(found.group(1))])
+        runs.add(text[position:found.start()])
+        position = found.end()
+        media = None
+        if tag is not None and tag.name not in ctx.shortcodes and not tag.closing:
+            media = _figure(tag, ctx) if tag.name == "figure" and tag.args.get("src") else _video(tag, ctx)
+        if media:
+            ctx.note(f"a {tag.name} shortcode inside text: Notion holds it as a block, which follows that text")
+            ctx.pending += media
+        elif tag is not None and tag.name in ctx.shortcodes:
             runs.items.append({"type": "text", "_text": tag.text(), "_marks": set(runs.marks) | {"code"},
                                "_href": None, "_tag": True})
-            position = end
+        else:
+            runs.add(ctx.held[int(found.group(1))])
     runs.add(text[position:])
 
 
@@ -723,7 +777,7 @@ def _first_text(children: list[SyntaxTreeNode], ctx: ImportContext) -> tuple[lis
     paragraph that is a block of its own in Notion (images, a shortcode) is a child."""
     first = children[0] if children and children[0].type == "paragraph" else None
     inline = first.children[0] if first is not None and first.children else None
-    if first is None or _media_paragraph(first) or (inline is not None and shortcode_tag(inline.content)):
+    if first is None or _media_paragraph(first) or (inline is not None and held_tag(inline.content, ctx)):
         return [], children
     return rich_text(inline, ctx), children[1:]
 
@@ -735,9 +789,9 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
     media = _media_paragraph(node)
     if media:
         return [block for child in media for block in _media_block(child, ctx)]
-    tag = shortcode_tag(inline.content) if "{{" in inline.content else None
+    tag = held_tag(inline.content, ctx)
     if tag is not None:
-        return _shortcode(tag, inline.content.strip(), ctx)
+        return _shortcode(tag, tag.text(), ctx)
     for name in _SHORTCODE_INLINE.findall(inline.content):
         ctx.note(f"Hugo shortcode {name!r} inside text: Notion has no shortcodes; it is kept as text, which the "
                  "blog will show as typed (`[render] shortcodes` in pipeline.toml keeps the site's own)")

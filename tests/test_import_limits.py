@@ -82,7 +82,7 @@ def test_a_table_cell_of_120_bold_words_keeps_every_word(tmp_path):
 
 
 def test_a_footnote_label_pushing_a_paragraph_past_100_items_goes_on_in_the_next(tmp_path):
-    note = " ".join(f"**b{i}** c" for i in range(50))  # 100 items; the label "[n] " is the 101st
+    note = " ".join(f"**b{i}** c" for i in range(50))  # 100 items; the label `[^n]:` is the 101st
     body = f"Text.[^n]\n\n[^n]: {note}"
     trip = round_trip(tmp_path, [write_bundles(tmp_path / "in", {"notes": post(body)})])
     assert trip.imported.plans[0].error == ""
@@ -90,7 +90,7 @@ def test_a_footnote_label_pushing_a_paragraph_past_100_items_goes_on_in_the_next
     assert ("a text of more than 100 differently styled pieces (Notion's limit a block): its rest follows in "
             "paragraphs of its own") in messages
     text = re.sub(r"\s+", " ", trip.posts["notes"].split("---\n", 2)[2])
-    assert "[n] **b0** c **b1** c" in text and "**b49** c" in text
+    assert "[^n]: **b0** c **b1** c" in text and "**b49** c" in text
 
 
 def test_a_post_larger_than_a_request_carries_is_sent_in_several(tmp_path):

@@ -19,7 +19,7 @@ text typed in Notion never becomes another shortcode, markup or a path.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from pipeline.hugo_syntax import (FENCE_CAPTION, FOOTNOTE_NOTE, FOOTNOTE_REF, MORE, CaptionMeta, ShortcodeTag,
                                   fence_info, highlight_tag, quoted, shortcode_tag,
@@ -160,7 +160,7 @@ def text_with_shortcodes(rich_text: Any, r: RenderContext, where: Where) -> str:
     site owner keeps (`[render] shortcodes`) is that tag: what import made of a tag inside text."""
     items = as_objects(rich_text)
     kept = r.options.shortcodes
-    tags = {i: tag for i, item in enumerate(items) for tag in [_kept_tag(item, kept)] if tag is not None}
+    tags = {i: tag for i, item in enumerate(items) for tag in [_kept_tag(item, kept, r.footnotes)] if tag is not None}
     if not tags:
         return to_markdown(items, r, where)
     out, start = [], 0
@@ -172,10 +172,12 @@ def text_with_shortcodes(rich_text: Any, r: RenderContext, where: Where) -> str:
     return "".join(out)
 
 
-def _kept_tag(item: dict[str, Any], kept: tuple[str, ...]) -> ShortcodeTag | str | None:
-    """What a piece of code stands for: a kept shortcode's tag, a footnote's reference, or None."""
+def _kept_tag(item: dict[str, Any], kept: tuple[str, ...], footnotes: frozenset[str]) -> ShortcodeTag | str | None:
+    """What a piece of code stands for: a kept shortcode's tag, a reference to a footnote whose
+    note is on the page, or None (a piece of code, as typed)."""
     line = _single_code([item])
-    if line and FOOTNOTE_REF.fullmatch(line):
+    found = FOOTNOTE_REF.fullmatch(line) if line else None
+    if found and found.group(1) in footnotes:
         return line
     tag = shortcode_tag(line) if line and kept else None
     return tag if tag is not None and tag.name in kept else None
@@ -188,3 +190,18 @@ def _segment(items: list[dict[str, Any]], r: RenderContext, where: Where) -> str
     lead = " " if plain[:1].isspace() and body else ""
     trail = " " if plain[-1:].isspace() else ""
     return (lead + body + trail) if body else (" " if plain and plain.isspace() else "")
+
+
+def footnote_labels(blocks: Sequence[Block]) -> frozenset[str]:
+    """The labels of the footnote notes among blocks (paragraphs starting with code
+    `[^label]:`), at any depth: only a reference to one of them is written as a reference."""
+    found = set()
+    stack = list(blocks)
+    while stack:
+        block = stack.pop()
+        stack += block.children
+        if block.type == "paragraph":
+            note = FOOTNOTE_NOTE.fullmatch(_single_code(as_objects(block.value.get("rich_text"))[:1]) or "")
+            if note:
+                found.add(note.group(1))
+    return frozenset(found)

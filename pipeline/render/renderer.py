@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 from pipeline.links import RenderContext
 from pipeline.model import Block
 from pipeline.render.depth import too_deep
-from pipeline.render.hugo import text_with_shortcodes
+from pipeline.render.hugo import footnote_labels, text_with_shortcodes
 from pipeline.render.specs import BLOCKS, FALLBACK, spec_of
 from pipeline.render.text import list_style
 from pipeline.richtext import PARAGRAPH, Where
@@ -82,7 +82,7 @@ class Renderer:
 
     def render_page(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """The Markdown body of a page: its blocks, with one trailing newline."""
-        return self.render_blocks(blocks, replace(ctx, renderer=self)).strip("\n")
+        return self.render_blocks(blocks, replace(ctx, renderer=self, footnotes=footnote_labels(blocks))).strip("\n")
 
     def render_blocks(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """Blocks listed one after the other, in the context of the block that holds them."""
