@@ -267,7 +267,7 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
         figures.failed = [f"{plan.slug}: {plan.error}" for plan in report.plans if plan.error]
         again = import_posts([section], config, SEED_DATA_SOURCE, token=TOKEN, options=options,
                              section=corpus.section, static=static)
-        figures.second_import_writes = sum(plan.action != "unchanged" for plan in again.plans)
+        figures.second_import_writes = sum(plan.action not in ("unchanged", "skipped") for plan in again.plans)
         sync(config, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=synced, options=options)
     if verbose:
         for plan in report.plans:

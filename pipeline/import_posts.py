@@ -35,6 +35,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 from typing import IO, Any, Callable
 
 import frontmatter
@@ -52,7 +53,7 @@ from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, U
 from pipeline.model import IMPORT_MARKER, Entry, is_import_marker
 from pipeline.render import MAX_DEPTH
 from pipeline.validate import slug_problem
-from pipeline.site import is_hugo_site, site_settings
+from pipeline.site import is_hugo_site, list_all, site_settings
 from pipeline.source import NotionSource, SourceOptions, explain, make_client
 
 MAX_CHILDREN = 100  # block children a request (patch-block-children)
@@ -700,6 +701,29 @@ def site_of(paths: list[Path]) -> Path | None:
     return None
 
 
+def served_at(site: Path | None, plans: list[PostPlan]) -> dict[str, str]:
+    """Where Hugo serves each post of the import (its URL's path, lower case) → its slug, so that
+    a link to a post by its URL points to its entry, whatever the site's permalinks. Hugo lists
+    the pages (`hugo list all`); without a site, or when Hugo cannot, none."""
+    if site is None:
+        return {}
+    try:
+        pages = list_all(site)
+    except (RuntimeError, OSError):
+        return {}
+    slugs = {plan.source.absolute(): plan.slug for plan in plans}
+    base = urlsplit(site_base_url(site)).path.rstrip("/")
+    served = {}
+    for page in pages:
+        source = (site / page["path"]).absolute()
+        if source in slugs:
+            path = (urlsplit(page["permalink"]).path.rstrip("/") + "/").lower()
+            served[path] = slugs[source]
+            if base and path.startswith(base.lower() + "/"):  # as a link may name it, without the base's path
+                served[path[len(base):]] = slugs[source]
+    return served
+
+
 def site_base_url(site: Path | None) -> str:
     """The site's baseURL when it is an absolute http(s) URL (root-relative links to its pages
     are made absolute with it), else ""."""
@@ -778,7 +802,7 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
             static = site / "static"
         run = Converting(links, section, min(config.limits.max_depth, MAX_DEPTH), max_bytes, static,
                          regular_files(static) if static is not None and static.is_dir() else frozenset(),
-                         frozenset(config.render.shortcodes), site_base_url(site))
+                         frozenset(config.render.shortcodes), site_base_url(site), served_at(site, report.plans))
         for plan in report.plans:
             if plan.action in writing:
                 _convert(plan, run)
@@ -816,6 +840,7 @@ class Converting:
     static_files: frozenset[str] = frozenset()
     shortcodes: frozenset[str] = frozenset()
     base_url: str = ""  # the site's, for root-relative links to its other pages
+    permalinks: dict[str, str] = field(default_factory=dict)  # a post's URL path → its slug
 
 
 def _convert(plan: PostPlan, run: Converting) -> None:
@@ -824,7 +849,7 @@ def _convert(plan: PostPlan, run: Converting) -> None:
     assert plan.post is not None
     ctx = ImportContext(post_links=run.links, section=run.section, bundle_files=plan.post.bundle_files(),
                         static_files=run.static_files, shortcodes=run.shortcodes, slug=plan.slug,
-                        base_url=run.base_url, max_depth=run.max_depth)
+                        base_url=run.base_url, permalinks=run.permalinks, max_depth=run.max_depth)
     try:
         conversion = to_blocks(plan.post.body, ctx)
         plan.cover = _cover(plan.post, ctx)

@@ -147,6 +147,7 @@ class ImportContext:
     static_files: frozenset[str] = frozenset()  # files of the site's static folder (paths under it)
     slug: str = ""  # the post's own slug: an `#anchor` link points to its entry
     base_url: str = ""  # the site's baseURL (absolute): root-relative links to its other pages
+    permalinks: dict[str, str] = field(default_factory=dict)  # a post's URL path (lower case) → its slug
     shortcodes: frozenset[str] = frozenset()  # the shortcodes the site owner keeps ([render] shortcodes)
     max_depth: int = MAX_DEPTH  # levels of nested blocks a sync reads and shows ([limits] max_depth)
     conversion: Conversion = field(default_factory=Conversion)
@@ -598,9 +599,10 @@ def _html_inline(tag: str, runs: _Runs, ctx: ImportContext) -> None:
             runs.href.append(link_url(html.unescape(next(g for g in href.groups() if g is not None)), ctx) if href else None)
     elif name == "br":
         runs.add("\n")
-    elif name == "img" and not closing:
-        ctx.note("an <img> inside text: Notion images are blocks; it follows that text")
-        ctx.pending += _html_image(attributes, ctx)
+    elif name == "img":
+        if not closing:
+            ctx.note("an <img> inside text: Notion images are blocks; it follows that text")
+            ctx.pending += _html_image(attributes, ctx)
     elif name not in ("span", "input"):
         ctx.note(f"<{name}> has no Notion form: its text is kept without the tag")
 
@@ -631,11 +633,18 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
         if parts is None:
             ctx.note(f"link to {href!r}: not a URL that can be read; its text is kept, unlinked")
             return None
+        if parts.scheme.lower() == "doi" and parts.path:  # a DOI as the address that resolves it
+            ctx.note(f"link to {href!r}: written as https://doi.org/{parts.path} (Notion holds http(s) and mailto links)")
+            href, parts = f"https://doi.org/{parts.path}", urlsplit(f"https://doi.org/{parts.path}")
         if parts.scheme in ("http", "https", "mailto"):
             if len(href) > MAX_TEXT:
                 ctx.note(f"a link of {len(href):,} characters, over the 2,000 Notion holds: its text is kept, unlinked")
                 return None
             return href
+        if parts.scheme:
+            ctx.note(f"link to {href!r}: Notion and the blog hold http(s) and mailto links only; its text is kept, "
+                     "unlinked")
+            return None
         if href.startswith("#"):
             target = ctx.slug + href
         else:
@@ -644,6 +653,10 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
                 f"/{ctx.section}/{ctx.slug}/{parts.path}") if parts.path and not ctx.local_file(href) else ""
             target = path + (f"#{parts.fragment}" if parts.fragment else "") \
                 if path.lower().startswith(f"/{ctx.section}/".lower()) else ""
+    if not target and href.startswith("/"):  # a post's own URL, as Hugo serves it (custom permalinks)
+        path, anchor = (parts.path.rstrip("/") + "/").lower(), parts.fragment
+        if path in ctx.permalinks and ctx.permalinks[path] in ctx.post_links:
+            return ctx.post_links[ctx.permalinks[path]] + (f"#{anchor}" if anchor else "")
     if target:
         path, _, anchor = target.partition("#")
         slug = _post_of(path, ctx) if path.strip() else None
