@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
+from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,7 +51,7 @@ from pipeline.import_posts import import_posts, read_post  # noqa: E402
 from pipeline.source import SourceOptions  # noqa: E402
 from pipeline.sync import Selection, sync  # noqa: E402
 from tests.conftest import SEED_DATA_SOURCE, TOKEN  # noqa: E402
-from tests.importkit import adopt, content_of  # noqa: E402
+from tests.importkit import Content, adopt, content_of  # noqa: E402
 from tests.storekit import store  # noqa: E402
 
 MIRROR = Path("/work/.mirror")
@@ -186,6 +187,7 @@ def image_key(public: Path, permalink: str, src: str) -> str:
     """An image as what it shows: the bytes of a file the site serves, else its URL."""
     if re.match(r"^[a-z]+:", src) or src.startswith("//"):
         return src
+    src, permalink = unquote(src), unquote(permalink)
     path = public / src.lstrip("/") if src.startswith("/") else public / permalink.strip("/") / src
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -299,8 +301,12 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
         figures.keys_added += len(set(new_keys) - set(old_keys) - {"draft"})
         a = content_of(public_before, permalink, "nh-content")
         b = content_of(public_after, new_permalink or permalink, "nh-content")
-        if a is None or b is None:
+        if a is None:
             continue
+        if b is None:  # no page where Hugo served the post: its text and images count as lost
+            if verbose:
+                print(f"{path}: no page at {new_permalink or permalink}", file=sys.stderr)
+            b = Content()
         matcher = difflib.SequenceMatcher(a=a.words, b=b.words, autojunk=False)
         figures.words += len(a.words)
         figures.words_kept += sum(block.size for block in matcher.get_matching_blocks())

@@ -1113,9 +1113,13 @@ def convert_html(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
     fragment = node.content.strip()
     if fragment == MORE:
         return [more_block()]
-    if fragment.startswith("<!--") and fragment.endswith("-->"):
+    if fragment.startswith("<!--"):
+        # Comments go (Hugo shows none); what stands between them on the block's lines stays.
+        rest = re.sub(r"<!--.*?-->", "", fragment, flags=re.S).strip()
         ctx.note("an HTML comment: left out")
-        return []
+        if not rest or rest.startswith("<!--"):
+            return []
+        fragment = rest
     pre = _PRE.fullmatch(fragment)
     if pre:  # code as HTML: the renderer's own (holding a shortcode), or highlighted before import
         return _pre(pre, ctx)
@@ -1244,20 +1248,8 @@ def _tamed(fragment: str) -> str:
     return _UNCLOSED.sub("&lt;", "".join(kept) + fragment[position:])
 
 
-def _figures_as_images(fragment: str) -> str:
-    """Hugo's figure shortcodes inside raw HTML as the `<img>` they show: an image, then."""
-    out, position = [], 0
-    for start, end, tag in shortcode_tags(fragment) if "{{" in fragment else ():
-        if tag is not None and tag.name == "figure" and not tag.closing and tag.args.get("src"):
-            attributes = " ".join(f'{key}="{html.escape(tag.args[key])}"' for key in ("src", "alt", "title")
-                                  if tag.args.get(key))
-            out += [fragment[position:start], f"<img {attributes}>"]
-            position = end
-    return "".join(out) + fragment[position:]
-
-
 def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    fragment = _tamed(_figures_as_images(fragment))
+    fragment = _tamed(fragment)
     if _html_depth(fragment) > MAX_HTML_DEPTH:
         # markdownify walks the elements recursively: past this depth, its text is what a
         # post can keep (500 unclosed <div>s would end the run with a RecursionError).

@@ -9,6 +9,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 from notion_emulator import NotionEmulator
 from pipeline.config import Config, load_config, load_default_config
@@ -140,7 +141,7 @@ class Content(HTMLParser):
 
 def content_of(public: Path, permalink: str, main: str = "content") -> Content | None:
     """The content of the page Hugo built at `permalink` (a path), or None without one."""
-    page = public / permalink.strip("/") / "index.html"
+    page = public / unquote(permalink).strip("/") / "index.html"  # a URL's path, as a folder of the site
     if not page.is_file():
         return None
     found = re.search(rf'<main id="{main}">(.*)</main>', page.read_text(encoding="utf-8"), re.S)
