@@ -604,7 +604,7 @@ class _Api:
         cursor = _one(query, "start_cursor")
         # Trashed children are not listed (the API drops deleted blocks from a
         # parent's children; they stay retrievable by id).
-        items = [self.blocks[c] for c in self.children.get(block_id, []) if c in self.blocks]
+        items = [self._child(c) for c in self.children.get(block_id, []) if c in self.blocks or c in self.pages]
         items = [b for b in items if not _trashed(b)]
         results, next_cursor, has_more = _paginate(items, cursor, size, "query")
         # Shape: notion-sdk-js api-endpoints/blocks.ts `ListBlockChildrenResponse`
@@ -617,6 +617,19 @@ class _Api:
             "type": "block",
             "block": {},
         }
+
+    def _child(self, child_id: str) -> dict[str, Any]:
+        """A listed child: its block, or for a sub-page (a page id listed among its parent's
+        children, as a page tree's store holds them) the `child_page` block the API lists in the
+        parent's place. Shape: developers.notion.com/reference/block#child-page (the block's id
+        is the page's, `child_page.title` its title); the sub-page's own `parent` is
+        {"type": "page_id", "page_id": <the parent>} (developers.notion.com/reference/parent-object)
+        and GET /v1/pages/{id} retrieves it (developers.notion.com/reference/retrieve-a-page).
+        A `child_page` block stored under `blocks` whose page is not under `pages` is a sub-page
+        the integration cannot read: listed, and 404 on retrieval."""
+        if child_id in self.blocks:
+            return self.blocks[child_id]
+        return _page_as_block(self.pages[child_id], bool(self.children.get(child_id)))
 
     def query_data_source(self, data_source_id: str, *, query: dict[str, list[str]], body: Any) -> dict[str, Any]:
         # Shape: developers.notion.com/reference/query-a-data-source

@@ -27,6 +27,7 @@ from pipeline.errors import ConfigError, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
+from pipeline.site_sync import is_site
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
@@ -146,15 +147,17 @@ def format_problems(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(report: Report) -> str:
+def markdown_report(report: Report, failures: list[tuple[str, str]] = ()) -> str:
     """The report for a job summary (GitHub renders it): what Notion says is shown as text,
-    never as Markdown, HTML or a live link, on one line."""
+    never as Markdown, HTML or a live link, on one line. `failures`: sources not synced."""
     lines = ["## Notion sync", ""]
     exported = len(report.change.written) + len(report.change.unchanged)
-    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected.")
-    if report.problems:
+    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected"
+                 + (f", {len(failures)} sources failed." if failures else "."))
+    problems = report.problems + [Problem("error", f"source {name}", "", "the source", why) for name, why in failures]
+    if problems:
         lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
-        for p in report.problems:
+        for p in problems:
             title = summary_text(p.entry_title)
             entry = f"[{title}]({p.entry_url})" if _NOTION_PAGE.fullmatch(p.entry_url or "") else title
             lines.append(f"| {p.severity} | {entry} | {summary_text(p.where)} | {summary_text(p.message)} |")
@@ -281,9 +284,11 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
     def action() -> int:
         config = _config(config_path)
+        meter = Progress(sys.stderr.isatty() if progress is None else progress)
+        if is_site(config) and not (data_source or pages):
+            return sync_whole_site(config, store, out_dir, entries, dry_run, force, allow_removal, meter, fmt, report_file)
         out = out_dir or Path(config.output_dir or "output/content/posts")
         selection = _selection(config, data_source, pages, store, entries)
-        meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
@@ -298,27 +303,64 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
     run_guarded(verbose, action)
 
 
-def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
+def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, entries: tuple[str, ...], dry_run: bool,
+                    force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None) -> int:
+    """`sync` of a pipeline.toml with [[sources]] or [languages]: every source into its section."""
+    from pipeline.site_sync import sync_site
+
+    if out_dir is not None:
+        raise ConfigError("--out names one posts folder, and pipeline.toml describes a site: each source writes its "
+                          "section of [site] content. Leave --out out (or pass --data-source or --page with it to sync "
+                          "one source into one folder).")
+    if entries:
+        click.echo("note: with [[sources]] or [languages] in pipeline.toml, --entry runs an incremental sync of every "
+                   "source (only edited pages are read).", err=True)
+    with notion_endpoint(store) as (base_url, token):
+        site = sync_site(config, token=token, options=source_options_for(config, base_url), dry_run=dry_run,
+                         force=force, allow_removal=allow_removal, progress=meter)
+    meter.done()
+    report = site.combined()
+    failures = [(run.source.name, str(run.error)) for run in site.failed]
+    emit(report, fmt, dry_run, site.content_dir, failures)
+    if report_file is not None:
+        with report_file.open("a", encoding="utf-8") as handle:
+            handle.write(markdown_report(report, failures))
+    return site.exit_code
+
+
+def page_path(out_dir: Path, label: str) -> Path:
+    """The page file of a post, from how a run names it (`bundle.post_label`)."""
+    return out_dir / label if label.endswith(".md") else out_dir / label / "index.md"
+
+
+def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path, failures: list[tuple[str, str]] | None = None) -> None:
+    """The report of a run; `failures`: (source, why) of a whole-site run's sources that wrote nothing."""
     if fmt == "json":
-        say(json_text({
+        result: dict[str, Any] = {
             "written": report.change.written, "unchanged": report.change.unchanged,
             "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
-        }))
+        }
+        if failures is not None:
+            result["failed"] = [{"source": name, "message": why} for name, why in failures]
+        say(json_text(result))
         return
     verb = "would write" if dry_run else "wrote"
-    for slug in report.change.written:
-        say(f"{verb} {out_dir / slug / 'index.md'}", keep_newlines=False)
+    for label in report.change.written:
+        say(f"{verb} {page_path(out_dir, label)}", keep_newlines=False)
     for path in report.change.removed:
         say(f"{'would remove' if dry_run else 'removed'} {out_dir / path}", keep_newlines=False)
     for reason in report.change.left:
         say(f"left {reason}", err=True, keep_newlines=False)
     if report.problems:
         say(format_problems(report.problems), err=True)
+    for name, why in failures or ():
+        say(f"error: source {name} was not synced, and nothing of it was written or removed: {why}", err=True)
     say(
         f"{len(report.change.written) + len(report.change.unchanged)} posts ({len(report.change.written)} changed, "
         f"{len(report.change.unchanged)} unchanged), "
-        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
+        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected"
+        + (f", {len(failures)} sources failed." if failures else "."),
         err=True,
     )
 
@@ -337,21 +379,33 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 
     def action() -> int:
         config = _config(config_path)
-        selection = _selection(config, data_source, pages, store)
+        failures: list[tuple[str, str]] | None = None
         with notion_endpoint(store) as (base_url, token):
-            report = check(config, selection, token=token, options=source_options_for(config, base_url))
+            if is_site(config) and not (data_source or pages):
+                from pipeline.site_sync import check_site
+
+                site = check_site(config, token=token, options=source_options_for(config, base_url))
+                report, code = site.combined(), site.exit_code
+                failures = [(run.source.name, str(run.error)) for run in site.failed]
+            else:
+                selection = _selection(config, data_source, pages, store)
+                report = check(config, selection, token=token, options=source_options_for(config, base_url))
+                code = report.exit_code
         if fmt == "json":
-            say(json_text({
-                "valid": len(report.posts), "rejected": report.rejected,
-                "problems": [p.as_dict() for p in report.problems],
-            }))
+            result: dict[str, Any] = {"valid": len(report.posts), "rejected": report.rejected,
+                                      "problems": [p.as_dict() for p in report.problems]}
+            if failures is not None:
+                result["failed"] = [{"source": name, "message": why} for name, why in failures]
+            say(json_text(result))
         else:
             if report.problems:
                 say(format_problems(report.problems))
+            for name, why in failures or ():
+                say(f"error: source {name} could not be checked: {why}", err=True)
             warnings = len(report.problems) - len(report.errors)
             click.echo(f"{len(report.posts) + len(report.rejected)} entries checked: {len(report.posts)} valid, "
                        f"{len(report.rejected)} rejected, {warnings} warnings.")
-        return report.exit_code
+        return code
 
     run_guarded(verbose, action)
 

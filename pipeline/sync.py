@@ -155,11 +155,17 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         )
 
 
-def permalink(slug: str, section: str, style: str) -> str:
+def permalink(slug: str, section: str, style: str, lang: str = "", prefix: str = "") -> str:
+    """Where a post is, for a link: `slug` is its bundle's folder (a path in a page tree, "" for
+    a section's own page). On a multilingual site, `lang` is its language (relref looks the page
+    up in that language) and `prefix` what a permalink starts with (/zh; "" for the default)."""
+    path = "/" + "/".join(part for part in (section, slug) if part)
     if style == "relref":
         # Hugo resolves it at build time and fails the build if the post is missing.
-        return '{{< relref "/' + section + "/" + slug + '" >}}'
-    return f"/{section}/{slug}/"
+        if lang:
+            return '{{< relref path="' + path + '" lang="' + lang + '" >}}'
+        return '{{< relref "' + path + '" >}}'
+    return f"{prefix}{path}/"
 
 
 @dataclass(slots=True)
@@ -171,30 +177,44 @@ class Candidate:
     metadata: dict[str, Any]
     slug: str
     problems: list[Problem]
+    path: str | None = None  # its bundle's folder, when not the slug (a page tree's page)
+    place: dict[str, Any] = field(default_factory=dict)  # Post.place
+    sub_pages: list[str] | None = None  # Post.sub_pages
 
     @property
     def valid(self) -> bool:
         return not any(p.rejects for p in self.problems)
 
+    @property
+    def folder(self) -> str:
+        return self.slug if self.path is None else self.path
+
+    @property
+    def index(self) -> str:
+        return self.place.get("index", bundle.INDEX)
+
+
+def check_page(page: dict[str, Any], config: Config) -> Candidate:
+    """Front matter, slug and schema of one page."""
+    entry = Entry(page=page, blocks=())
+    title = "(untitled)"
+    try:
+        title = page_title(page) or title
+        metadata = front_matter(page, config)
+        slug = slug_of(page, config)
+        problems = check_front_matter(entry, title, metadata, slug, config)
+    except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
+        metadata, slug = {}, ""
+        problems = [Problem("error", title, entry.url, "properties",
+                            f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
+                            "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
+                            "The other entries are written.")]
+    return Candidate(entry, title, metadata, slug, problems)
+
 
 def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
     """Front matter, slug and schema for every page; slugs kept by the first in query order."""
-    candidates = []
-    for page in pages:
-        entry = Entry(page=page, blocks=())
-        title = "(untitled)"
-        try:
-            title = page_title(page) or title
-            metadata = front_matter(page, config)
-            slug = slug_of(page, config)
-            problems = check_front_matter(entry, title, metadata, slug, config)
-        except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
-            metadata, slug = {}, ""
-            problems = [Problem("error", title, entry.url, "properties",
-                                f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
-                                "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
-                                "The other entries are written.")]
-        candidates.append(Candidate(entry, title, metadata, slug, problems))
+    candidates = [check_page(page, config) for page in pages]
     for problem in check_unique_slugs((c.entry, c.title, c.slug) for c in candidates if c.valid):
         next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)
     return candidates
@@ -212,11 +232,12 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
     record = manifest.pages.get(candidate.entry.id)
     if not record or not record.get("settled", False):
         return False
-    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.slug:
+    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.folder \
+            or record.get("place", {}) != candidate.place:
         return False
     if any(link_target(page_id, links, titles) != shown for page_id, shown in (record.get("links") or {}).items()):
         return False
-    index = out_dir / candidate.slug / "index.md"
+    index = out_dir / bundle.bundle_path(candidate.folder, candidate.index)
     return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
 
 
@@ -286,6 +307,7 @@ class Rendering:
     links: dict[str, str]
     titles: dict[str, str]
     started: datetime
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)  # RenderContext.tables
 
 
 def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Post | None, list[Problem]]:
@@ -323,15 +345,17 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     ]
     if any(p.rejects for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url,
+                        tables=run.tables)
     body = run.renderer.render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
         return None, problems
     post = Post(
-        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
+        entry.id, candidate.folder, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
-        settled=settled(entry.last_edited_time, run.started), title=candidate.title,
+        settled=settled(entry.last_edited_time, run.started), title=candidate.title, place=candidate.place,
+        sub_pages=candidate.sub_pages,
     )
     return post, problems
 
@@ -390,6 +414,24 @@ def fingerprint(config: Config, renderer: Renderer) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """One source's share of a run over the whole site (pipeline/site_sync.py), which reads
+    every source before it writes any: this source's entries, read and checked; where every
+    exported page of the site lives and its title; which of its manifest's posts the run covers
+    (a source removes only those); the block trees read already (a page tree's changed pages);
+    and the inline databases it can show as tables."""
+
+    manifest: str  # its manifest's file name (bundle.manifest_name)
+    candidates: list[Candidate]
+    problems: list[Problem]
+    links: dict[str, str]
+    titles: dict[str, str]
+    covered: frozenset[str]
+    fetched: dict[str, Entry] = field(default_factory=dict)
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """One run of `sync`, as asked."""
 
@@ -404,6 +446,7 @@ class Job:
     allow_removal: bool = False
     progress: Callable[[str, int], None] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    site: Share | None = None  # a source of a whole-site run: read already, with the others
 
 
 def renderer_for(config: Config) -> Renderer:
@@ -446,35 +489,42 @@ def _sync(job: Job) -> Report:
     config, selection, out_dir, options = job.config, job.selection, job.out_dir, job.options
     report = Report()
     started = job.clock()
-    manifest = bundle.Manifest.load(out_dir)
+    site = job.site
+    manifest = bundle.Manifest.load(out_dir, site.manifest if site else bundle.MANIFEST)
     stamp = fingerprint(config, job.renderer)
     reuse = not job.force and manifest.fingerprint == stamp
     client = make_client(job.token, options, progress=job.progress)
     try:
         source = NotionSource(client, options, job.progress)
-        pages, report.problems = read_pages(source, selection, config)
-        candidates = check_pages(pages, config)
+        if site is None:
+            pages, report.problems = read_pages(source, selection, config)
+            candidates = check_pages(pages, config)
+        else:  # read and checked with the rest of the site, which links across every source
+            candidates, report.problems = site.candidates, list(site.problems)
         section = out_dir.name
-        links: dict[str, str] = {}
-        titles: dict[str, str] = {}
+        links: dict[str, str] = dict(site.links) if site else {}
+        titles: dict[str, str] = dict(site.titles) if site else {}
         if selection.entries:
             # The other posts are not read: links to them come from the manifest, as last written.
             check_slugs_against(candidates, manifest, selection.entries)
             others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
             links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
             titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
-        links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
-        titles |= {c.entry.id: c.title for c in candidates if c.valid}
+        if site is None:
+            links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
+            titles |= {c.entry.id: c.title for c in candidates if c.valid}
         # A named entry is read again whatever the manifest says: an edit in the minute of the
         # last sync leaves last_edited_time as it was.
         kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
                 and unchanged(c, manifest, links, titles, out_dir)}
-        to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
+        fetched = site.fetched if site else {}
+        to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept and c.entry.id not in fetched]
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
+        entries |= fetched
     finally:
         client.close()
     downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
-    run = Rendering(config, job.renderer, downloads, links, titles, started)
+    run = Rendering(config, job.renderer, downloads, links, titles, started, site.tables if site else {})
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
@@ -492,19 +542,20 @@ def _sync(job: Job) -> Report:
         else:
             report.posts.append(post)
     # A run over the data source covers every entry; one over named pages or entries covers those.
-    covered = set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
+    covered = set(site.covered) if site else set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
     # removal window is kept as it was), and an allowed removal starts that window afresh.
-    removals = manifest.removals if not selection.data_source or selection.entries else []
-    if selection.data_source and not selection.entries and not job.allow_removal:
+    whole = site is not None or bool(selection.data_source and not selection.entries)
+    removals = manifest.removals if not whole else []
+    if whole and not job.allow_removal:
         removals = refuse_mass_removal(drop, manifest, config, started)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
     stamp = manifest.fingerprint if selection.entries else stamp
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     new_manifest.removals = removals
-    change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
+    change.unchanged += sorted(bundle.post_label(c.folder, c.index) for c in candidates if c.entry.id in kept)
     report.change = change
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
@@ -526,7 +577,7 @@ def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_di
         Problem("error", candidate.title, candidate.entry.url, "Slug",
                 f"{problem}. Move that file away, or give the entry another slug.")
         for name in sorted(bundle.post_files(post))
-        if (problem := bundle.refusal(out_dir, f"{post.slug}/{name}", manifest.files))
+        if (problem := bundle.refusal(out_dir, bundle.bundle_path(post.slug, name), manifest.owned))
     ]
 
 
