@@ -423,9 +423,15 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 @click.option("--force", is_flag=True, help="Overwrite files that exist (never the site's posts).")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the data source from a store file through the local emulator.")
+@click.option("--section", metavar="FOLDER",
+              help="Add DATA_SOURCE to the existing pipeline.toml as a [[sources]] table filling this section of the "
+                   "site's content folder (e.g. docs), and write nothing else. DATA_SOURCE may then be a page too: "
+                   "the root of a page tree, whose sub-pages become the section's pages.")
+@click.option("--language", metavar="CODE",
+              help="With --section: the language of every page of the source (one of [languages] codes).")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
 def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: bool, with_kit: bool, force: bool,
-         store: Path | None, verbose: bool) -> None:
+         store: Path | None, section: str | None, language: str | None, verbose: bool) -> None:
     """Set up notion-hugo: write a pipeline.toml mapping DATA_SOURCE's properties to front matter.
 
     DATA_SOURCE is the id or URL of the Posts data source or of its database. Properties are
@@ -436,10 +442,34 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
     folder the default output, writes the workflow that syncs hourly through the reusable
     Action, and applies the site kit. It writes nothing into the posts folder, and replaces no
     file without --force.
+
+    With --section, init adds a source to the site's pipeline.toml instead: a data source, or a
+    page whose sub-pages (to any depth) become the pages of that section; the file's text is
+    kept, the new [[sources]] table appended after it.
     """
-    from pipeline.scaffold import WORKFLOW, apply_init, plan_init
+    from pipeline.scaffold import WORKFLOW, add_source, apply_init, plan_init
 
     def action() -> int:
+        if language and not section:
+            raise ConfigError("--language is the language of a source that --section adds: give --section too.")
+        if section:
+            path = config_path or site_dir / "pipeline.toml"
+            if not path.exists():
+                raise ConfigError(f"{path}: no such file to add a source to. Write it first with `notion-hugo init "
+                                  "DATA_SOURCE` (the posts), then add the other sources with --section.")
+            source_id = require_notion_id(data_source, "Source")
+            with notion_endpoint(store) as (base_url, token):
+                options = SourceOptions(base_url=base_url)
+                client = make_client(token, options)
+                try:
+                    kind, found_id, found = NotionSource(client, options).data_source_or_page(source_id)
+                finally:
+                    client.close()
+            add_source(path, kind, found_id, found, section, language or "")
+            what = "the page tree" if kind == "page" else "the data source"
+            click.echo(f"added {what} {found_id} to {path} as section {section!r}: check it, then run "
+                       "`notion-hugo sync --dry-run`.")
+            return 0
         source_id = require_notion_id(data_source, "Data source")
         # Everything but pipeline.toml is checked before Notion is asked, and nothing is written before it is.
         plan = plan_init(site_dir, config_path or site_dir / "pipeline.toml", workflow=workflow, with_kit=with_kit,

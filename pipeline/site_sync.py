@@ -39,7 +39,7 @@ from pipeline.model import Entry, Problem, as_object, as_text
 from pipeline.render import Renderer
 from pipeline.source import NotionSource, SourceOptions, make_client
 from pipeline.sync import (
-    Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_pages, renderer_for,
+    Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_pages, refuse_mass_removal, renderer_for,
 )
 from pipeline.tree import read_tree
 
@@ -186,7 +186,8 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
                 locks.enter_context(bundle.locked(out_dir, config.limits.lock_wait))
             except PipelineError as error:  # another sync holds this section: the others go on
                 refused[out_dir] = error
-        loaded = _load_all(sources, refused, token=token, options=options, force=force, progress=progress)
+        loaded = _load_all(sources, refused, token=token, options=options, force=force, progress=progress,
+                           allow_removal=allow_removal, now=clock())
         links, titles, tables = _link_map(loaded, config)
         for item in loaded:
             run = SourceRun(item.source, error=item.error)
@@ -210,8 +211,11 @@ def check_site(config: Config, *, token: str, options: SourceOptions = SourceOpt
 
 
 def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, token: str, options: SourceOptions,
-              force: bool, progress: Callable[[str, int], None] | None) -> list[Loaded]:
-    """Every source read and checked, through one client; then the checks across them."""
+              force: bool, progress: Callable[[str, int], None] | None, allow_removal: bool,
+              now: datetime) -> list[Loaded]:
+    """Every source read and checked, through one client; then the checks across them. A source
+    whose removals its guard refuses is not written (`_sync` would refuse them too), so the links
+    to its posts are those it has."""
     loaded = []
     client = make_client(token, options, progress=progress)
     try:
@@ -228,6 +232,9 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
                 else:
                     _load_entries(item, notion)
                 _place_languages(item)
+                if not allow_removal:
+                    gone = set(item.covered) - {c.entry.id for c in item.candidates}
+                    refuse_mass_removal(gone, item.manifest, source.config, now)
             except PipelineError as error:  # this source is not written; the others go on
                 item.error = error
     finally:

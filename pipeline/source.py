@@ -351,6 +351,25 @@ class NotionSource:
         found = self._data_source_of(data_source_id)
         return found, self._retrieve_data_source(found)
 
+    def data_source_or_page(self, source_id: str) -> tuple[str, str, dict[str, Any]]:
+        """What an id names: ("data_source", id, object) for a data source or a database's, else
+        ("page", id, object) for a page (the root of a page tree)."""
+        try:
+            return ("data_source", *self.data_source(source_id))
+        except NotionError as error:
+            # A page's id is not a database's: 404, or 400 validation_error ("is a page, not a database").
+            if not (_failed_with(error, APIErrorCode.ObjectNotFound) or _failed_with(error, APIErrorCode.ValidationError)):
+                raise
+            try:
+                return "page", source_id, self.page(source_id)
+            except NotionError as page_error:
+                if not _failed_with(page_error, APIErrorCode.ObjectNotFound):
+                    raise
+                raise NotionError(
+                    f"Notion finds no data source, database or page {source_id} that the integration can see. Check the "
+                    "id, then share it with your integration: open it in Notion, ••• menu → Connections → add the "
+                    "integration.") from page_error
+
     def _retrieve_data_source(self, data_source_id: str) -> dict[str, Any]:
         what = f"data source {data_source_id}"
         return shapes.checked(self.call(what, self.client.data_sources.retrieve, data_source_id), what, "data_source")
