@@ -194,8 +194,9 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
             site.runs.append(run)
             if item.error is not None:
                 continue
+            own = {database: list(tables[database]) for database in item.databases}
             share = Share(item.source.manifest, item.candidates, item.problems, links, titles, item.covered,
-                          item.fetched, tables)
+                          item.fetched, tables, own)
             job = Job(item.source.config, Selection(None, ()), token, item.source.out_dir, options, renderer, dry_run,
                       force, allow_removal, progress, clock, site=share)
             try:
@@ -372,16 +373,17 @@ def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dic
             for candidate in valid:
                 links[candidate.entry.id] = link(source, candidate.folder, item.languages.get(candidate.entry.id, ""))
                 titles[candidate.entry.id] = candidate.title
-            rows = tuple(c.entry.id for c in valid)
-            for database in item.databases:
-                tables[database] = rows
-                # What a page showing the table depends on beyond each row: which rows there are.
-                links[table_key(database)] = hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
-        else:
+            shown = {database: tuple(c.entry.id for c in valid) for database in item.databases}
+        else:  # as its manifest says it was last written
             for page_id, record in item.manifest.pages.items():
                 index = str((record.get("place") or {}).get("index", bundle.INDEX))
                 code = index.split(".")[1] if index.count(".") == 2 else ""
                 links[page_id] = link(source, record["slug"], code or (languages.default if languages else ""))
                 if isinstance(record.get("title"), str):
                     titles[page_id] = record["title"]
+            shown = {database: tuple(rows) for database, rows in item.manifest.tables.items()}
+        for database, rows in shown.items():
+            tables[database] = rows
+            # What a page showing the table depends on beyond each row: which rows there are.
+            links[table_key(database)] = hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
     return links, titles, tables

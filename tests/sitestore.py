@@ -57,9 +57,13 @@ DOCS_ZH = [("docs-zh", "文档", None), ("getting-started-zh", "Getting Started 
 SECRET = page_id("secret")  # a sub-page of Reference that is not shared with the integration
 
 
+def text(content: str) -> dict[str, Any]:
+    return storekit.text(content, bold=False)
+
+
 def mention(target: str, title: str) -> dict[str, Any]:
     # Shape: developers.notion.com/reference/rich-text#mention (a page mention, href the page's URL)
-    item = copy.deepcopy(storekit.text(title))
+    item = copy.deepcopy(text(title))
     del item["text"]
     item.update(type="mention", mention={"type": "page", "page": {"id": target}}, href=notion_url(target))
     return item
@@ -67,14 +71,14 @@ def mention(target: str, title: str) -> dict[str, Any]:
 
 def link(target: str, title: str) -> dict[str, Any]:
     """Text linking to a workspace page by its Notion URL (an inline link)."""
-    item = storekit.text(title)
+    item = text(title)
     item["text"]["link"] = {"url": notion_url(target)}
     item["href"] = notion_url(target)
     return item
 
 
 def block(parent: str, kind: str, payload: dict[str, Any], n: int) -> dict[str, Any]:
-    made = storekit.paragraph(parent, storekit.text(""))
+    made = storekit.paragraph(parent, text(""))
     del made["paragraph"]
     made.update(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{parent}/{kind}/{n}")), type=kind, **{kind: payload})
     return made
@@ -82,7 +86,7 @@ def block(parent: str, kind: str, payload: dict[str, Any], n: int) -> dict[str, 
 
 def image(parent: str, url: str) -> dict[str, Any]:
     # Shape: developers.notion.com/reference/block#image, a file object of type "file"
-    return block(parent, "image", {"caption": [storekit.text("A greeting")], "type": "file",
+    return block(parent, "image", {"caption": [text("A greeting")], "type": "file",
                                    "file": {"url": url, "expiry_time": "2026-11-26T17:00:00.000Z"}}, 0)
 
 
@@ -126,26 +130,42 @@ def bodies() -> dict[str, list[dict[str, Any]]]:
     p = storekit.paragraph
     hello, docs = page_id("hello"), page_id("docs")
     return {
-        "hello": [p(hello, storekit.text("Read "), mention(page_id("install"), "Install"), storekit.text(" first.")),
+        "hello": [p(hello, text("Read "), mention(page_id("install"), "Install"), text(" first.")),
                   image(hello, SHARED_IMAGE)],
-        "hello-zh": [p(page_id("hello-zh"), storekit.text("先读 "), link(page_id("install"), "安装"), storekit.text("。")),
+        "hello-zh": [p(page_id("hello-zh"), text("先读 "), link(page_id("install"), "安装"), text("。")),
                      image(page_id("hello-zh"), SHARED_IMAGE_AGAIN)],
-        "english-only": [p(page_id("english-only"), storekit.text("Only here in English."))],
-        "bonjour": [p(page_id("bonjour"), storekit.text("Bonjour."))],
-        "hello-again": [p(page_id("hello-again"), storekit.text("Again."))],
-        "draft-zh": [p(page_id("draft-zh"), storekit.text("草稿。"))],
-        "docs": [p(docs, storekit.text("The manual."))],
-        "getting-started": [p(page_id("getting-started"), storekit.text("Start here."))],
-        "install": [p(page_id("install"), storekit.text("Then say "), mention(hello, "Hello, world"), storekit.text("."))],
+        "english-only": [p(page_id("english-only"), text("Only here in English."))],
+        "bonjour": [p(page_id("bonjour"), text("Bonjour."))],
+        "hello-again": [p(page_id("hello-again"), text("Again."))],
+        "draft-zh": [p(page_id("draft-zh"), text("草稿。"))],
+        "docs": [p(docs, text("The manual."))],
+        "getting-started": [p(page_id("getting-started"), text("Start here."))],
+        "install": [p(page_id("install"), text("Then say "), mention(hello, "Hello, world"), text("."))],
         "on-linux": [block(page_id("on-linux"), "link_to_page", {"type": "page_id", "page_id": page_id("english-only")}, 1)],
-        "reference": [p(page_id("reference"), storekit.text("Every post:")),
+        "reference": [p(page_id("reference"), text("Every post:")),
                       # Shape: developers.notion.com/reference/block#child-database (its id is the database's)
                       {**block(page_id("reference"), "child_database", {"title": "Posts"}, 1), "id": POSTS_DATABASE},
                       {**block(page_id("reference"), "child_page", {"title": "Secret"}, 2), "id": SECRET}],
-        "docs-zh": [p(page_id("docs-zh"), storekit.text("手册。"))],
-        "getting-started-zh": [p(page_id("getting-started-zh"), storekit.text("从这里开始。"))],
-        "install-zh": [p(page_id("install-zh"), storekit.text("然后读 "), mention(page_id("hello-zh"), "你好，世界"))],
+        "docs-zh": [p(page_id("docs-zh"), text("手册。"))],
+        "getting-started-zh": [p(page_id("getting-started-zh"), text("从这里开始。"))],
+        "install-zh": [p(page_id("install-zh"), text("然后读 "), mention(page_id("hello-zh"), "你好，世界"))],
     }
+
+
+def add_tree(store: dict[str, Any], rows: list[tuple[str, str, str | None]]) -> dict[str, Any]:
+    """A page tree's pages added to a store: each with its blocks, and listed among its parent's
+    children after the parent's own blocks, in the order of `rows`."""
+    texts = bodies()
+    for name, title, parent in rows:
+        page = plain_page(name, title, parent)
+        store["pages"][page["id"]] = page
+        blocks = texts.get(name, [])  # a page added by a test: empty
+        store["children"][page["id"]] = [b["id"] for b in blocks]
+        store["blocks"].update({b["id"]: b for b in blocks})
+    for name, _, parent in rows:
+        if parent:
+            store["children"][page_id(parent)].append(page_id(name))
+    return store
 
 
 def workspace() -> dict[str, Any]:
@@ -153,15 +173,7 @@ def workspace() -> dict[str, Any]:
     texts = bodies()
     store = storekit.store([(post(*row), texts[row[0]]) for row in POSTS])
     language_property(store)
-    for name, title, parent in DOCS_EN + DOCS_ZH:
-        page = plain_page(name, title, parent)
-        store["pages"][page["id"]] = page
-        store["children"][page["id"]] = [b["id"] for b in texts[name]]
-        store["blocks"].update({b["id"]: b for b in texts[name]})
-    for name, _, parent in DOCS_EN + DOCS_ZH:
-        if parent:  # a sub-page, listed in its parent's children after the parent's own blocks
-            store["children"][page_id(parent)].append(page_id(name))
-    # The listing order of Docs: Getting Started, then Reference.
+    add_tree(store, DOCS_EN + DOCS_ZH)
     store["files"] = {url: {"content_type": "image/png", "base64": base64.b64encode(PNG).decode()}
                       for url in (SHARED_IMAGE, SHARED_IMAGE_AGAIN)}
     return store
