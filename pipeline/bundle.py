@@ -221,9 +221,6 @@ class Manifest:
     # The files the other manifests of the folder list (another language's source): a bundle's
     # files named by their content, which translations share. Written again, never removed.
     shared: frozenset[str] = frozenset()
-    # A data source of a whole site (site_sync.py): its database's ids → its exported entries, in
-    # order, as the inline tables of other pages showed them; for a run that cannot read it.
-    tables: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def files(self) -> frozenset[str]:
@@ -268,16 +265,13 @@ class Manifest:
         problem = _manifest_problem(data)
         if problem:
             raise _untrusted(path, problem)
-        return cls(pages=data["pages"], fingerprint=data["fingerprint"], removals=data.get("removals", []),
-                   tables=data.get("tables", {}))
+        return cls(pages=data["pages"], fingerprint=data["fingerprint"], removals=data.get("removals", []))
 
     def save(self, out_dir: Path) -> None:
         data: dict[str, Any] = {"format": MANIFEST_FORMAT, "fingerprint": self.fingerprint,
                                 "pages": dict(sorted(self.pages.items()))}
         if self.removals:
             data["removals"] = self.removals
-        if self.tables:
-            data["tables"] = dict(sorted(self.tables.items()))
         text = json.dumps(data, indent=2, ensure_ascii=False)
         atomic_write(out_dir / self.name, (text + "\n").encode("utf-8"))
 
@@ -312,10 +306,6 @@ def _manifest_problem(data: Any) -> str | None:
     removals = data.get("removals", [])  # absent from manifests written before the removal window
     if not isinstance(removals, list) or not all(_removal_record(record) for record in removals):
         return "its removals are not a list of {at, removed, posts} records"
-    tables = data.get("tables", {})
-    if not isinstance(tables, dict) or not all(isinstance(rows, list) and all(isinstance(r, str) for r in rows)
-                                               for rows in tables.values()):
-        return "its tables are not lists of page ids"
     return None
 
 

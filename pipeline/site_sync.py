@@ -23,7 +23,6 @@ else `[languages] default`.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -194,9 +193,8 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
             site.runs.append(run)
             if item.error is not None:
                 continue
-            own = {database: list(tables[database]) for database in item.databases}
             share = Share(item.source.manifest, item.candidates, item.problems, links, titles, item.covered,
-                          item.fetched, tables, own)
+                          item.fetched, tables)
             job = Job(item.source.config, Selection(None, ()), token, item.source.out_dir, options, renderer, dry_run,
                       force, allow_removal, progress, clock, site=share)
             try:
@@ -207,8 +205,9 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
 
 
 def check_site(config: Config, *, token: str, options: SourceOptions = SourceOptions()) -> SiteReport:
-    """Validate every source as a sync would, fetching everything and writing nothing."""
-    return sync_site(config, token=token, options=options, dry_run=True, force=True)
+    """Validate every source as a sync would, fetching everything and writing nothing; what a
+    sync would remove is not a validation's business."""
+    return sync_site(config, token=token, options=options, dry_run=True, force=True, allow_removal=True)
 
 
 def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, token: str, options: SourceOptions,
@@ -316,6 +315,15 @@ def _place_languages(item: Loaded) -> None:
         candidate.place["index"] = index.removesuffix(".md") + f".{code}.md"
 
 
+def _rows(recorded: object) -> list[str]:
+    """The page ids an inline table showed, as a manifest recorded them; none if it is garbled."""
+    try:
+        rows = json.loads(str(recorded))
+    except ValueError:
+        return []
+    return [str(row) for row in rows] if isinstance(rows, list) else []
+
+
 def _check_folders(loaded: list[Loaded]) -> None:
     """One kind of bundle a folder, and one page a file. A folder holding a branch (`_index.md`)
     in one language is one in every language: Hugo reads a folder with an `index.md` as a leaf,
@@ -381,9 +389,18 @@ def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dic
                 links[page_id] = link(source, record["slug"], code or (languages.default if languages else ""))
                 if isinstance(record.get("title"), str):
                     titles[page_id] = record["title"]
-            shown = {database: tuple(rows) for database, rows in item.manifest.tables.items()}
+            shown = {}
         for database, rows in shown.items():
             tables[database] = rows
-            # What a page showing the table depends on beyond each row: which rows there are.
-            links[table_key(database)] = hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
+            # What a page showing the table depends on beyond each row: which rows there are. The
+            # page's manifest record keeps it, for a run in which that database cannot be read.
+            links[table_key(database)] = json.dumps(rows, separators=(",", ":"))
+    if any(item.error is not None for item in loaded):
+        # The tables of a database that was not read, as the pages showing them last did.
+        for item in loaded:
+            for record in item.manifest.pages.values():
+                for key, shown_as in (record.get("links") or {}).items():
+                    if key.startswith(table_key("")) and key not in links and isinstance(shown_as, list) and shown_as:
+                        links[key] = str(shown_as[0])
+                        tables[key.removeprefix(table_key(""))] = tuple(_rows(shown_as[0]))
     return links, titles, tables

@@ -429,7 +429,6 @@ class Share:
     covered: frozenset[str]
     fetched: dict[str, Entry] = field(default_factory=dict)
     tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    own_tables: dict[str, list[str]] = field(default_factory=dict)  # bundle.Manifest.tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +555,6 @@ def _sync(job: Job) -> Report:
     stamp = manifest.fingerprint if selection.entries else stamp
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     new_manifest.removals = removals
-    new_manifest.tables = dict(site.own_tables) if site else {}
     change.unchanged += sorted(bundle.post_label(c.folder, c.index) for c in candidates if c.entry.id in kept)
     report.change = change
     if not job.dry_run:
