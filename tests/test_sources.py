@@ -5,6 +5,7 @@ how an existing config keeps its posts byte for byte when a source is added (by 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import replace
 
@@ -22,11 +23,12 @@ from pipeline.site_sync import site_sources, sync_site
 from pipeline.source import SourceOptions
 from pipeline.sync import permalink
 from tests import sitestore
-from tests.conftest import SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.conftest import ROOT, SEED_DATA_SOURCE, SEED_STORE, TOKEN
 from tests.hugosite import build, demo_site
 from tests.sitestore import page_id
 
 MAPPING = {"front_matter": [{"key": "title", "property": "Title"}]}
+MAPPING_TOML = ["[[front_matter]]", 'key = "title"', 'property = "Title"']
 
 
 def parsed(**tables) -> object:
@@ -202,3 +204,18 @@ def test_the_emulator_lists_sub_pages_as_child_page_blocks(tmp_path):
     assert [b["type"] for b in listed] == ["paragraph", "child_database", "child_page"]
     assert missing.value.code == "object_not_found"
     assert install["parent"] == {"type": "page_id", "page_id": page_id("getting-started")}
+
+
+def test_the_readmes_example_is_a_config_of_four_sources():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## The whole site", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    ids = iter(["f49e1ed9ebb14a6897b60fcc507da055", "5b549ca331a45bfcafa60a6274cafdd4", "6b549ca331a45bfcafa60a6274cafdd4",
+                "7b549ca331a45bfcafa60a6274cafdd4"])
+    text = re.sub(r"https://www\.notion\.so/[^\"]*…", lambda _: next(ids), example)
+    config = parse_config(tomllib.loads(text + "\n".join(MAPPING_TOML)))
+    sources = site_sources(replace(config, root="/site", output_dir="/site/content/posts", content_dir="/site/content"))
+    assert [(s.name, s.language, s.manifest) for s in sources] == [
+        ("posts", "", ".notion-hugo.json"), ("docs (en)", "en", ".notion-hugo.en.json"),
+        ("docs (zh)", "zh", ".notion-hugo.zh.json"), ("notes", "", ".notion-hugo.json")]
+    assert sources[0].config.language_property == "Language" and sources[2].config.language_property == ""
+    assert sources[3].config.published == ("Live",) and sources[3].config.language_property == "Language"
