@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import click
 import httpx
 
+from pipeline.cache import default_folder
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
 from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
@@ -260,12 +261,18 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
               help="Sync only this entry of the data source (repeatable): published, it is read and written; "
                    "unpublished, trashed or deleted, its bundle goes. Other posts are left as they are, and only "
                    "these entries are requested (what a webhook-triggered run does).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the block trees fetched here, so that a rendering change (a rule, [render], an upgrade) "
+                   "re-renders unedited posts without fetching them again. [default: $NOTION_HUGO_CACHE, else "
+                   "$XDG_CACHE_HOME/notion-hugo, else ~/.cache/notion-hugo]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor keep fetched block trees.")
 @click.option("--allow-removal", is_flag=True,
               help="Remove the bundles of entries gone from Notion even when they are more than "
                    "[limits] max_removed_share of the posts (by default such a run stops, exit 3).")
 def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
-                 progress: bool | None, entries: tuple[str, ...], allow_removal: bool) -> None:
+                 progress: bool | None, entries: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
+                 allow_removal: bool) -> None:
     """Export every published entry as a Hugo page bundle.
 
     Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
@@ -287,7 +294,8 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
-                          allow_removal=allow_removal, progress=meter)
+                          allow_removal=allow_removal, progress=meter,
+                          cache_dir=None if no_cache else cache_dir or default_folder())
         meter.done()
         emit(report, fmt, dry_run, out)
         if report_file is not None:

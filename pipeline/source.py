@@ -27,7 +27,7 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 import httpcore
 import httpx
 from notion_client import APIErrorCode, APIResponseError, Client
-from notion_client.client import RetryOptions
+from notion_client.client import ClientOptions, RetryOptions
 from notion_client.errors import NotionClientErrorBase
 
 from pipeline import shapes
@@ -196,6 +196,11 @@ def _quiet_logger() -> logging.Logger:
     logger.addHandler(logging.NullHandler())
     logger.propagate = False
     return logger
+
+
+def api_version(options: SourceOptions) -> str:
+    """The Notion-Version a run's requests name: the configured one, else the SDK's default."""
+    return options.notion_version or ClientOptions.notion_version
 
 
 def make_client(token: str, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> Client:

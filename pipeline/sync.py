@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 from typing import Any, Callable, Iterator
 
 from pipeline import bundle, shapes
+from pipeline.cache import BlockCache, Cached
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
 from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
 from pipeline.render.plugins import load_plugins
-from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
+from pipeline.source import NotionSource, SourceOptions, api_version, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
 
 
@@ -409,6 +410,7 @@ class Job:
     allow_removal: bool = False
     progress: Callable[[str, int], None] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    cache_dir: Path | None = None  # where fetched trees are kept between runs (pipeline/cache.py)
 
 
 def renderer_for(config: Config) -> Renderer:
@@ -429,6 +431,7 @@ def sync(
     progress: Callable[[str, int], None] | None = None,
     renderer: Renderer | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    cache_dir: Path | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
     the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
@@ -437,10 +440,11 @@ def sync(
     them with `force`, or when the config or the renderer's rules changed). Invalid entries
     keep their earlier output; with a whole data source, bundles of entries no longer in it are
     removed. `renderer`: the rules to render with (default: the built-in ones and
-    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests).
+    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests). `cache_dir`:
+    keep fetched trees there, and render unedited pages from them (pipeline/cache.py).
     """
     job = Job(config, selection, token, out_dir, options, renderer or renderer_for(config), dry_run, force,
-              allow_removal, progress, clock)
+              allow_removal, progress, clock, cache_dir)
     if dry_run:
         return _sync(job)
     with bundle.locked(out_dir, config.limits.lock_wait):
@@ -475,10 +479,18 @@ def _sync(job: Job) -> Report:
         kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
                 and unchanged(c, manifest, links, titles, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
-        entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
+        cache = block_cache(job)
+        # --force and named entries read Notion itself; otherwise an unedited page's tree is the
+        # one fetched before (a rendering change then costs the query alone).
+        hits = {} if cache is None or job.force or selection.entries else \
+            {c.entry.id: hit for c in to_fetch if (hit := cache.load(c.entry.page)) and whole(hit, config)}
+        fetched = source.entries([c.entry.page for c in to_fetch if c.entry.id not in hits])
+        entries = {e.id: e for e in fetched} | {page_id: hit.entry for page_id, hit in hits.items()}
     finally:
         client.close()
-    downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
+    kept_files = {url: data for hit in hits.values() for url, data in hit.files.items()}
+    wanted = (url for e in entries.values() for url in bundled_files(e.blocks, config) if url not in kept_files)
+    downloads = download_files(wanted, options) | kept_files
     run = Rendering(config, job.renderer, downloads, links, titles, started)
     for candidate in candidates:
         report.problems += candidate.problems
@@ -513,7 +525,40 @@ def _sync(job: Job) -> Report:
     report.change = change
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
+        if cache is not None:
+            keep_fetched(cache, fetched, downloads, config, started)
+            if not selection.entries:
+                cache.prune()
     return report
+
+
+def block_cache(job: Job) -> BlockCache | None:
+    """The run's cache of fetched trees, keyed by what shapes a fetched tree: the API version
+    its answers have and how deep it was fetched. None without a folder, or behind a link."""
+    if job.cache_dir is None:
+        return None
+    cache = BlockCache(job.cache_dir, f"{api_version(job.options)}|depth={job.config.limits.max_depth}",
+                       int(job.config.limits.download_max_mb * 2**20))
+    return cache if cache.usable() else None
+
+
+def whole(hit: Cached, config: Config) -> bool:
+    """Whether a cached tree has the bytes of every Notion-hosted file its post bundles: their
+    signed URLs have expired since, so a tree without them is fetched again."""
+    return all(url in hit.files for url, kind in bundled_files(hit.entry.blocks, config).items() if kind == "file")
+
+
+def keep_fetched(cache: BlockCache, fetched: list[Entry], downloads: dict[str, bytes | Exception], config: Config,
+                 started: datetime) -> None:
+    """Keep the trees fetched this run that later runs may trust: read after their edit's minute
+    had ended (`settled`), with every file they bundle downloaded."""
+    for entry in fetched:
+        files = {url: downloads.get(url) for url in bundled_files(entry.blocks, config)}
+        if settled(entry.last_edited_time, started) and all(isinstance(data, bytes) for data in files.values()):
+            try:
+                cache.store(entry, {url: data for url, data in files.items() if isinstance(data, bytes)})
+            except OSError:  # a full disk or a read-only cache costs the next run requests, not this run's posts
+                return
 
 
 def check_slugs_against(candidates: list[Candidate], manifest: bundle.Manifest, named: tuple[str, ...]) -> None:
