@@ -92,13 +92,17 @@ def runtime_dir() -> Path:
     base = os.environ.get("XDG_RUNTIME_DIR", "").strip()
     if base and Path(base).is_dir():
         return Path(base)
-    path = Path(tempfile.gettempdir()) / f"notion-hugo-{os.getuid()}"
+    path = _own_runtime_dir()
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
     info = path.lstat()
     if not path.is_dir() or path.is_symlink() or info.st_uid != os.getuid():
         raise OutputError(f"{path} is not this user's own folder: remove it, or set XDG_RUNTIME_DIR.")
     return path
+
+
+def _own_runtime_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"notion-hugo-{os.getuid()}"
 
 
 class SiteLock:
@@ -143,8 +147,9 @@ class SiteLock:
             self.path.unlink(missing_ok=True)  # while still held: no one can lock a removed file
             os.close(self.fd)
             self.fd = None
-            with contextlib.suppress(OSError):
-                self.path.parent.rmdir()  # our own folder in the temporary folder, if now empty
+            if self.path.parent == _own_runtime_dir():
+                with contextlib.suppress(OSError):
+                    self.path.parent.rmdir()  # the folder made for the locks, once no lock is in it
 
     def __enter__(self) -> "SiteLock":
         self.acquire()
@@ -360,14 +365,20 @@ def _notice(title: str, date: datetime, lead: str, lines: list[str], listed: boo
     return "---\n" + yaml.safe_dump(matter, allow_unicode=True, sort_keys=False) + "---\n\n" + body + "\n"
 
 
+def as_text(text: str) -> str:
+    """Text as literal Markdown that Goldmark's linkify leaves alone too: a backslash before the
+    `:` of `://`, the `.` of `www.` and an `@` keeps a URL or an address from becoming a link
+    (CommonMark shows the escaped character)."""
+    return escaped(text, PARAGRAPH).replace("://", "\\://").replace("www.", "www\\.").replace("@", "\\@")
+
+
 def problems_notice(title: str, problems: list[Problem], date: datetime) -> str:
     """A page listing an entry's problems, where its post would be. Everything from Notion (the
-    title, the messages quoting its text) is escaped: it shows as text, never as markup."""
-    lines = [f"- **{escaped(p.severity, PARAGRAPH)}** ({escaped(p.where, PARAGRAPH)}): {escaped(p.message, PARAGRAPH)}"
-             for p in problems]
+    title, the messages quoting its text) is escaped: it shows as text, never as markup or a link."""
+    lines = [f"- **{as_text(p.severity)}** ({as_text(p.where)}): {as_text(p.message)}" for p in problems]
     url = problems[0].entry_url if problems else ""
     lead = ("**Not published.** notion-hugo would not publish this entry; fix it in Notion and this page shows "
-            f"the post. The entry: {escaped(url, PARAGRAPH)}")
+            f"the post. The entry: {as_text(url)}")
     return _notice(f"Not published: {title}", date, lead, lines, listed=True)
 
 
