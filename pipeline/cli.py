@@ -32,6 +32,7 @@ from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
+    from pipeline.preview import Step
     from pipeline.site import KitResult
 
 EPILOG = """\b
@@ -475,6 +476,8 @@ def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_p
         in_site = site_dir / "pipeline.toml"
         config = _config(config_path or (in_site if in_site.is_file() else None))
         selection = _selection(config, data_source, (), store)
+        if selection.pages:
+            say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
         previous = signal.signal(signal.SIGTERM, stop)
         try:
             with notion_endpoint(store) as (base_url, token):
@@ -500,7 +503,7 @@ def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_p
     run_guarded(verbose, action)
 
 
-def report_step(step: Any) -> None:
+def report_step(step: Step) -> None:
     """One line for each post the preview changed, and each new problem (as `sync` shows them)."""
     for slug in step.written:
         say(f"updated {slug}", keep_newlines=False)

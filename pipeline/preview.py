@@ -312,8 +312,12 @@ class HugoServer:
         self.ready.wait(timeout)
         if not self.address:
             self.stop()
-            shown = "\n".join(line for line in self.lines if line.strip())[-4000:]
-            raise PipelineError(f"hugo server did not start (exit {self.process.poll()}):\n{shown}")
+            said = [line for line in self.lines if line.strip()]
+            errors = [line for line in said if line.lstrip().startswith("ERROR")]  # not the usage Hugo prints first
+            hint = " (another program serves that port: pick another with --port, or 0 for a free one)" \
+                if any("address already in use" in line for line in errors) else ""
+            raise PipelineError(f"hugo server did not start (exit {self.process.poll()}){hint}:\n"
+                                + "\n".join(errors or said)[-4000:])
         return self.address
 
     def check(self) -> None:

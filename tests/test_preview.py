@@ -11,6 +11,7 @@ import hashlib
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -29,6 +30,7 @@ from websockets.sync.client import connect
 from notion_emulator import NotionEmulator
 from pipeline import preview
 from pipeline.config import load_default_config
+from pipeline.errors import PipelineError
 from pipeline.model import Problem
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
@@ -355,6 +357,20 @@ def test_the_command_prints_the_address_first_follows_notion_and_leaves_nothing_
 
 
 # --------------------------------------------------------------------------- the parts
+
+
+def test_a_port_in_use_is_named_with_the_fix(tmp_path, seed_api):
+    site = make_site(tmp_path / "blog")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings_ = preview.Settings(site, port=taken.getsockname()[1])
+        with pytest.raises(PipelineError, match=r"address already in use") as error:
+            with preview.serving(settings_, CONFIG, Selection(SEED_DATA_SOURCE, ()), token=TOKEN,
+                                 options=SourceOptions(base_url=seed_api.base_url), on_hugo=print):
+                pass
+    assert "--port" in str(error.value) and "Usage:" not in str(error.value)
+    assert list(site.glob(".hugo_build.lock")) == []
 
 
 def test_a_second_lock_on_a_site_names_the_first_ones_address(tmp_path, monkeypatch):
