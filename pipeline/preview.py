@@ -43,7 +43,7 @@ from pipeline.frontmatter import page_title, slug_of, slugify
 from pipeline.model import Problem
 from pipeline.richtext import PARAGRAPH, escaped
 from pipeline.site import _clean_env, _root_config_files, hugo_binary, posts_folder
-from pipeline.source import NotionSource, SourceOptions, make_client
+from pipeline.source import NotionSource, RateLimiter, SourceOptions, make_client
 from pipeline.sync import Report, Selection, settled, status_filter, sync
 
 # Notion allows an average of three requests a second (developers.notion.com/reference/request-limits).
@@ -342,7 +342,9 @@ def server_args(site: Path, space: Workspace, port: int, drafts: bool) -> list[s
         "--source", str(site), *(["--config", str(root_config[0])] if root_config else []),
         "--configDir", str(space.config_dir), "--environment", "development",
         "--bind", "127.0.0.1", "--port", str(port), "--baseURL", "http://127.0.0.1/",
-        "--renderToMemory", "--noBuildLock", "--cacheDir", str(space.root / "cache"),
+        # --noHTTPCache: a page re-rendered within the second of its last rendering must not be
+        # answered 304 Not Modified to the browser's reload (seen without it: the old text stays).
+        "--renderToMemory", "--noHTTPCache", "--noBuildLock", "--cacheDir", str(space.root / "cache"),
         *(["--buildDrafts"] if drafts else []),
     ]
 
@@ -406,15 +408,24 @@ class Step:
     error: str = ""  # Notion out of reach, a config that no longer matches: the poll goes on
 
 
-class _Counter:
-    """Requests a sync made, as its progress events tell (one a query, one a block listing)."""
+class CountingLimiter(RateLimiter):
+    """The preview's one rate limiter, shared by its polls and syncs, counting the requests
+    that pass it (retries too): what a sync cost spaces the re-checks."""
 
-    def __init__(self) -> None:
-        self.requests = 0
+    requests = 0
 
-    def __call__(self, event: str, n: int) -> None:
-        if event in ("entries", "blocks"):
+    def acquire(self) -> None:
+        with self.lock:
             self.requests += 1
+        super().acquire()
+
+
+def edited(page: dict[str, Any], otherwise: datetime) -> datetime:
+    """The page's last edit, as a date for its notice (stable while the page is unchanged)."""
+    try:
+        return datetime.fromisoformat(str(page.get("last_edited_time", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return otherwise
 
 
 def page_state(page: dict[str, Any]) -> str:
@@ -437,6 +448,9 @@ class Follower:
 
     def __init__(self, config: Config, data_source: str, token: str, options: SourceOptions, space: Workspace,
                  clock: Clock, poll: float) -> None:
+        # One rate limiter for the polls and every sync: runs one after another share the budget.
+        self.limiter = CountingLimiter(options.rate, options.burst)
+        options = replace(options, limiter=self.limiter)
         self.config, self.data_source, self.token, self.options = config, data_source, token, options
         self.space, self.clock, self.poll = space, clock, poll
         self.client = make_client(token, options)
@@ -473,11 +487,11 @@ class Follower:
             return Step()
         started = self.clock.now()
         before = bundle.Manifest.load(self.space.synced).pages
-        counter = _Counter()
+        spent = self.limiter.requests
         report = sync(self.config, Selection(self.data_source, ()), token=self.token, out_dir=self.space.synced,
-                      options=self.options, allow_removal=True, progress=counter)
+                      options=self.options, allow_removal=True, queried=pages)
         self.snapshot = snapshot
-        self.recheck_at = self.clock.monotonic() + self.recheck_interval(counter.requests)
+        self.recheck_at = self.clock.monotonic() + self.recheck_interval(self.limiter.requests - spent)
         after = bundle.Manifest.load(self.space.synced).pages
         return self._settle(report, pages, before, after, started)
 
@@ -490,15 +504,20 @@ class Follower:
         for problem in report.problems:
             if problem.entry_url in rejecting:
                 rejected.setdefault(problem.entry_url, []).append(problem)
-        notices = {notice_folder(by_url[url], self.config): problems_notice(page_title(by_url[url]) or "(untitled)",
-                                                                             problems, started)
-                   for url, problems in rejected.items()}
-        shown = {record["slug"] for record in after.values()}
+        owners = {record["slug"]: page_id for page_id, record in after.items()}
+        notices = {}
+        for url, problems in rejected.items():
+            page = by_url[url]
+            folder = notice_folder(page, self.config)
+            if owners.get(folder, page["id"]) != page["id"]:  # a slug another entry keeps: its post stays in view
+                folder = f"{folder}-{page['id'][:8]}"
+            notices[folder] = problems_notice(page_title(page) or "(untitled)", problems, edited(page, started))
+        shown = set(owners)
         removed = {record["slug"] for record in before.values()} - shown
-        # Hugo's server keeps serving a removed page's last rendering: a notice replaces it,
-        # until a post or a problem notice takes the address again.
+        # Hugo's server keeps serving a removed page's last rendering (a post's, or a problem
+        # notice's): a notice replaces it, until a post or a problem notice takes the address.
         earlier = self.gone
-        self.gone = (earlier | removed) - shown - set(notices)
+        self.gone = (earlier | removed | set(self.notices)) - shown - set(notices)
         notices.update({slug: self.notices[slug] if slug in earlier else gone_notice(started) for slug in self.gone})
         self._write_notices(notices)
         self.pending = {page_id for page_id, record in after.items() if not record.get("settled", True)}

@@ -70,11 +70,14 @@ def exportable(page: dict[str, Any], config: Config, from_query: bool) -> bool:
     return status_of(page, config) in config.exported_statuses
 
 
-def read_pages(source: NotionSource, selection: Selection, config: Config) -> list[dict[str, Any]]:
-    """The page objects to export, in query order, then the single pages."""
+def read_pages(source: NotionSource, selection: Selection, config: Config,
+               queried: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The page objects to export, in query order, then the single pages. `queried`: the data
+    source's entries as a query with this config just answered them (not asked again)."""
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
+        entries = queried if queried is not None else \
+            source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
         for page in entries:
             shapes.checked_option(page, config.status_property, f"data source {selection.data_source}")
         check_mapping(source, selection.data_source, entries, config)
@@ -337,22 +340,25 @@ def sync(
     force: bool = False,
     allow_removal: bool = False,
     progress: Callable[[str, int], None] | None = None,
+    queried: list[dict[str, Any]] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
     the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
 
     Blocks are fetched only for pages that changed since the manifest was written (all of
     them with `force`). Invalid entries keep their earlier output; with a whole data source,
-    bundles of entries no longer in it are removed.
+    bundles of entries no longer in it are removed. `queried`: the data source's entries as a
+    query just answered them (the preview's poll), so they are not queried again.
     """
     if dry_run:
-        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress)
+        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress, queried)
     with bundle.locked(out_dir, config.limits.lock_wait):
-        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress)
+        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress, queried)
 
 
 def _sync(config: Config, selection: Selection, token: str, out_dir: Path, options: SourceOptions, dry_run: bool,
-          force: bool, allow_removal: bool, progress: Callable[[str, int], None] | None) -> Report:
+          force: bool, allow_removal: bool, progress: Callable[[str, int], None] | None,
+          queried: list[dict[str, Any]] | None = None) -> Report:
     report = Report()
     started = datetime.now(timezone.utc)
     manifest = bundle.Manifest.load(out_dir)
@@ -361,7 +367,7 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
     client = make_client(token, options, progress=progress)
     try:
         source = NotionSource(client, options, progress)
-        candidates = check_pages(read_pages(source, selection, config), config)
+        candidates = check_pages(read_pages(source, selection, config, queried), config)
         section = out_dir.name
         links = {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
         titles = {c.entry.id: c.title for c in candidates if c.valid}

@@ -261,6 +261,16 @@ def test_an_invalid_entry_shows_its_problems_where_its_post_would_be(running):
     running.shows("/posts/theta-post/", lambda answer: "Theta in words." in answer.text and "Not published" not in answer.text)
 
 
+def test_an_entry_refused_a_taken_slug_does_not_hide_the_post_that_keeps_it(running):
+    page_id, _ = new_entry(running.client, "Kappa", "alpha", "Kappa in words.")
+    page = running.shows(f"/posts/alpha-{page_id[:8]}/", says("Not published")).text
+    assert "already used by" in page and "Kappa" in page
+    assert "Alpha" in fetch(running.address, "/posts/alpha/").text
+    assert "Not published" not in fetch(running.address, "/posts/alpha/").text
+    running.client.pages.update(page_id, in_trash=True)
+    running.shows(f"/posts/alpha-{page_id[:8]}/", says("No longer published"))
+
+
 # --------------------------------------------------------------------------- requests while idle
 
 
@@ -294,7 +304,9 @@ def test_idle_polls_make_one_request_each_and_rechecks_keep_to_the_budget(tmp_pa
             # An edit in a minute already over: written once, settled, then idle again.
             emulator.clock = lambda: datetime.now(timezone.utc) - timedelta(minutes=30)
             edit(api(emulator), block, "Alpha, edited and settled.")
+            emulator.reset_log()
             assert follower.poll_once().written == ["alpha"] and follower.pending == set()
+            assert emulator.count("POST") == 1  # the poll's query serves its sync too
             emulator.reset_log()
             for _ in range(5):
                 assert follower.poll_once().synced is False
