@@ -7,8 +7,9 @@ preview makes while nothing changes.
 
 The preview runs as a user runs it (`python -m pipeline preview`, a child process) over the
 demo blog of the browser tests, reading the emulator through NOTION_BASE_URL; the emulator
-answers each request after `--latency` seconds and allows 3 requests a second (burst 10), as
-Notion does. Two kinds of edit, `--edits` of each:
+answers each request after `--latency` seconds and allows `--rate` requests a second (3, burst
+10), as Notion does; the bench's own edits count against that budget too (a writer's edits in
+Notion's editor do not count against the integration's). Two kinds of edit, `--edits` of each:
 
 - a later minute: the edit's last_edited_time differs from the one before, so the next query
   shows it (the emulator's clock puts each edit in its own minute, already over);
@@ -122,10 +123,10 @@ def hugo_floor(address: str, site: Path, page, edits: int) -> tuple[list[float],
     return served, dom
 
 
-def measure(poll: float, edits: int, latency: float) -> dict[str, object]:
+def measure(poll: float, edits: int, latency: float, rate: float) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         site = demo_blog(Path(tmp) / "blog")
-        with NotionEmulator(demo_store(), token=TOKEN, latency=latency, rate=3, burst=10) as emulator:
+        with NotionEmulator(demo_store(), token=TOKEN, latency=latency, rate=rate, burst=10) as emulator:
             client = notion_client.Client(auth=TOKEN, base_url=emulator.base_url)
             page_id = next(p for p, page in emulator.store["pages"].items()
                            if page["properties"]["Slug"]["rich_text"][0]["plain_text"] == EQUATIONS_SLUG)
@@ -177,9 +178,11 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--polls", type=float, nargs="+", default=[1.0, 2.0])
     parser.add_argument("--latency", type=float, default=0.1, help="seconds the emulator takes to answer")
+    parser.add_argument("--rate", type=float, default=3.0,
+                        help="requests a second the emulator allows, the bench's own edits included")
     args = parser.parse_args()
     for poll in args.polls:
-        results = measure(poll, args.edits, args.latency)
+        results = measure(poll, args.edits, args.latency, args.rate)
         print(f"--poll {poll:g}: idle {results['idle_requests_per_s']:.2f} requests/s "
               f"({results['idle_requests_per_s'] * poll:.2f} per poll)")
         print(f"  during the edits: {results['requests']} requests, {results['429s']} answered 429")
