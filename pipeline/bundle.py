@@ -294,6 +294,7 @@ def plan(
             "files": paths,
             "links": dict(sorted(post.links.items())),
             "settled": post.settled,
+            "title": post.title,
         }
     still_listed = new.files
     for rec in manifest.pages.values():

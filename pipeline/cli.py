@@ -227,7 +227,8 @@ def _config(path: Path | None) -> Config:
     return load_config(path)
 
 
-def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], store: Path | None) -> Selection:
+def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], store: Path | None,
+               entries: tuple[str, ...] = ()) -> Selection:
     """What to read: the options, else the config; a store file holding one data source needs neither."""
     selection = Selection.from_config(config, data_source, pages)
     if selection.data_source is None and not selection.pages and store is not None:
@@ -235,10 +236,12 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 
         held = list(load_store(store).get("data_sources", {}))
         if len(held) == 1:
-            return Selection.from_config(config, held[0])
+            selection = Selection.from_config(config, held[0])
     if selection.data_source is None and not selection.pages:
         raise ConfigError("no data source to read: set notion.data_source in pipeline.toml (`notion-hugo init "
                           "DATABASE_URL` writes the file), or pass --data-source or --page.")
+    if entries:
+        return Selection.from_config(config, selection.data_source, selection.pages, entries)
     return selection
 
 
@@ -255,12 +258,16 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the report.")
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: only on a terminal).")
+@click.option("--entry", "entries", metavar="ID|URL", multiple=True,
+              help="Sync only this entry of the data source (repeatable): published, it is read and written; "
+                   "unpublished, trashed or deleted, its bundle goes. Other posts are left as they are, and only "
+                   "these entries are requested (what a webhook-triggered run does).")
 @click.option("--allow-removal", is_flag=True,
               help="Remove the bundles of entries gone from Notion even when they are more than "
                    "[limits] max_removed_share of the posts (by default such a run stops, exit 3).")
 def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
-                 progress: bool | None, allow_removal: bool) -> None:
+                 progress: bool | None, entries: tuple[str, ...], allow_removal: bool) -> None:
     """Export every published entry as a Hugo page bundle.
 
     Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
@@ -270,13 +277,14 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
     Incremental: only entries edited since the last sync are fetched (the manifest
     .notion-hugo.json in OUT remembers what was written); entries no longer published lose
-    their bundle. Only files the pipeline wrote are ever removed.
+    their bundle. Only files the pipeline wrote are ever removed. With --entry, only the
+    named entries are read: the workflow does this when a webhook says which pages changed.
     """
 
     def action() -> int:
         config = _config(config_path)
         out = out_dir or Path(config.output_dir or "output/content/posts")
-        selection = _selection(config, data_source, pages, store)
+        selection = _selection(config, data_source, pages, store, entries)
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out,

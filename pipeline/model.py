@@ -114,3 +114,4 @@ class Post:
     # False when read within the minute of its last edit: Notion rounds last_edited_time to the
     # minute, so a later edit in that minute would not show; such a page is read again next time.
     settled: bool = True
+    title: str = ""  # what a link to this post from another shows; kept for runs that read one entry

@@ -127,11 +127,15 @@ def propose_workflow(action: str, config: str, output: str) -> str:
 # repository variable NOTION_SYNC_MODE to "pull-request" to review each change as a pull request.
 # A run that would remove more than half of the posts stops; after a real mass unpublish, run
 # this workflow by hand with "allow removal" ticked.
+# `notion-hugo webhook` turns Notion's webhooks into repository_dispatch events naming the pages
+# that changed: such a run syncs those entries only. The hourly run stays as the safety net.
 name: Notion sync
 
 on:
   schedule:
     - cron: "17 * * * *"
+  repository_dispatch:
+    types: [notion-hugo]
   workflow_dispatch:
     inputs:
       allow-removal:
@@ -160,4 +164,5 @@ jobs:
           output: {output}
           mode: ${{{{ vars.NOTION_SYNC_MODE || 'commit' }}}}
           allow-removal: ${{{{ inputs.allow-removal == true }}}}
+          entries: ${{{{ join(github.event.client_payload.pages, ' ') }}}}
 """

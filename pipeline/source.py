@@ -340,6 +340,15 @@ class NotionSource:
         what = f"page {page_id}"
         return shapes.checked(self.call(what, self.client.pages.retrieve, page_id), what, "page")
 
+    def page_or_missing(self, page_id: str) -> dict[str, Any] | None:
+        """A page, or None when Notion cannot find it (deleted for good, or no longer shared)."""
+        try:
+            return self.page(page_id)
+        except NotionError as error:
+            if _failed_with(error, APIErrorCode.ObjectNotFound):
+                return None
+            raise
+
     def children(self, block_id: str) -> list[dict[str, Any]]:
         blocks = self._paginate(f"the blocks of {block_id}", "block", self.client.blocks.children.list, block_id)
         self.progress("blocks", len(blocks))

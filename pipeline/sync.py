@@ -18,10 +18,10 @@ from pipeline import bundle, shapes
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
-from pipeline.model import Block, Entry, Post, Problem
+from pipeline.model import Block, Entry, Post, Problem, as_object
 from pipeline.render import RenderContext, file_url, render_page, video_shortcode
 from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
-from pipeline.validate import check_front_matter, check_links, check_unique_slugs
+from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
 
 
 @dataclass(slots=True)
@@ -44,17 +44,24 @@ class Report:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """Which Notion objects to read: a data source (or database) and single pages."""
+    """Which Notion objects to read: a data source (or database) and single pages; or, with
+    `entries`, only these entries of the data source (what a webhook says changed)."""
 
     data_source: str | None
     pages: tuple[str, ...]
+    entries: tuple[str, ...] = ()
 
     @classmethod
-    def from_config(cls, config: Config, data_source: str | None = None, pages: tuple[str, ...] = ()) -> "Selection":
+    def from_config(cls, config: Config, data_source: str | None = None, pages: tuple[str, ...] = (),
+                    entries: tuple[str, ...] = ()) -> "Selection":
         if data_source is None and not pages:
             data_source, pages = config.data_source or None, config.pages
         ds = require_notion_id(data_source, "Data source") if data_source else None
-        return cls(ds, tuple(require_notion_id(p, "Page") for p in pages))
+        if entries and (ds is None or pages):
+            raise ConfigError("--entry names entries of the data source: it needs notion.data_source in pipeline.toml "
+                              "(or --data-source), and cannot be combined with --page.")
+        return cls(ds, tuple(require_notion_id(p, "Page") for p in pages),
+                   tuple(dict.fromkeys(require_notion_id(e, "Entry") for e in entries)))
 
 
 def status_filter(config: Config) -> dict[str, Any]:
@@ -71,9 +78,12 @@ def exportable(page: dict[str, Any], config: Config, from_query: bool) -> bool:
 
 
 def read_pages(source: NotionSource, selection: Selection, config: Config,
-               queried: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """The page objects to export, in query order, then the single pages. `queried`: the data
-    source's entries as a query with this config just answered them (not asked again)."""
+               queried: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The page objects to export, in query order, then the single pages; and what keeps a
+    named entry from being read as one. `queried`: the data source's entries as a query with
+    this config just answered them (not asked again)."""
+    if selection.entries:
+        return read_entries(source, selection, config)
     pages: list[dict[str, Any]] = []
     if selection.data_source:
         entries = queried if queried is not None else \
@@ -86,7 +96,33 @@ def read_pages(source: NotionSource, selection: Selection, config: Config,
         page = source.page(page_id)
         if exportable(page, config, False) and page["id"] not in {p["id"] for p in pages}:
             pages.append(page)
-    return pages
+    return pages, []
+
+
+def read_entries(source: NotionSource, selection: Selection, config: Config) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The named entries that are published, each read on its own (one request an entry, no
+    query of the data source). One that is gone (404), trashed or unpublished is simply not
+    among them, so its bundle goes; so does one moved to another data source, as a full run
+    would remove it, and that one is reported."""
+    assert selection.data_source is not None
+    pages, problems = [], []
+    for entry_id in selection.entries:
+        page = source.page_or_missing(entry_id)
+        if page is None:
+            continue
+        parent = as_object(page.get("parent"))
+        if selection.data_source not in (parent.get("data_source_id"), parent.get("database_id")):
+            problems.append(Problem(
+                "warning", page_title(page) or "(untitled)", Entry(page, ()).url, "--entry",
+                f"this page is not an entry of data source {selection.data_source}: it is not published from it "
+                "(a post it was is removed)."))
+            continue
+        pages.append(page)
+    if pages:
+        for page in pages:
+            shapes.checked_option(page, config.status_property, f"entry {page['id']}")
+        check_mapping(source, selection.data_source, pages, config)
+    return [p for p in pages if exportable(p, config, True)], problems
 
 
 def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str, Any]], config: Config) -> None:
@@ -276,7 +312,7 @@ def render_post(
     post = Post(
         entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
-        settled=settled(entry.last_edited_time, started),
+        settled=settled(entry.last_edited_time, started), title=candidate.title,
     )
     return post, problems
 
@@ -367,11 +403,23 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
     client = make_client(token, options, progress=progress)
     try:
         source = NotionSource(client, options, progress)
-        candidates = check_pages(read_pages(source, selection, config, queried), config)
+        pages, report.problems = read_pages(source, selection, config, queried)
+        candidates = check_pages(pages, config)
         section = out_dir.name
-        links = {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
-        titles = {c.entry.id: c.title for c in candidates if c.valid}
-        kept = {c.entry.id for c in candidates if c.valid and reuse and unchanged(c, manifest, links, titles, out_dir)}
+        links: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        if selection.entries:
+            # The other posts are not read: links to them come from the manifest, as last written.
+            check_slugs_against(candidates, manifest, selection.entries)
+            others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
+            links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
+            titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
+        links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
+        titles |= {c.entry.id: c.title for c in candidates if c.valid}
+        # A named entry is read again whatever the manifest says: an edit in the minute of the
+        # last sync leaves last_edited_time as it was.
+        kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
+                and unchanged(c, manifest, links, titles, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
         entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
     finally:
@@ -394,18 +442,29 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
             report.rejected.append(candidate.title)
         else:
             report.posts.append(post)
-    # A run over the data source covers every entry; one over named pages covers those.
-    covered = set(manifest.pages) if selection.data_source else set(selection.pages)
+    # A run over the data source covers every entry; one over named pages or entries covers those.
+    covered = set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
     drop = covered - {c.entry.id for c in candidates}
-    # A dry run stops as the real run would: it shows what that run does. A page named with --page is meant.
-    if selection.data_source and not allow_removal:
+    # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant.
+    if selection.data_source and not selection.entries and not allow_removal:
         refuse_mass_removal(drop, manifest, config)
+    # A run over named entries leaves the other posts as they were written, so it keeps the
+    # fingerprint they were written under: after a config change, the next full run rebuilds them.
+    stamp = manifest.fingerprint if selection.entries else stamp
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
     report.change = change
     if not dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
     return report
+
+
+def check_slugs_against(candidates: list[Candidate], manifest: bundle.Manifest, named: tuple[str, ...]) -> None:
+    """A named entry may not take the folder of a post it was not read with: that post's files
+    are the manifest's, so nothing else would stop one entry from overwriting another's."""
+    holders = {rec["slug"]: str(rec.get("title") or pid) for pid, rec in manifest.pages.items() if pid not in named}
+    for problem in check_slugs_taken(((c.entry, c.title, c.slug) for c in candidates if c.valid), holders):
+        next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)
 
 
 def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_dir: Path) -> list[Problem]:

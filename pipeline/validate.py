@@ -80,6 +80,15 @@ def check_unique_slugs(slugs: Iterable[tuple[Entry, str, str]]) -> list[Problem]
     return problems
 
 
+def check_slugs_taken(slugs: Iterable[tuple[Entry, str, str]], taken: dict[str, str]) -> list[Problem]:
+    """Entries whose slug is the folder of another post (`taken`: slug → that post's title)."""
+    return [
+        Problem("error", title, entry.url, "Slug",
+                f"Slug {slug!r} is already used by {taken[slug]!r}, another post: give this entry a different slug.")
+        for entry, title, slug in slugs if slug in taken
+    ]
+
+
 # A link a contributor mistyped: an encoded or literal quote, or a stray bracket at the end.
 _SUSPICIOUS = re.compile(r"(%22|%27|[\"'>)\]]|%E2%80%9D)$", re.I)
 

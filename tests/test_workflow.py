@@ -81,19 +81,20 @@ def test_commits_only_the_output_when_something_changed_and_fails_after_committi
     assert "commit|pull-request) ;;" in step("Install notion-hugo")["run"]  # a wrong mode fails before the sync
 
 
-def _sync_step_arguments(tmp_path, allow_removal: str) -> str:
+def _sync_step_arguments(tmp_path, allow_removal: str, entries: str = "") -> str:
     """What the Action's sync step passes to notion-hugo, run with a stand-in that prints them."""
     import subprocess
 
     tool = tmp_path / "notion-hugo" / "bin" / "notion-hugo"
     tool.parent.mkdir(parents=True)
-    tool.write_text('#!/bin/sh\necho "$@" > "$RUNNER_TEMP/args"\n')
+    tool.write_text('#!/bin/sh\nprintf "%s|" "$@" > "$RUNNER_TEMP/args"\n')  # one argument a field
     tool.chmod(0o755)
     env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum"),
-           "CONFIG": "pipeline.toml", "OUTPUT": "content/posts", "ALLOW_REMOVAL": allow_removal, "PATH": "/usr/bin:/bin"}
+           "CONFIG": "pipeline.toml", "OUTPUT": "content/posts", "ALLOW_REMOVAL": allow_removal, "ENTRIES": entries,
+           "PATH": "/usr/bin:/bin"}
     done = subprocess.run(["bash", "-e", "-c", step("Sync from Notion")["run"]], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    return (tmp_path / "args").read_text().strip()
+    return " ".join((tmp_path / "args").read_text().rstrip("|").split("|"))
 
 
 def test_allow_removal_is_asked_for_by_hand_and_reaches_the_sync(tmp_path):
@@ -104,3 +105,17 @@ def test_allow_removal_is_asked_for_by_hand_and_reaches_the_sync(tmp_path):
     base = "sync --config pipeline.toml --out content/posts --report-file"
     assert _sync_step_arguments(tmp_path / "no", "false") == f"{base} {tmp_path / 'no'}/notion-hugo-report.md"
     assert _sync_step_arguments(tmp_path / "yes", "true") == f"{base} {tmp_path / 'yes'}/notion-hugo-report.md --allow-removal"
+
+
+def test_a_webhook_dispatch_syncs_the_pages_it_names_each_as_one_argument(tmp_path):
+    assert TRIGGERS["repository_dispatch"] == {"types": ["notion-hugo"]}
+    assert STEPS[1]["with"]["entries"] == "${{ join(github.event.client_payload.pages, ' ') }}"
+    assert step("Sync from Notion")["env"]["ENTRIES"] == "${{ inputs.entries }}"
+    base = f"sync --config pipeline.toml --out content/posts --report-file {tmp_path / 'a'}/notion-hugo-report.md"
+    first, second = "49518a26-c981-43f7-818f-b6c9e0d9c417", "47fe7c27f8e64162bc8eed96d898dcb4"
+    assert _sync_step_arguments(tmp_path / "a", "false", f"{first} {second}") == f"{base} --entry {first} --entry {second}"
+    # A payload is text, split on spaces and never expanded: notion-hugo refuses each word as no id.
+    hostile = _sync_step_arguments(tmp_path / "b", "false", "$(touch pwned) ;id")
+    assert hostile.endswith("--entry $(touch --entry pwned) --entry ;id") and not (tmp_path / "pwned").exists()
+    many = " ".join(f"{n:032x}" for n in range(51))  # more than 50: one incremental run over all
+    assert "--entry" not in _sync_step_arguments(tmp_path / "c", "false", many)

@@ -1,0 +1,175 @@
+"""`sync --entry ID` (issue #15, 4): only the named entries of the data source are read; a
+published one is written, an unpublished, trashed or deleted one loses its bundle, every other
+post is left as it is, and the requests are those of the named entries only."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from notion_emulator import NotionEmulator, load_store
+from pipeline.cli import main
+from pipeline.config import load_default_config
+from pipeline.errors import ConfigError
+from pipeline.source import SourceOptions
+from pipeline.sync import Selection, sync
+from tests import storekit
+from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.test_incremental import SEED_PAGE, STEPS_PAGE, expected_requests
+from tests.test_links import link_to_page
+
+CONFIG = load_default_config()
+SEED_SLUG, STEPS_SLUG = "kubernetes-resources-and-learning-path", "steps-to-learn-kubernetes"
+
+
+def run(store: dict, out: Path, entries: tuple[str, ...] = (), **kwargs):
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        report = sync(CONFIG, Selection(SEED_DATA_SOURCE, (), entries), token=TOKEN, out_dir=out,
+                      options=SourceOptions(base_url=emulator.base_url, rate=0), **kwargs)
+        return report, [(r.method, r.path) for r in emulator.requests]
+
+
+@pytest.fixture
+def store() -> dict:
+    return load_store(SEED_STORE)
+
+
+@pytest.fixture
+def synced(store, tmp_path) -> Path:
+    out = tmp_path / "posts"
+    assert run(store, out)[0].exit_code == 0
+    return out
+
+
+def snapshot(out: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(out)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in out.rglob("*") if p.is_file() and p.name != ".notion-hugo.json"}
+
+
+def edit_heading(store: dict, text: str) -> dict:
+    """The steps post's first heading retyped, within the minute of the last sync: its
+    last_edited_time does not move, as Notion keeps it to the minute."""
+    edited = copy.deepcopy(store)
+    heading = edited["blocks"][edited["children"][STEPS_PAGE][0]]["heading_2"]["rich_text"][0]
+    heading["plain_text"] = heading["text"]["content"] = text
+    return edited
+
+
+def test_a_named_entry_is_read_and_written_and_nothing_else_is_requested(store, synced, tmp_path):
+    before = snapshot(synced)
+    edited = edit_heading(store, "A staged approach")
+    report, requests = run(edited, synced, (STEPS_PAGE,))
+    assert report.exit_code == 0 and report.change.written == [STEPS_SLUG]
+    assert "## A staged approach" in (synced / STEPS_SLUG / "index.md").read_text()
+    assert requests[0] == ("GET", f"/v1/pages/{STEPS_PAGE}")
+    assert len(requests) == 1 + expected_requests(edited, [STEPS_PAGE])
+    assert not any(path.endswith("/query") for _, path in requests)
+    after = snapshot(synced)
+    assert {k: v for k, v in after.items() if not k.startswith(STEPS_SLUG)} == \
+        {k: v for k, v in before.items() if not k.startswith(STEPS_SLUG)}
+    # What one entry's run writes is what a full rebuild writes.
+    rebuilt = tmp_path / "rebuilt" / "posts"
+    run(edited, rebuilt, force=True)
+    assert {k: v[0] for k, v in snapshot(rebuilt).items()} == {k: v[0] for k, v in after.items()}
+
+
+@pytest.mark.parametrize("change", ["unpublished", "trashed", "deleted"])
+def test_a_named_entry_no_longer_published_loses_its_bundle_alone(store, synced, change):
+    gone = copy.deepcopy(store)
+    if change == "unpublished":
+        gone["pages"][STEPS_PAGE]["properties"]["Status"]["status"]["name"] = "Draft"
+    elif change == "trashed":
+        gone["pages"][STEPS_PAGE]["in_trash"] = True
+    else:
+        del gone["pages"][STEPS_PAGE]
+        gone["entries"][SEED_DATA_SOURCE].remove(STEPS_PAGE)
+    seed_before = snapshot(synced)[f"{SEED_SLUG}/index.md"]
+    report, requests = run(gone, synced, (STEPS_PAGE,))
+    assert report.exit_code == 0
+    assert report.change.removed == [f"{STEPS_SLUG}/index.md"] and not (synced / STEPS_SLUG).exists()
+    assert snapshot(synced)[f"{SEED_SLUG}/index.md"] == seed_before
+    assert not any(path.endswith("/children") for _, path in requests)
+
+
+def test_removing_every_named_entry_is_not_a_mass_removal(store, synced):
+    for page in store["pages"].values():
+        page["in_trash"] = True
+    report, _ = run(store, synced, (STEPS_PAGE, SEED_PAGE))  # all the posts, named: meant
+    assert sorted(report.change.removed) == [f"{SEED_SLUG}/index.md", f"{STEPS_SLUG}/index.md"]
+
+
+def test_a_page_moved_out_of_the_data_source_is_reported_and_unpublished(store, synced):
+    moved = copy.deepcopy(store)
+    moved["pages"][STEPS_PAGE]["parent"] = {"type": "page_id", "page_id": SEED_PAGE}
+    report, _ = run(moved, synced, (STEPS_PAGE,))
+    assert report.exit_code == 0 and report.change.written == []
+    assert report.change.removed == [f"{STEPS_SLUG}/index.md"]  # as a full run would
+    assert [(p.severity, p.where) for p in report.problems] == [("warning", "--entry")]
+    assert "is not an entry of data source f49e1ed9" in report.problems[0].message
+    # A page that never was a post: reported, nothing written or removed.
+    before = snapshot(synced)
+    report, _ = run(moved, synced, (STEPS_PAGE,))
+    assert report.change.written == report.change.removed == [] and snapshot(synced) == before
+
+
+def test_a_named_entry_cannot_take_the_folder_of_another_post(store, synced):
+    taken = copy.deepcopy(store)
+    slug = taken["pages"][STEPS_PAGE]["properties"]["Slug"]["rich_text"][0]
+    slug["plain_text"] = slug["text"]["content"] = SEED_SLUG
+    before = snapshot(synced)
+    report, _ = run(taken, synced, (STEPS_PAGE,))
+    assert report.exit_code == 1
+    assert [(p.where, p.entry_title) for p in report.errors] == [("Slug", "Steps to Learn Kubernetes")]
+    assert "already used by 'Kubernetes Resources and Learning Path Summary', another post" in report.errors[0].message
+    assert snapshot(synced) == before
+
+
+def test_links_to_posts_not_read_come_from_the_manifest(tmp_path):
+    first = storekit.entry("First Post", "first-post", 1)
+    second = storekit.entry("Second Post", "second-post", 2)
+    workspace = storekit.store([(first, [link_to_page(first["id"], second["id"])]), (second, [])])
+    out = tmp_path / "posts"
+    run(workspace, out)
+    written = (out / "first-post" / "index.md").read_bytes()
+    report, requests = run(workspace, out, (first["id"],))
+    assert report.exit_code == 0 and ("GET", f"/v1/pages/{second['id']}") not in requests
+    assert (out / "first-post" / "index.md").read_bytes() == written  # "[Second Post](relref …)" as before
+    assert b"[Second Post]" in written
+
+
+def test_a_config_change_is_left_to_the_next_full_run(store, synced):
+    import dataclasses
+
+    from pipeline import bundle
+
+    changed = dataclasses.replace(CONFIG, link_style="path")
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        sync(changed, Selection(SEED_DATA_SOURCE, (), (STEPS_PAGE,)), token=TOKEN, out_dir=synced,
+             options=SourceOptions(base_url=emulator.base_url, rate=0))
+        stamp_after_entry = bundle.Manifest.load(synced).fingerprint
+        full = sync(changed, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=synced,
+                    options=SourceOptions(base_url=emulator.base_url, rate=0))
+    assert stamp_after_entry != bundle.Manifest.load(synced).fingerprint
+    assert SEED_SLUG in full.change.written  # rebuilt under the new config, not kept
+
+
+def test_the_cli_takes_entry_ids_and_urls(store, synced, notion_env):
+    with NotionEmulator(edit_heading(store, "Via the CLI"), token=TOKEN) as emulator:
+        notion_env(emulator)
+        result = CliRunner().invoke(main, [
+            "sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE, "--out", str(synced),
+            "--entry", "https://www.notion.so/Steps-" + STEPS_PAGE.replace("-", "")])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"wrote {synced / STEPS_SLUG / 'index.md'}"
+    assert "## Via the CLI" in (synced / STEPS_SLUG / "index.md").read_text()
+
+
+def test_entry_needs_a_data_source_and_no_page():
+    with pytest.raises(ConfigError, match="--entry names entries of the data source"):
+        Selection.from_config(CONFIG, None, (SEED_PAGE,), (STEPS_PAGE,))
+    result = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--store", str(SEED_STORE),
+                                       "--page", SEED_PAGE, "--entry", STEPS_PAGE])
+    assert result.exit_code == 2 and "--entry names entries of the data source" in result.output
