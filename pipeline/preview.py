@@ -34,8 +34,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-import yaml
-
 from pipeline import bundle
 from pipeline.config import Config
 from pipeline.errors import OutputError, PipelineError
@@ -368,7 +366,9 @@ def _notice(title: str, date: datetime, lead: str, lines: list[str], listed: boo
     if not listed:
         matter["build"] = {"list": "never"}  # Shape: gohugo.io/content-management/build-options/
     body = "\n".join([lead, "", *lines])
-    return "---\n" + yaml.safe_dump(matter, allow_unicode=True, sort_keys=False) + "---\n\n" + body + "\n"
+    # JSON front matter (Hugo reads a leading object): every character of a title kept exactly,
+    # escaped as \uXXXX where YAML would fold a line separator into a space.
+    return json.dumps(matter, ensure_ascii=True, indent=1) + "\n\n" + body + "\n"
 
 
 def as_text(text: str) -> str:

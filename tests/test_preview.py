@@ -8,6 +8,7 @@ websocket (a real process's message), bounded by a deadline."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import queue
 import signal
@@ -23,7 +24,6 @@ from typing import Any, Callable
 import httpx
 import notion_client
 import pytest
-import yaml
 from hypothesis import given, settings, strategies as st
 from websockets.sync.client import connect
 
@@ -35,6 +35,7 @@ from pipeline.model import Problem
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
+from tests.browser import _png
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import make_site
 
@@ -68,8 +69,14 @@ def workspace_store() -> dict[str, Any]:
 
 
 def blog(site: Path, emulator: NotionEmulator) -> Path:
-    """A blog with a hand-written post and the posts a real sync wrote (with its manifest)."""
+    """A blog with a hand-written post and the posts a real sync wrote (with its manifest); its
+    home page resizes an image, which Hugo caches in the site's resources/ unless told otherwise."""
     make_site(site, posts={"hand-written": "---\ntitle: Hand written\ndate: 2024-01-01\n---\nWritten by hand.\n"})
+    (site / "assets").mkdir(exist_ok=True)
+    (site / "assets" / "cover.png").write_bytes(_png(40, 20, (200, 80, 40)))
+    (site / "layouts").mkdir(exist_ok=True)
+    (site / "layouts" / "home.html").write_text('{{ with resources.Get "cover.png" }}<img src="{{ (.Resize "20x").RelPermalink }}">'
+                                                '{{ end }}', encoding="utf-8")
     report = sync(CONFIG, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=site / "content" / "posts",
                   options=SourceOptions(base_url=emulator.base_url))
     assert sorted(report.change.written) == ["alpha", "beta"]
@@ -350,6 +357,7 @@ def test_the_command_prints_the_address_first_follows_notion_and_leaves_nothing_
             served(address, "/posts/alpha/", says("Alpha, edited while previewing."),
                    lambda: edit(api(emulator), block, "Alpha, edited while previewing."))
             assert "Not published" in fetch(address, "/posts/not-a-slug/").text
+            assert '<img src="/cover_' in fetch(address, "/").text  # resized, into the preview's own folder
 
             second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
             assert second.returncode == 2
@@ -418,9 +426,9 @@ def test_mounts_hide_the_sites_synced_bundles_and_put_the_preview_first(tmp_path
 def test_a_notice_keeps_any_title_as_data(title):
     text = preview.problems_notice(title, [Problem("error", title, "https://www.notion.so/x", "Slug", title)],
                                    datetime(2026, 12, 1, tzinfo=timezone.utc))
-    matter = yaml.safe_load(text.split("---\n", 2)[1])
+    matter, end = json.JSONDecoder().raw_decode(text)
     assert matter["title"] == f"Not published: {title}" and matter["draft"] is False
-    body = text.split("---\n", 2)[2]
+    body = text[end:]
     assert "{{<" not in body and "{{%" not in body and "<script" not in body.lower()
 
 
