@@ -505,6 +505,9 @@ class _Api:
         self.children: dict[str, list[str]] = store.get("children", {})
         self.entries: dict[str, list[str]] = store.get("entries", {})
         self.bot: dict[str, Any] = store.get("bot") or _default_bot()
+        # Called after each successful write with (api, method, path, body, answer): the
+        # webhook subscription's hook (webhooks.py), when there is one.
+        self.on_write: Callable[..., None] | None = None
 
     # -- routing
     _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
@@ -542,6 +545,8 @@ class _Api:
 
         written = route(self, method, path, body)
         if written is not None:
+            if self.on_write is not None:
+                self.on_write(self, method, path, body, written)
             return written
         if self._KNOWN.match(path):
             # Shape: developers.notion.com/reference/status-codes (400 invalid_request,
@@ -859,6 +864,11 @@ class NotionEmulator:
         `rate` is None.
     faults: a `Faults` plan, for fault-injection tests.
     clock: what time a write happens (a UTC datetime); the system's clock when None.
+    webhook_url: where a webhook subscription sends its events (webhooks.py); with it,
+        webhook_token signs them (None: a new "secret_…" token, `emulator.webhooks.token`),
+        webhook_verify sends the verification request first, webhook_window aggregates,
+        and webhook_clock / webhook_sleeper make time the test's (nothing is sent until it
+        calls `emulator.webhooks.deliver_due()`).
     """
 
     def __init__(
@@ -873,6 +883,12 @@ class NotionEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
+        webhook_url: str | None = None,
+        webhook_token: str | None = None,
+        webhook_verify: bool = False,
+        webhook_window: float = 1.0,
+        webhook_clock: Callable[[], float] | None = None,
+        webhook_sleeper: Callable[[float], None] | None = None,
     ):
         if isinstance(store, (str, Path)):
             store = load_store(store)
@@ -893,6 +909,12 @@ class NotionEmulator:
         self._api: _Api | None = None
         self._files: dict[str, tuple[str, bytes]] = {}
         self.base_url = ""
+        self.webhooks = None
+        if webhook_url is not None:
+            from notion_emulator.webhooks import WebhookSubscription  # Notion's side of a webhook
+
+            self.webhooks = WebhookSubscription(webhook_url, webhook_token, verify=webhook_verify, window=webhook_window,
+                                                clock=webhook_clock, sleeper=webhook_sleeper)
 
     # -- lifecycle
     def start(self) -> "NotionEmulator":
@@ -917,6 +939,8 @@ class NotionEmulator:
         self._api.files, self._api.base_url = self._files, self.base_url  # where uploaded files are served
         # writes.py stamps each edit with this; `clock` may be set again while serving.
         self._api.clock = lambda: self.clock() if self.clock else datetime.now(timezone.utc)
+        if self.webhooks is not None:
+            self.webhooks.start(self._api)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name="notion-emulator", daemon=True)
@@ -927,6 +951,8 @@ class NotionEmulator:
         server, self._server = self._server, None
         if server is None:
             return
+        if self.webhooks is not None:
+            self.webhooks.stop()
         server.shutdown()
         server.server_close()
         server.close_live_connections()

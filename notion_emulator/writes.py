@@ -374,19 +374,24 @@ def _file_value(api: Any, value: dict[str, Any], path: str) -> dict[str, Any]:
     return out
 
 
-def _touch(api: Any, block_id: str) -> None:
-    """A change inside a page is an edit of the page (its last_edited_time moves)."""
-    now = _now(api)
+def page_of(api: Any, block_id: str) -> str | None:
+    """The page a block is in (a page is in itself), or None when the chain of parents breaks."""
     for _ in range(64):
-        page = api.pages.get(block_id)
-        if page is not None:
-            page["last_edited_time"] = now
-            return
+        if block_id in api.pages:
+            return block_id
         block = api.blocks.get(block_id)
         if block is None:
-            return
+            return None
         parent = block.get("parent") or {}
         block_id = parent.get(parent.get("type", ""), "")
+    return None
+
+
+def _touch(api: Any, block_id: str) -> None:
+    """A change inside a page is an edit of the page (its last_edited_time moves)."""
+    page_id = page_of(api, block_id)
+    if page_id is not None:
+        api.pages[page_id]["last_edited_time"] = _now(api)
 
 
 # --------------------------------------------------------------------------- endpoints

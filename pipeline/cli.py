@@ -99,14 +99,15 @@ def notion_endpoint(store: Path | None) -> Iterator[tuple[str, str]]:
     yield base_url_from_environment(), token
 
 
-def base_url_from_environment() -> str:
-    base_url = os.environ.get("NOTION_BASE_URL", "").strip() or DEFAULT_BASE_URL
+def base_url_from_environment(variable: str = "NOTION_BASE_URL", default: str = DEFAULT_BASE_URL,
+                              service: str = "Notion") -> str:
+    base_url = os.environ.get(variable, "").strip() or default
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as error:
-        raise ConfigError(f"NOTION_BASE_URL {base_url!r} is not a URL ({error}); unset it to reach Notion.") from None
+        raise ConfigError(f"{variable} {base_url!r} is not a URL ({error}); unset it to reach {service}.") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError(f"NOTION_BASE_URL {base_url!r} is not an http(s) URL with a host; unset it to reach Notion.")
+        raise ConfigError(f"{variable} {base_url!r} is not an http(s) URL with a host; unset it to reach {service}.")
     return base_url
 
 
@@ -571,6 +572,93 @@ def build_site_command(site_dir: Path, destination: Path, content_dir: Path | No
         except RuntimeError as error:  # Hugo refused the site: the site is the input to fix
             raise PipelineError(str(error)) from error
         click.echo(f"built {site_dir} into {destination}")
+        return 0
+
+    run_guarded(verbose, action)
+
+
+WEBHOOK_EPILOG = """\b
+Environment:
+  GITHUB_TOKEN          may dispatch on the repository (a fine-grained token with
+                        Contents: read and write on it); required
+  NOTION_WEBHOOK_TOKEN  the subscription's verification token; unset, the server
+                        shows the one Notion sends, and refuses every event
+  GITHUB_REPOSITORY     OWNER/REPO, when --repo is not given
+  NOTION_DATA_SOURCE    the data source, when --data-source is not given
+  GITHUB_API_URL        GitHub's API (default https://api.github.com)
+\b
+Exit codes: 0 stopped (SIGINT or SIGTERM), 2 usage or config error,
+4 an unexpected error (run with --verbose for the traceback)."""
+
+
+@main.command("webhook", epilog=WEBHOOK_EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0 in a container).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="The port; 0 picks a free one.")
+@click.option("--repo", metavar="OWNER/REPO", envvar="GITHUB_REPOSITORY",
+              help="The blog's repository: its workflow syncs the pages a dispatch names. [env GITHUB_REPOSITORY]")
+@click.option("--debounce", type=click.FloatRange(0, 3600), default=5.0, show_default=True, metavar="SECONDS",
+              help="Dispatch once no event has come for this long: a burst of edits is one sync.")
+@click.option("--max-wait", type=click.FloatRange(0, 86400), default=60.0, show_default=True, metavar="SECONDS",
+              help="Dispatch at the latest this long after the first waiting event, even while events keep coming.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The pipeline's configuration file, read as `sync` reads it: only events for pages of its data "
+                   "source (or its single pages) count. [default: ./pipeline.toml]")
+@click.option("--data-source", metavar="ID|URL", envvar="NOTION_DATA_SOURCE",
+              help="Count the events of this data source (or database) instead of the configured one. "
+                   "[env NOTION_DATA_SOURCE]")
+@click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
+def webhook_command(host: str, port: int, repo: str | None, debounce: float, max_wait: float, config_path: Path | None,
+                    data_source: str | None, verbose: bool) -> None:
+    """Receive Notion's webhooks and publish each edit through the blog's workflow.
+
+    Listens on HOST:PORT (its address is the first line printed) for the events of a Notion
+    webhook subscription. Every event must be signed with the subscription's verification
+    token, else it is refused (401). Events for pages of the configured data source are
+    coalesced for --debounce seconds, then one repository_dispatch (type notion-hugo, the page
+    ids in client_payload.pages) asks the repository's workflow to sync just those pages; other
+    events are answered and ignored. It holds no Notion token and reads no content.
+
+    First run: start it without NOTION_WEBHOOK_TOKEN and create the subscription with its
+    public https URL; it shows the verification token Notion sends. Paste that into Notion, set
+    NOTION_WEBHOOK_TOKEN to it and restart. SIGINT or SIGTERM stops it after dispatching what is
+    waiting.
+    """
+    from pipeline.webhook import GitHub, Settings, Watched, repo_name, serve
+
+    def action() -> int:
+        config = _config(config_path)
+        selection = Selection.from_config(config, data_source, ())
+        if selection.data_source is None and not selection.pages:
+            raise ConfigError("no data source to watch: set notion.data_source in pipeline.toml, or pass --data-source "
+                              "(or NOTION_DATA_SOURCE).")
+        if not repo:
+            raise ConfigError("no repository to dispatch to: pass --repo OWNER/REPO (or set GITHUB_REPOSITORY).")
+        if repo_name(repo) is None:
+            raise ConfigError(f"--repo {escaped(repo)!r} is not OWNER/REPO as GitHub names a repository.")
+        if max_wait < debounce:
+            raise ConfigError(f"--max-wait ({max_wait:g} s) is shorter than --debounce ({debounce:g} s).")
+        tokens = {}
+        for variable in ("GITHUB_TOKEN", "NOTION_WEBHOOK_TOKEN"):
+            tokens[variable] = os.environ.get(variable, "").strip() or None
+            if tokens[variable]:
+                _SECRETS.append(tokens[variable])
+                problem = token_problem(tokens[variable], variable)
+                if problem:
+                    raise ConfigError(f"{problem}: copy it again.")
+        if tokens["GITHUB_TOKEN"] is None:
+            raise ConfigError(f"GITHUB_TOKEN is not set: create a fine-grained token with Contents: read and write on "
+                              f"{repo} (github.com/settings/personal-access-tokens) and export it.")
+        github = GitHub(repo_name(repo), tokens["GITHUB_TOKEN"],
+                        base_url_from_environment("GITHUB_API_URL", "https://api.github.com", "GitHub"))
+        settings = Settings(host=host, port=port, watched=Watched(selection.data_source, frozenset(selection.pages)),
+                            github=github, notion_token=tokens["NOTION_WEBHOOK_TOKEN"], debounce=debounce,
+                            max_wait=max_wait)
+
+        def announce(address: str) -> None:
+            click.echo(f"listening on {address}")
+            sys.stdout.flush()
+
+        serve(settings, lambda text: say(text, err=True, keep_newlines=False), announce)
         return 0
 
     run_guarded(verbose, action)

@@ -53,6 +53,7 @@ class RenderOptions:
     download_external: bool = False  # read by sync: external files into the bundle too
     tabs: str = "sections"  # "sections" (a heading per tab) or "details" (a <details> per tab)
     transcripts: bool = False  # meeting notes' transcripts in the post
+    plugins: tuple[str, ...] = ()  # "module:function" rules from the blog's repository (render/plugins.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class Config:
     render: RenderOptions = RenderOptions()
     limits: Limits = Limits()
     output_dir: str = ""  # [output] dir, resolved against the config file's folder; "" when unset
+    root: str = ""  # the folder of pipeline.toml, where [render] plugins live; "" for the default mapping
 
     @property
     def mapped_properties(self) -> dict[str, str]:
@@ -151,7 +153,8 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         burst=notion.get("burst"),
         notion_version=notion.get("notion_version"),
         front_matter=fields,
-        render=RenderOptions(**data.get("render", {})),
+        render=RenderOptions(**{key: tuple(value) if isinstance(value, list) else value
+                                for key, value in data.get("render", {}).items()}),
         limits=Limits(**data.get("limits", {})),
         output_dir=data.get("output", {}).get("dir", ""),
     )
@@ -168,7 +171,7 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    config = parse_config(data, str(path))
+    config = replace(parse_config(data, str(path)), root=str(path.parent))
     if config.output_dir:
         config = replace(config, output_dir=str(path.parent / config.output_dir))
     return config

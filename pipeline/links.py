@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
 from pipeline.config import RenderOptions, is_notion_url, notion_id
 from pipeline.model import Block
+
+if TYPE_CHECKING:
+    from pipeline.render.renderer import Renderer
+    from pipeline.richtext import Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +36,10 @@ class Notice:
 class RenderContext:
     """What rendering needs to know beyond the blocks: where other exported pages live, and
     the `[render]` options; the notices and linked pages it finds. `block`, `depth` and
-    `number` say where a renderer is: `at()` gives a child's context, the rest is shared."""
+    `number` say where a renderer is: `at()` gives a child's context, the rest is shared.
+
+    It is the `r` every rule is handed: `r.text()`, `r.children()`, `r.default()` and
+    `r.notice()` go through the run's `renderer`, so an added rule applies at every depth."""
 
     post_links: dict[str, str] = field(default_factory=dict)  # page id -> link to its post
     # page id -> title, for blocks that link to a page without naming it (link_to_page)
@@ -44,6 +52,7 @@ class RenderContext:
     block: Block | None = None  # the block being rendered, named by its notices
     depth: int = 0  # how many blocks hold `block`
     number: int = 1  # a numbered list item's number in its list
+    renderer: "Renderer | None" = None  # set by Renderer.render_page
 
     def at(self, block: Block, number: int = 1) -> "RenderContext":
         """The context for rendering `block`, one of the blocks listed at this depth."""
@@ -54,8 +63,41 @@ class RenderContext:
         return replace(self, depth=self.depth + 1)
 
     def notice(self, message: str, severity: str = "warning") -> None:
+        """Report what the post cannot show as Notion does; an "error" rejects the entry."""
         block = self.block
         self.notices.append(Notice(severity, block.id if block else "", block.type if block else "", message))
+
+    def _rules(self) -> "Renderer":
+        if self.renderer is None:
+            from pipeline.render.renderer import Renderer
+
+            return Renderer()
+        return self.renderer
+
+    def text(self, rich_text: Any, where: "Where | None" = None) -> str:
+        """Rich text as escaped Markdown (for a paragraph unless `where` says otherwise)."""
+        from pipeline.richtext import PARAGRAPH
+
+        return self._rules().text(rich_text, self, where or PARAGRAPH)
+
+    def children(self, block: Block) -> str:
+        """A block's children, rendered one level down."""
+        return self.blocks(block.children)
+
+    def blocks(self, blocks: Sequence[Block]) -> str:
+        """These blocks, rendered one level down from the current block."""
+        return self._rules().render_blocks(blocks, self.inside())
+
+    def render(self, block: Block) -> str:
+        """One block at this level, by its rule."""
+        return self._rules().render_block(block, self.at(block))
+
+    def default(self, block: Block) -> str:
+        """The built-in output of `block`, whatever rule was added for its type."""
+        return self._rules().default(block, self)
+
+    def list_like(self, block_type: str) -> bool:
+        return self._rules().list_like(block_type)
 
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")

@@ -468,9 +468,9 @@ def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
     blocks = []
     start = int(node.attrs.get("start", 1)) if node.type == "ordered_list" else 1
     for index, item in enumerate(node.children):
+        checkbox = _checkbox(item)  # first: it takes the box out of the item's text
         text, rest = _first_text(item.children, ctx)
         children = convert_nodes(rest, ctx)
-        checkbox = _checkbox(item)
         if checkbox is not None:
             if text and text[0].get("type") == "text":
                 text[0]["text"]["content"] = text[0]["text"]["content"].lstrip(" ")
@@ -492,6 +492,12 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
     if lead is not None and lead.type == "html_inline" and "task-list-item-checkbox" in lead.content:
         inline.children = inline.children[1:]
         return 'checked="checked"' in lead.content
+    # An empty task (`- [x]` and nothing after it) is a checkbox to Goldmark, though the
+    # tasklists plugin wants text after the brackets.
+    if inline is not None and len(inline.children) == 1 and lead is not None and lead.type == "text" \
+            and lead.content in ("[ ]", "[x]", "[X]"):
+        inline.children = []
+        return lead.content != "[ ]"
     return None
 
 

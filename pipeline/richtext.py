@@ -86,12 +86,32 @@ def _run_text(item: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None
     kind = item.get("type")
     text = as_text(item.get("plain_text"))
     if kind == "mention":
-        return _mention_text(as_object(item.get("mention")), text, as_text(item.get("href")), ctx)
+        mention = as_object(item.get("mention"))
+        return _added_mention(item, mention, ctx) or _mention_text(mention, text, as_text(item.get("href")), ctx)
     if kind == "equation":
         equation = as_object(item.get("equation"))
         return as_text(equation.get("expression")) if "expression" in equation else text, None
     url = as_text(as_object(as_object(item.get("text")).get("link")).get("url")) or as_text(item.get("href"))
     return text, post_link(url, ctx) if url else None
+
+
+def _added_mention(item: dict[str, Any], mention: dict[str, Any], ctx: RenderContext) -> tuple[str, str | None] | None:
+    """What a mention rule added to the run's renderer shows, or None for the built-in. Its text
+    is escaped and its link checked like any other, so a rule cannot add markup; a rule that
+    fails rejects the entry, named."""
+    rule = ctx.renderer.mention_rules.get(as_text(mention.get("type"))) if ctx.renderer is not None else None
+    if rule is None:
+        return None
+    try:
+        shown = rule(item, ctx)
+        if shown is None:
+            return None
+        text, link = shown
+        return str(text), post_link(str(link), ctx) if link else None
+    except Exception as error:  # noqa: BLE001 - the site owner's rule: its entry is rejected, named
+        ctx.notice(f"the mention rule {getattr(rule, '__qualname__', rule)!r} for {mention.get('type')!r} mentions "
+                   f"failed ({type(error).__name__}: {error}): fix the rule.", "error")
+        return None
 
 
 def _mention_text(mention: dict[str, Any], text: str, href: str, ctx: RenderContext) -> tuple[str, str | None]:
@@ -170,8 +190,29 @@ def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> 
         # at the edges of text, where it may meet other marks.
         parts = re.split("(\n)", text) if "code" in marks else _edges(text)
         pieces += [_Run(part, marks - {"code"} if part == "\n" else marks, href) for part in parts if part]
+    pieces = _without_indents(pieces)
     _settle_whitespace(pieces)
     return _merge(_trim(pieces))
+
+
+def _without_indents(pieces: list[_Run]) -> list[_Run]:
+    """Without the spaces and tabs that start a line after a line break: Markdown drops them
+    (a reader never sees them), so writing them would only make the Markdown differ from what
+    reading it back gives."""
+    out: list[_Run] = []
+    line_start = False
+    for run in pieces:
+        if run.marks & {"code", "equation"}:
+            out.append(run)
+            line_start = False
+            continue
+        text = re.sub(r"\n[ \t]+", "\n", run.text)
+        if line_start:
+            text = text.lstrip(" \t")
+        if text:
+            out.append(_Run(text, run.marks, run.href))
+            line_start = text.endswith("\n")
+    return out
 
 
 # Whitespace as CommonMark's flanking rules see it: Unicode's Zs and the ASCII controls.

@@ -33,19 +33,19 @@ def json_text(data: object) -> str:
     return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def redacted(text: str, secrets: list[str]) -> str:
+def redacted(text: str, secrets: list[str], mark: str = REDACTED) -> str:
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            text = text.replace(secret, mark)
     return text
 
 
-def token_problem(token: str) -> str | None:
-    """Why a token value cannot be a Notion token (never quoting it), or None. Notion's
+def token_problem(token: str, variable: str = "NOTION_TOKEN") -> str | None:
+    """Why a token value cannot be a token (never quoting it), or None. Notion's and GitHub's
     secrets are printable ASCII without spaces; anything else would be echoed by the HTTP
     library's own error about an invalid header."""
     for position, char in enumerate(token, 1):
         if not (char.isascii() and char.isprintable()) or char.isspace():
             kind = "a space" if char == " " else "a line break" if char in "\r\n" else "a character no token has"
-            return f"NOTION_TOKEN holds {kind} at position {position}"
+            return f"{variable} holds {kind} at position {position}"
     return None

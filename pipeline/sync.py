@@ -19,7 +19,8 @@ from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
 from pipeline.model import Block, Entry, Post, Problem, as_object
-from pipeline.render import RenderContext, file_url, render_page, video_shortcode
+from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
+from pipeline.render.plugins import load_plugins
 from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
 
@@ -268,15 +269,21 @@ _NOT_DOWNLOADED = {
 }
 
 
-def render_post(
-    candidate: Candidate,
-    entry: Entry,
-    config: Config,
-    downloads: dict[str, bytes | Exception],
-    links: dict[str, str],
-    titles: dict[str, str],
-    started: datetime,
-) -> tuple[Post | None, list[Problem]]:
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What rendering any entry of a run needs beyond the entry: the config and renderer, the
+    downloaded files, where every exported page lives and its title, and when the run began."""
+
+    config: Config
+    renderer: Renderer
+    downloads: dict[str, bytes | Exception]
+    links: dict[str, str]
+    titles: dict[str, str]
+    started: datetime
+
+
+def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Post | None, list[Problem]]:
+    config, downloads, links, titles = run.config, run.downloads, run.links, run.titles
     title = candidate.title
     problems = check_links(entry, title)
     problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
@@ -305,23 +312,23 @@ def render_post(
     if any(p.rejects for p in problems):
         return None, problems
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
-    body = render_page(entry.blocks, ctx)
+    body = run.renderer.render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
         return None, problems
     post = Post(
         entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
-        settled=settled(entry.last_edited_time, started), title=candidate.title,
+        settled=settled(entry.last_edited_time, run.started), title=candidate.title,
     )
     return post, problems
 
 
-def render_guarded(candidate: Candidate, *args: Any) -> tuple[Post | None, list[Problem]]:
+def render_guarded(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Post | None, list[Problem]]:
     """`render_post`, where whatever goes wrong with one entry rejects that entry alone, named:
     text that cannot be written as UTF-8 (a lone surrogate from the API), or a renderer bug."""
     try:
-        post, problems = render_post(candidate, *args)
+        post, problems = render_post(candidate, entry, run)
         if post is not None:
             post.text.encode("utf-8")
         return post, problems
@@ -350,19 +357,46 @@ def settled(last_edited_time: str, started: datetime) -> bool:
 OUTPUT_VERSION = 1
 
 
-def fingerprint(config: Config) -> str:
+def fingerprint(config: Config, renderer: Renderer) -> str:
     """Changes exactly when what a page becomes changes: the front matter mapping, the publish
-    statuses (they decide `draft`), the render options, the link style, and OUTPUT_VERSION."""
+    statuses (they decide `draft`), the render options, the link style, the rules added to the
+    renderer (their source: `Renderer.fingerprint`), and OUTPUT_VERSION."""
+    render = dataclasses.asdict(config.render)
+    del render["plugins"]  # what they add is the renderer's fingerprint, source included
     shaping = {
         "version": OUTPUT_VERSION,
         "front_matter": [dataclasses.asdict(spec) for spec in config.front_matter],
         "published": config.published,
         "status_property": config.status_property,
         "slug_property": config.slug_property,
-        "render": dataclasses.asdict(config.render),
+        "render": render,
         "link_style": config.link_style,
     }
+    if renderer.fingerprint():  # none added: the same fingerprint as before rules existed
+        shaping["rules"] = renderer.fingerprint()
     return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One run of `sync`, as asked."""
+
+    config: Config
+    selection: Selection
+    token: str
+    out_dir: Path
+    options: SourceOptions
+    renderer: Renderer
+    dry_run: bool = False
+    force: bool = False
+    allow_removal: bool = False
+    progress: Callable[[str, int], None] | None = None
+    queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
+
+
+def renderer_for(config: Config) -> Renderer:
+    """The built-in rules with pipeline.toml's `[render] plugins` applied."""
+    return load_plugins(Renderer(), config.render.plugins, Path(config.root or "."))
 
 
 def sync(
@@ -376,34 +410,38 @@ def sync(
     force: bool = False,
     allow_removal: bool = False,
     progress: Callable[[str, int], None] | None = None,
+    renderer: Renderer | None = None,
     queried: list[dict[str, Any]] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
     the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
 
     Blocks are fetched only for pages that changed since the manifest was written (all of
-    them with `force`). Invalid entries keep their earlier output; with a whole data source,
-    bundles of entries no longer in it are removed. `queried`: the data source's entries as a
-    query just answered them (the preview's poll), so they are not queried again.
+    them with `force`, or when the config or the renderer's rules changed). Invalid entries
+    keep their earlier output; with a whole data source, bundles of entries no longer in it are
+    removed. `renderer`: the rules to render with (default: the built-in ones and
+    pipeline.toml's `[render] plugins`). `queried`: the data source's entries as a query just
+    answered them (the preview's poll), so they are not queried again.
     """
+    job = Job(config, selection, token, out_dir, options, renderer or renderer_for(config), dry_run, force,
+              allow_removal, progress, queried)
     if dry_run:
-        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress, queried)
+        return _sync(job)
     with bundle.locked(out_dir, config.limits.lock_wait):
-        return _sync(config, selection, token, out_dir, options, dry_run, force, allow_removal, progress, queried)
+        return _sync(job)
 
 
-def _sync(config: Config, selection: Selection, token: str, out_dir: Path, options: SourceOptions, dry_run: bool,
-          force: bool, allow_removal: bool, progress: Callable[[str, int], None] | None,
-          queried: list[dict[str, Any]] | None = None) -> Report:
+def _sync(job: Job) -> Report:
+    config, selection, out_dir, options = job.config, job.selection, job.out_dir, job.options
     report = Report()
     started = datetime.now(timezone.utc)
     manifest = bundle.Manifest.load(out_dir)
-    stamp = fingerprint(config)
-    reuse = not force and manifest.fingerprint == stamp
-    client = make_client(token, options, progress=progress)
+    stamp = fingerprint(config, job.renderer)
+    reuse = not job.force and manifest.fingerprint == stamp
+    client = make_client(job.token, options, progress=job.progress)
     try:
-        source = NotionSource(client, options, progress)
-        pages, report.problems = read_pages(source, selection, config, queried)
+        source = NotionSource(client, options, job.progress)
+        pages, report.problems = read_pages(source, selection, config, job.queried)
         candidates = check_pages(pages, config)
         section = out_dir.name
         links: dict[str, str] = {}
@@ -425,14 +463,14 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
     finally:
         client.close()
     downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
+    run = Rendering(config, job.renderer, downloads, links, titles, started)
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
             continue
         post = None
         if candidate.valid:
-            post, problems = render_guarded(candidate, entries[candidate.entry.id], config, downloads, links, titles,
-                                            started)
+            post, problems = render_guarded(candidate, entries[candidate.entry.id], run)
             report.problems += problems
         if post is not None:
             refused = not_ours(post, candidate, manifest, out_dir)
@@ -446,7 +484,7 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
     covered = set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant.
-    if selection.data_source and not selection.entries and not allow_removal:
+    if selection.data_source and not selection.entries and not job.allow_removal:
         refuse_mass_removal(drop, manifest, config)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
@@ -454,7 +492,7 @@ def _sync(config: Config, selection: Selection, token: str, out_dir: Path, optio
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
     report.change = change
-    if not dry_run:
+    if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
     return report
 

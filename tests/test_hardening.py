@@ -335,7 +335,7 @@ def test_a_token_no_notion_token_can_be_is_refused_without_echoing_it(token, why
 
 def test_an_unexpected_error_is_one_line_and_exit_4(monkeypatch, tmp_path):
     """Item 7: never a traceback with exit 1 (which the Action takes for "entries rejected")."""
-    def broken(config):
+    def broken(config, renderer):
         raise KeyError("boom")
 
     monkeypatch.setattr("pipeline.sync.fingerprint", broken)
@@ -349,16 +349,16 @@ def test_an_unexpected_error_is_one_line_and_exit_4(monkeypatch, tmp_path):
 
 def test_a_renderer_exception_rejects_that_entry_only(monkeypatch, tmp_path):
     """Item 7: a bug met by one entry names it, and the others are written."""
-    import pipeline.sync
+    from pipeline.render import Renderer
 
-    real = pipeline.sync.render_page
+    real = Renderer.render_page
 
-    def fragile(blocks, ctx):
+    def fragile(self, blocks, ctx):
         if blocks and blocks[0].data["parent"].get("page_id") == RESOURCES_PAGE:
             raise ZeroDivisionError("division by zero")
-        return real(blocks, ctx)
+        return real(self, blocks, ctx)
 
-    monkeypatch.setattr("pipeline.sync.render_page", fragile)
+    monkeypatch.setattr(Renderer, "render_page", fragile)
     out = tmp_path / "posts"
     result = cli(monkeypatch, load_store(SEED_STORE), out)
     assert result.exit_code == 1, result.output
@@ -652,7 +652,7 @@ def test_two_syncs_at_once_into_one_folder_take_turns(tmp_path):
 
 def test_an_interrupted_sync_never_exits_1(monkeypatch, tmp_path):
     """Click turns ^C into exit 1, which the Action would read as "commit the valid posts"."""
-    def interrupted(config):
+    def interrupted(config, renderer):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("pipeline.sync.fingerprint", interrupted)

@@ -4,10 +4,12 @@ outside the repository, run from a blog's folder against the emulator (issue #11
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from notion_emulator import NotionEmulator, load_store
@@ -105,3 +107,21 @@ def test_installed_tool_reads_notion_over_http_with_a_token(installed, blog):
     assert "using the default mapping" in sync.stderr
     assert TOKEN not in sync.stdout + sync.stderr
     assert (blog / "content" / "posts" / SEED_SLUG / "index.md").is_file()
+
+
+def test_installed_tool_serves_webhooks_as_the_container_runs_it(installed, blog):
+    """`notion-hugo webhook --host 0.0.0.0 --port …` (deploy/Containerfile's command) from the
+    wheel alone: uvicorn is a dependency, the address comes first, SIGTERM stops it (exit 0)."""
+    env = {**_clean_env(), "GITHUB_TOKEN": "ghp_wheel_test_token", "GITHUB_REPOSITORY": "owner/blog",
+           "NOTION_DATA_SOURCE": SEED_DATA_SOURCE}
+    server = subprocess.Popen([str(installed / "notion-hugo"), "webhook", "--host", "0.0.0.0", "--port", "0"], cwd=blog,
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("listening on http://0.0.0.0:"), (first, server.stderr.read())
+        port = first.rstrip("/\n").rsplit(":", 1)[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=15)
+    assert server.returncode == 0 and err.rstrip().endswith("stopped"), err

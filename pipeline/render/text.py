@@ -1,0 +1,198 @@
+"""Rules for the blocks of running text: paragraphs, headings, list items, to-dos, toggles,
+quotes, callouts, dividers, code and equations."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Callable
+
+from pipeline.links import RenderContext
+from pipeline.model import Block, as_text, plain_text
+from pipeline.richtext import (
+    COLORS,
+    HEADING,
+    PARAGRAPH,
+    SHORTCODE_OPEN,
+    Where,
+    color_of,
+    entity_braces,
+    escaped,
+    passthrough_tex,
+    span_open,
+)
+
+
+def indent(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(pad + line if line else line for line in text.split("\n"))
+
+
+def then(*parts: str) -> str:
+    """Blocks one after the other, empty ones left out."""
+    return "\n\n".join(part for part in parts if part)
+
+
+def html_block(tag: str, attributes: str, body: str) -> str:
+    """Markdown inside a raw HTML element, with blank lines inside so the Markdown between
+    the tags is rendered (CommonMark ends the HTML block at the first blank line)."""
+    return f"<{tag}{attributes}>\n\n{body}\n\n</{tag}>"
+
+
+def attach(head: str, block: Block, r: RenderContext, width: int) -> str:
+    """A list-like item with its children indented under it. A list directly under the item
+    stays tight; anything else needs a blank line, or it would be read as a lazy continuation."""
+    if not block.children:
+        return head
+    body = r.children(block)
+    if not body:
+        return head
+    joiner = "\n" if r.list_like(block.children[0].type) else "\n\n"
+    return head + joiner + indent(body, width)
+
+
+def block_text(block: Block, r: RenderContext, where: Where = PARAGRAPH) -> str:
+    """A block's own rich text, in the block's color when colors are on. The span goes around
+    Markdown escaped for the start and end of a line: its tags' `>` and `<` are punctuation,
+    which every escaping and flanking rule here treats as it treats a line's ends."""
+    text = r.text(block.value.get("rich_text"), where)
+    color = color_of(block.value)
+    return span_open(color) + text + "</span>" if text and r.options.colors and color else text
+
+
+_TASK_START = re.compile(r"\[([ \txX])\](\()?")
+
+
+def item_text(block: Block, r: RenderContext) -> str:
+    """A list item's text. Goldmark reads `[ ]`, `[x]` at the start of an item as a task
+    checkbox, even when it is the text of a link (whose text becomes an entity then)."""
+    text = block_text(block, r)
+    match = _TASK_START.match(text)
+    if not match:
+        return text
+    if match.group(2):
+        return f"[&#{ord(match.group(1))};]" + text[3:]
+    return "&#91;" + text[1:]  # not `\[`: with passthrough, `\[…\]` is display math
+
+
+def render_paragraph(block: Block, r: RenderContext) -> str:
+    # Nested blocks follow the text: indented, they would become a code block.
+    return then(block_text(block, r), r.children(block))
+
+
+def heading(level: int) -> Callable[[Block, RenderContext], str]:
+    def render_heading(block: Block, r: RenderContext) -> str:
+        text = block_text(block, r, HEADING)
+        if not text:
+            return r.children(block)  # an untitled toggle heading still holds content
+        # A closing `#` run would be eaten as the ATX closing sequence.
+        text = re.sub(r"(\s)(#+)$", lambda m: m.group(1) + "\\" + m.group(2), text)
+        # A toggleable heading's content follows it, unindented.
+        return then("#" * level + " " + text, r.children(block))
+
+    return render_heading
+
+
+# Notion's `list_format` (notion-sdk-js NumberedListItemBlockObjectResponse: "numbers",
+# "letters", "roman") → the HTML <ol type>; Markdown can only number with digits.
+_LIST_STYLES = {"letters": "a", "roman": "i"}
+
+
+def list_style(block: Block | None) -> str | None:
+    if block is None or block.type != "numbered_list_item":
+        return None
+    return _LIST_STYLES.get(as_text(block.value.get("list_format")))
+
+
+def render_bulleted_list_item(block: Block, r: RenderContext) -> str:
+    return attach("- " + item_text(block, r), block, r, 4)
+
+
+def render_numbered_list_item(block: Block, r: RenderContext) -> str:
+    if list_style(block):
+        # An item of an HTML list (the renderer writes the <ol>): blank lines inside the <li>
+        # so its Markdown is rendered.
+        return html_block("li", "", then(item_text(block, r), r.children(block)))
+    marker = f"{r.number}. "
+    return attach(marker + item_text(block, r), block, r, max(4, len(marker)))
+
+
+def render_to_do(block: Block, r: RenderContext) -> str:
+    box = "[x]" if block.value.get("checked") else "[ ]"
+    return attach(f"- {box} " + item_text(block, r), block, r, 4)
+
+
+def render_toggle(block: Block, r: RenderContext) -> str:
+    # As Notion's own export writes a toggle: a list item with its content indented under it.
+    return attach("- " + item_text(block, r), block, r, 4)
+
+
+def render_quote(block: Block, r: RenderContext) -> str:
+    body = then(block_text(block, r), r.children(block))
+    return "\n".join("> " + line if line else ">" for line in body.split("\n")) if body else ""
+
+
+def icon(value: dict) -> str:
+    """An emoji icon as text; other icons are decoration (and Notion-hosted ones expire)."""
+    found = value.get("icon")
+    emoji = found.get("emoji") if isinstance(found, dict) and found.get("type") == "emoji" else None
+    return emoji if isinstance(emoji, str) else ""
+
+
+def render_callout(block: Block, r: RenderContext) -> str:
+    # `<aside>` as Notion's export writes it. Its color is the whole box's, as in Notion (gray
+    # background by default), not its text's.
+    emoji = escaped(icon(block.value), PARAGRAPH)
+    text = r.text(block.value.get("rich_text"))
+    first = f"{emoji} {text}".strip()
+    color = color_of(block.value)
+    style = f' style="{COLORS[color]}"' if r.options.colors and color else ""
+    return html_block("aside", style, then(first, r.children(block)))
+
+
+def render_divider(block: Block, r: RenderContext) -> str:
+    return "---"
+
+
+# Notion's code languages (the `language` enum of the code block) → Chroma lexer names or
+# aliases, where they differ; the others are Chroma names already, or have no lexer and are
+# kept for client-side highlighters (and `mermaid` for the site kit's render hook).
+CODE_LANGUAGES = {
+    "plain text": "text",
+    "ascii art": "text",
+    "notion formula": "text",
+    "assembly": "asm",
+    "c++": "cpp",
+    "c#": "csharp",
+    "f#": "fsharp",
+    "objective-c": "objectivec",
+    "pascal": "objectpascal",
+    "llvm ir": "llvm",
+    "vb.net": "vbnet",
+    "visual basic": "vbnet",
+    "java/c/c++/c#": "java",
+    "markup": "html",
+    "webassembly": "wat",
+    "flow": "javascript",
+}
+
+
+def render_code(block: Block, r: RenderContext) -> str:
+    code = plain_text(block.value.get("rich_text"))
+    language = (as_text(block.value.get("language")) or "plain text").lower()
+    language = CODE_LANGUAGES.get(language, re.sub(r"[^a-z0-9_+-]", "", language))
+    if SHORTCODE_OPEN.search(code):
+        # Raw HTML on one line (newlines as entities), so indenting it in a list item cannot
+        # change the code.
+        body = entity_braces(html.escape(code, quote=False)).replace("\n", "&#10;")
+        fenced = f'<pre><code class="language-{language}">{body}</code></pre>'
+    else:
+        longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        fenced = f"{fence}{language}\n{code}\n{fence}"
+    return then(fenced, r.text(block.value.get("caption")))
+
+
+def render_equation(block: Block, r: RenderContext) -> str:
+    expression = as_text(block.value.get("expression")).strip()
+    return f"$$\n{passthrough_tex(expression)}\n$$" if expression else ""

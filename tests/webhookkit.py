@@ -1,0 +1,46 @@
+"""What the webhook tests share: a fake clock, and a workspace of three Posts entries beside a
+second data source (issue #15)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+from tests.conftest import SEED_DATA_SOURCE
+from tests.storekit import entry, store
+
+PAGES = [str(uuid.UUID(int=0x1000 + n)) for n in range(3)]  # the entries' ids (storekit.entry)
+FOREIGN_DATA_SOURCE = "0f0e0d0c-0b0a-4909-8807-060504030201"
+FOREIGN_DATABASE = "0a0b0c0d-0e0f-4000-8000-000000000001"
+
+
+class FakeClock:
+    """Time that moves only when told: `sleep` records the wait and moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def workspace() -> dict:
+    """Three entries of the Posts data source, and another database whose data source (the
+    same properties) has no entry yet."""
+    data = store([(entry(f"Post {n}", f"post-{n}", n), []) for n in range(3)])
+    foreign = copy.deepcopy(data["data_sources"][SEED_DATA_SOURCE])
+    foreign.update(id=FOREIGN_DATA_SOURCE, parent={"type": "database_id", "database_id": FOREIGN_DATABASE})
+    database = copy.deepcopy(next(iter(data["databases"].values())))
+    database.update(id=FOREIGN_DATABASE, data_sources=[{"id": FOREIGN_DATA_SOURCE, "name": "Elsewhere"}])
+    data["data_sources"][FOREIGN_DATA_SOURCE], data["databases"][FOREIGN_DATABASE] = foreign, database
+    data["entries"][FOREIGN_DATA_SOURCE] = []
+    return data
+
+
+def paragraph(text: str) -> dict:
+    return {"type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": text}}]}}
