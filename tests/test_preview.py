@@ -171,8 +171,8 @@ def running(tmp_path_factory):
         clock = FakeClock()
         lines: list[str] = []
         with preview.serving(preview.Settings(site, port=0, poll=1.0), CONFIG, Selection(SEED_DATA_SOURCE, ()),
-                             token=TOKEN, options=SourceOptions(base_url=emulator.base_url), on_hugo=lines.append,
-                             clock=clock) as serving:
+                             token=TOKEN, options=SourceOptions(base_url=emulator.base_url, rate=0),
+                             on_hugo=lines.append, clock=clock) as serving:  # the limiter keeps real time: off
             state = Running(emulator, site, serving, clock)
             state.hugo_lines = lines
             state.shows("/posts/alpha/", says("Alpha as first written."))
