@@ -174,7 +174,8 @@ class Faults:
 
     Hostile answers, for the pipeline's hardening tests: ``bodies`` maps a path
     substring to a raw body answered with 200 instead of the normal answer (a list
-    without ``results``, ``[]``, a cursor that repeats); ``drip_every`` sends that
+    without ``results``, ``[]``, a cursor that repeats), or to a function of the request's
+    ordinal giving that body (a new cursor every time); ``drip_every`` sends that
     answer, status line and headers included, one byte every ``drip_seconds``; ``echo_auth_every`` answers 400
     ``validation_error`` with a message quoting the request's Authorization header; ``endless_every`` answers
     200 with no Content-Length and a body that does not end (until the client hangs up, or 64 MiB).
@@ -187,7 +188,7 @@ class Faults:
     drop_every: int = 0
     slow_every: int = 0
     slow_seconds: float = 0.0
-    bodies: dict[str, bytes] = field(default_factory=dict)
+    bodies: dict[str, bytes | Callable[[int], bytes]] = field(default_factory=dict)
     drip_every: int = 0
     drip_seconds: float = 0.0
     echo_auth_every: int = 0
@@ -1054,6 +1055,8 @@ class NotionEmulator:
             return self._send_endless(h)
         drip = f.drip_seconds if Faults._hits(f.drip_every, ordinal) else 0.0
         hostile = next((body for part, body in f.bodies.items() if part in path), None)
+        if callable(hostile):
+            hostile = hostile(ordinal)
         if hostile is not None:
             return self._send(h, 200, hostile, "application/json; charset=utf-8", {}, truncate, drip=drip)
         try:

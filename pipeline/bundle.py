@@ -17,6 +17,7 @@ import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -189,15 +190,23 @@ def digest(data: bytes) -> str:
 
 @dataclass(slots=True)
 class Manifest:
-    """page id → {slug, last_edited_time, sha256 of index.md, files (bundle-relative paths)}."""
+    """page id → {slug, last_edited_time, sha256 of index.md, files (bundle-relative paths)}, and
+    the removals of recent runs, which the removal guard adds up."""
 
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     fingerprint: str = ""  # of the config and pipeline version that wrote these files
+    # One record a run that removed posts: {"at": ISO time with offset, "removed": posts removed,
+    # "posts": posts before the run}. Manifests written before the window have none.
+    removals: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def files(self) -> frozenset[str]:
         """Every output-relative path the pipeline wrote and still owns."""
         return frozenset(path for record in self.pages.values() for path in record["files"])
+
+    def removals_since(self, since: datetime) -> list[dict[str, Any]]:
+        """The removal records of the runs at or after `since`, oldest first."""
+        return [record for record in self.removals if datetime.fromisoformat(record["at"]) >= since]
 
     @classmethod
     def load(cls, out_dir: Path) -> "Manifest":
@@ -219,10 +228,13 @@ class Manifest:
         problem = _manifest_problem(data)
         if problem:
             raise _untrusted(path, problem)
-        return cls(pages=data["pages"], fingerprint=data["fingerprint"])
+        return cls(pages=data["pages"], fingerprint=data["fingerprint"], removals=data.get("removals", []))
 
     def save(self, out_dir: Path) -> None:
-        data = {"format": MANIFEST_FORMAT, "fingerprint": self.fingerprint, "pages": dict(sorted(self.pages.items()))}
+        data: dict[str, Any] = {"format": MANIFEST_FORMAT, "fingerprint": self.fingerprint,
+                                "pages": dict(sorted(self.pages.items()))}
+        if self.removals:
+            data["removals"] = self.removals
         text = json.dumps(data, indent=2, ensure_ascii=False)
         atomic_write(out_dir / MANIFEST, (text + "\n").encode("utf-8"))
 
@@ -252,7 +264,23 @@ def _manifest_problem(data: Any) -> str | None:
             problem = _relative_problem(file)
             if problem or not file.startswith(slug + "/"):
                 return f"page {page_id!r} lists {file!r}, which is not a path inside its folder {slug}/"
+    removals = data.get("removals", [])  # absent from manifests written before the removal window
+    if not isinstance(removals, list) or not all(_removal_record(record) for record in removals):
+        return "its removals are not a list of {at, removed, posts} records"
     return None
+
+
+def _removal_record(record: Any) -> bool:
+    """Whether `record` is one run's removals as `Manifest.removals` keeps them."""
+    if not isinstance(record, dict) or set(record) != {"at", "removed", "posts"}:
+        return False
+    counts = [record["removed"], record["posts"]]
+    if not all(type(n) is int and n >= 0 for n in counts) or not isinstance(record["at"], str):
+        return False
+    try:
+        return datetime.fromisoformat(record["at"]).utcoffset() is not None
+    except ValueError:
+        return False
 
 
 @dataclass(slots=True)

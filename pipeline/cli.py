@@ -22,12 +22,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import click
 import httpx
 
-from pipeline.bundle import atomic_write
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
-from pipeline.scaffold import propose_config
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
 from pipeline.sync import Report, Selection, check, sync
 
@@ -386,16 +384,13 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
     Action, and applies the site kit. It writes nothing into the posts folder, and replaces no
     file without --force.
     """
-    from pipeline.scaffold import ACTION, propose_workflow
-    from pipeline.site import install_kit, is_hugo_site, posts_folder
+    from pipeline.scaffold import WORKFLOW, apply_init, plan_init
 
     def action() -> int:
         source_id = require_notion_id(data_source, "Data source")
-        config = config_path or site_dir / "pipeline.toml"
-        if config.exists() and not force:
-            raise ConfigError(f"{config} exists; pass --force to overwrite it, or --config to write elsewhere.")
-        hugo = is_hugo_site(site_dir)
-        output = posts_folder(site_dir) if hugo else ""
+        # Everything but pipeline.toml is checked before Notion is asked, and nothing is written before it is.
+        plan = plan_init(site_dir, config_path or site_dir / "pipeline.toml", workflow=workflow, with_kit=with_kit,
+                         force=force)
         with notion_endpoint(store) as (base_url, token):
             options = SourceOptions(base_url=base_url)
             client = make_client(token, options)
@@ -403,29 +398,19 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
                 found_id, found = NotionSource(client, options).data_source(source_id)
             finally:
                 client.close()
-        relative_output = os.path.relpath(site_dir / output, config.parent) if output else ""
-        atomic_write(config, propose_config(found_id, found, relative_output).encode("utf-8"))
-        click.echo(f"wrote {config}: check the mapping, then run `notion-hugo validate`.")
-        if not hugo:
+        kit = apply_init(plan, found_id, found)
+        click.echo(f"wrote {plan.config}: check the mapping, then run `notion-hugo validate`.")
+        if not plan.output:
             click.echo(f"{site_dir} is not a Hugo site (no hugo.toml, config.toml, hugo.yaml… nor config/): "
                        "pass sync --out, or run init again from the site's root.")
             return 0
-        click.echo(f"the posts go to {site_dir / output} (pipeline.toml's [output] dir); the posts there now are left as they are.")
-        if workflow:
-            path = site_dir / ".github" / "workflows" / "notion-sync.yml"
-            text = propose_workflow(ACTION, os.path.relpath(config, site_dir), output)
-            if path.exists() and path.read_text(encoding="utf-8") != text and not force:
-                click.echo(f"note: {path} exists and was left as it is (--force replaces it).")
-            elif not path.exists() or path.read_text(encoding="utf-8") != text:
-                atomic_write(path, text.encode("utf-8"))
-                click.echo(f"wrote {path}: add the repository secret NOTION_TOKEN for it.")
-        if with_kit:
-            try:
-                kit = install_kit(site_dir, force=force)
-            except FileExistsError as error:
-                click.echo(f"note: the site kit was not applied: {error}")
-            else:
-                report_kit(kit)
+        click.echo(f"the posts go to {site_dir / plan.output} (pipeline.toml's [output] dir); the posts there now are left as they are.")
+        if plan.workflow_kept:
+            click.echo(f"note: {plan.workflow_kept} exists and was left as it is (--force replaces it).")
+        elif plan.workflow:
+            click.echo(f"wrote {site_dir / WORKFLOW}: add the repository secret NOTION_TOKEN for it.")
+        if kit:
+            report_kit(kit)
         click.echo("next: NOTION_TOKEN=ntn_… notion-hugo sync, then build the site with Hugo.")
         return 0
 
@@ -527,7 +512,8 @@ def report_step(step: Step) -> None:
 
 @main.command("site-kit")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace kit files that differ from the kit.")
+@click.option("--force", is_flag=True,
+              help="Replace kit files that differ from the kit, and let the kit's render hooks hide the theme's.")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
 def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
     """Put what the exported posts need into the Hugo site at SITE_DIR.
@@ -540,6 +526,11 @@ def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
 
     Each line of the site's config that contradicts those settings is reported by file (relative
     to SITE_DIR) and line; exit 2 when one of them wins over the kit's (an environment's or a language's file).
+
+    A template of the site's or its theme's that Hugo would read in place of the kit's (or that
+    the kit's would hide: layouts/_markup/, _partials/ and the older paths alike) stops it with
+    exit 2 before anything is written, naming the file and the line that makes it do the kit's
+    part. Nothing is written outside SITE_DIR or through a symbolic link.
     """
     from pipeline.site import install_kit
 

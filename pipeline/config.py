@@ -70,6 +70,15 @@ class Limits:
     response_max_mb: float = 32.0
     request_deadline: float = 120.0  # seconds for one request, however slowly its bytes come
     max_depth: int = 64  # levels of nested blocks fetched: render.MAX_DEPTH, the most a post shows
+    # Pages of results (one request each) and results (entries and blocks) one run reads in all:
+    # twice a 2,000-post blog's --force run, whose every post has a few nested containers. An
+    # answer whose cursors never end stops here (20,000 requests are near two hours at Notion's
+    # rate), and a million blocks is about the memory a runner has to hold them.
+    max_pages: int = 20_000
+    max_items: int = 1_000_000
+    # Removals are counted over this many hours too, so that runs removing a few posts each
+    # cannot drain the blog under max_removed_share; 0 counts each run alone.
+    removal_window_hours: float = 24.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,10 @@ _VIMEO_ID = re.compile(r"[0-9]{1,12}")
 def video_shortcode(url: str) -> str | None:
     """Hugo's built-in youtube or vimeo shortcode for a video URL. The id must match the
     site's id format exactly: it is written inside a shortcode, where Notion text must never be."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracket left open: not a video's URL, and the link is checked elsewhere
+        return None
     host = (parts.hostname or "").removeprefix("www.").removeprefix("m.")
     path = [part for part in parts.path.split("/") if part]
     candidates: list[tuple[str, str]] = []

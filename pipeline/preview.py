@@ -489,7 +489,7 @@ class Follower:
         before = bundle.Manifest.load(self.space.synced).pages
         spent = self.limiter.requests
         report = sync(self.config, Selection(self.data_source, ()), token=self.token, out_dir=self.space.synced,
-                      options=self.options, allow_removal=True, queried=pages)
+                      options=self.options, allow_removal=True, queried=pages, clock=self.clock.now)
         self.snapshot = snapshot
         self.recheck_at = self.clock.monotonic() + self.recheck_interval(self.limiter.requests - spent)
         after = bundle.Manifest.load(self.space.synced).pages

@@ -1,13 +1,28 @@
 """`init`: propose a pipeline.toml from a data source's properties, and the workflow that syncs a
-blog through the reusable Action. Pure: a data source object
-(developers.notion.com/reference/data-source: `properties` by name, each with a `type`) in,
-TOML text out."""
+blog through the reusable Action, then write them with the site kit.
+
+The proposals are pure: a data source object (developers.notion.com/reference/data-source:
+`properties` by name, each with a `type`) in, TOML or YAML text out. `plan_init` checks all
+that can be checked before Notion is asked (the site's config, where each file goes, the
+workflow, the kit); `apply_init` checks pipeline.toml by loading it back, and only then writes.
+Nothing is written through a symbolic link or outside the site.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
+
+from pipeline.bundle import atomic_write, inside, refusal
+from pipeline.config import parse_config
+from pipeline.errors import ConfigError, OutputError
+from pipeline.site import KitPlan, KitResult, check_loads, is_hugo_site, plan_kit, posts_folder, write_kit
 
 # The blog's front matter (the seed post's keys, in its order): which Notion property types
 # can feed each key, which names suggest it, and what to use when none fits.
@@ -50,7 +65,9 @@ def _find(properties: dict[str, dict[str, Any]], types: tuple[str, ...], names: 
 
 
 def _toml(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)  # JSON strings, numbers, booleans and arrays are TOML too
+    """JSON's strings, numbers, booleans and arrays are TOML's too, once DEL is escaped: JSON
+    leaves it as it is, and TOML forbids it raw (a property name from Notion may hold one)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir: str = "") -> str:
@@ -160,9 +177,92 @@ jobs:
       - uses: {action}
         with:
           token: ${{{{ secrets.NOTION_TOKEN }}}}
-          config: {config}
-          output: {output}
+          config: {json.dumps(config, ensure_ascii=False)}
+          output: {json.dumps(output, ensure_ascii=False)}
           mode: ${{{{ vars.NOTION_SYNC_MODE || 'commit' }}}}
           allow-removal: ${{{{ inputs.allow-removal == true }}}}
           entries: ${{{{ join(github.event.client_payload.pages, ' ') }}}}
 """
+
+
+WORKFLOW = ".github/workflows/notion-sync.yml"  # relative to the site
+
+
+def workflow_text(action: str, config: str, output: str) -> str:
+    """`propose_workflow`, once its values are known to come back from the YAML as they went
+    in: quoted (a `#` would start a comment, `: ` a mapping), printable (a line break would end
+    the comment that names them), and free of `${{`, which GitHub would evaluate."""
+    for name, value in (("config", config), ("output", output)):
+        if not value.isprintable() or "${{" in value:
+            raise ConfigError(f"the workflow's {name} would be {value!r}, which a workflow cannot hold: rename that "
+                              "folder or file, or pass --no-workflow.")
+    text = propose_workflow(action, config, output)
+    check_loads(WORKFLOW, text)
+    given = yaml.safe_load(text)["jobs"]["sync"]["steps"][1]["with"]
+    if (given["config"], given["output"]) != (config, output):
+        raise ConfigError(f"{WORKFLOW}: its config and output would read {given['config']!r} and {given['output']!r}, "
+                          f"not {config!r} and {output!r}: rename that folder or file, or pass --no-workflow.")
+    return text
+
+
+@dataclass(slots=True)
+class InitPlan:
+    """What `init` writes, everything checked that can be before Notion is asked."""
+
+    site_dir: Path
+    config: Path  # pipeline.toml
+    output: str = ""  # the site's posts folder, relative to the site; "" outside a Hugo site
+    workflow: bytes | None = None  # to write at WORKFLOW in the site; None when it is not, or is already so
+    workflow_kept: Path | None = None  # the site's own workflow, left as it is (no --force)
+    kit: KitPlan | None = None
+
+
+def _writable(root: Path, relative: str, force: bool) -> Path:
+    """`root/relative`, refused when a symbolic link is on the way (even a dangling one at the
+    file itself), or when the file exists and `force` was not given."""
+    problem = refusal(root, relative, {relative})
+    if problem:
+        raise OutputError(f"not writing {root / relative}: {problem}. Nothing was written.")
+    path = root / relative
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; pass --force to overwrite it, or --config to write elsewhere.")
+    return path
+
+
+def plan_init(site_dir: Path, config: Path, *, workflow: bool, with_kit: bool, force: bool) -> InitPlan:
+    """Check what `init` will write, writing nothing: a config error of the site's, a symbolic
+    link on the way, a file in the way, a template of the site's the kit would take over (each
+    exits 2 with its fix before anything is written)."""
+    site_dir = Path(site_dir)
+    plan = InitPlan(site_dir, _writable(config.parent, config.name, force))
+    if not is_hugo_site(site_dir):
+        return plan
+    plan.output = posts_folder(site_dir)
+    if workflow:
+        path = inside(site_dir, WORKFLOW, {WORKFLOW})
+        text = workflow_text(ACTION, os.path.relpath(config, site_dir), plan.output).encode("utf-8")
+        if path.exists() and path.read_bytes() != text and not force:
+            plan.workflow_kept = path
+        elif not path.exists() or path.read_bytes() != text:
+            plan.workflow = text
+    if with_kit:
+        try:
+            plan.kit = plan_kit(site_dir, force=force)
+        except (FileExistsError, ConfigError) as error:
+            raise ConfigError(f"{error}\n(--no-site-kit sets up the rest without the kit.)") from None
+    return plan
+
+
+def apply_init(plan: InitPlan, data_source_id: str, data_source: dict[str, Any]) -> KitResult | None:
+    """Write pipeline.toml (loaded back and checked as a config first), the workflow and the
+    kit that `plan_init` planned; the kit's result, or None without one."""
+    relative_output = os.path.relpath(plan.site_dir / plan.output, plan.config.parent) if plan.output else ""
+    text = check_loads(plan.config, propose_config(data_source_id, data_source, relative_output))
+    try:
+        parse_config(tomllib.loads(text.decode("utf-8")), str(plan.config))
+    except ConfigError as error:
+        raise ConfigError(f"the proposed pipeline.toml is not a valid config, so nothing was written: {error}") from None
+    atomic_write(inside(plan.config.parent, plan.config.name, {plan.config.name}), text)
+    if plan.workflow:
+        atomic_write(inside(plan.site_dir, WORKFLOW, {WORKFLOW}), plan.workflow)
+    return write_kit(plan.kit) if plan.kit else None

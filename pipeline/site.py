@@ -31,12 +31,13 @@ import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from pipeline.errors import ConfigError
+from pipeline.bundle import atomic_write, inside, refusal
+from pipeline.errors import ConfigError, OutputError
 
 # Kit files, relative both to pipeline/site/ (package data) and to the Hugo site root.
 KIT_FILES: tuple[str, ...] = (
@@ -99,19 +100,47 @@ def _config_dir_files(site_dir: Path) -> list[Path]:
     return sorted(p for p in config_dir.rglob("*") if p.is_file() and p.suffix in CONFIG_SUFFIXES)
 
 
+def site_settings(site_dir: Path) -> dict[str, Any]:
+    """The site's top-level settings (keys lower case), from its root config files, then those
+    of its config directory named hugo.* or config.*; the first file to set a key wins. Every
+    config file must load and hold a mapping, and the settings init and the kit read must be of
+    the type Hugo takes: else a ConfigError names the file, before anything is written."""
+    site_dir = Path(site_dir)
+    settings: dict[str, Any] = {}
+    where: dict[str, Path] = {}
+    for path in _root_config_files(site_dir) + _config_dir_files(site_dir):
+        data = _load_config_file(path)
+        if data is not None and not isinstance(data, dict):  # an empty YAML file is None
+            raise ConfigError(f"{path}: it holds a {type(data).__name__}, not a mapping of settings: Hugo cannot read "
+                              "it either. Write it as `key: value` lines (YAML) or `key = value` (TOML).")
+        if path.parent == site_dir or path.stem in CONFIG_NAMES:
+            for key, value in (data or {}).items():
+                if str(key).lower() not in settings:
+                    settings[str(key).lower()] = value
+                    where[str(key).lower()] = path
+    content = settings.get("contentdir", "content")
+    if not isinstance(content, str) or not _plain_folder(content):
+        raise ConfigError(f"{where['contentdir']}: contentDir is {content!r}, which is not a folder inside the site: "
+                          'give it as a relative path in quotes, e.g. contentDir = "content".')
+    theme = settings.get("theme", [])
+    if not isinstance(theme, str) and not (isinstance(theme, list) and all(isinstance(t, str) for t in theme)):
+        raise ConfigError(f"{where['theme']}: theme is {theme!r}: give the theme's name in quotes, or a list of names.")
+    if not isinstance(settings.get("themesdir", "themes"), str):
+        raise ConfigError(f"{where['themesdir']}: themesDir is {settings['themesdir']!r}: give a folder in quotes.")
+    return settings
+
+
+def _plain_folder(path: str) -> bool:
+    """A relative path inside the site, of printable characters: never /…, ../…, nor a line break."""
+    parts = PurePosixPath(path).parts
+    return bool(parts) and path.isprintable() and not path.startswith("/") and ".." not in parts and "\\" not in path
+
+
 def posts_folder(site_dir: Path) -> str:
     """The site's posts section, relative to the site: <contentDir>/posts, or <contentDir>/post
     when the site has that folder and no posts folder."""
     site_dir = Path(site_dir)
-    content = "content"
-    for path in _root_config_files(site_dir) + _config_dir_files(site_dir):
-        if path.is_file() and (path.parent == site_dir or path.stem in CONFIG_NAMES):
-            try:
-                data = _load_config_file(path)
-            except ValueError:
-                continue  # Hugo will say what is wrong with it; the default folder is a fine guess
-            content = {str(k).lower(): v for k, v in (data or {}).items()}.get("contentdir", content)
-            break
+    content = str(PurePosixPath(site_settings(site_dir).get("contentdir", "content")))
     section = "post" if (site_dir / content / "post").is_dir() and not (site_dir / content / "posts").is_dir() else "posts"
     return f"{content}/{section}"
 
@@ -231,64 +260,231 @@ class KitResult:
         return [c for c in self.conflicts if c.wins]
 
 
-def _theme_head_hook(site_dir: Path) -> bool:
-    """Whether the site's theme renders PaperMod's extend_head.html hook: a theme under themes/
-    that has it, or PaperMod named in the root config (as a Hugo module, say)."""
-    site_dir = Path(site_dir)
-    if any(site_dir.glob("themes/*/layouts/*partials/extend_head.html")):
+def _theme_layouts(site_dir: Path, settings: dict[str, Any]) -> list[Path]:
+    """The layouts folders of the themes the site names that are on disk (themes/<name>/layouts),
+    in Hugo's order: a site's own template wins over each, the first theme over the next."""
+    theme = settings.get("theme") or []
+    themes_dir = Path(site_dir) / settings.get("themesdir", "themes")
+    return [themes_dir / name / "layouts" for name in ([theme] if isinstance(theme, str) else theme)
+            if (themes_dir / name / "layouts").is_dir()]
+
+
+def _theme_head_hook(themes: list[Path], settings: dict[str, Any]) -> bool:
+    """Whether the site's theme renders PaperMod's extend_head.html hook: a theme on disk that
+    has it, or PaperMod named in the config (as a Hugo module, say)."""
+    if any((layouts / folder / "extend_head.html").is_file() for layouts in themes for folder in _PARTIALS):
         return True
-    for path in _root_config_files(site_dir)[:1]:
-        theme = {str(k).lower(): v for k, v in (_load_config_file(path) or {}).items()}.get("theme", "")
-        return "papermod" in str(theme).lower()
-    return False
+    return "papermod" in str(settings.get("theme", "")).lower()
 
 
-def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
-    """Write the kit into the Hugo site at `site_dir`; report what was written and what the
-    site's own files leave to do.
+# Where Hugo finds partials: layouts/partials, or layouts/_partials from Hugo 0.146 on; a render
+# hook is in any `_markup` folder of layouts (layouts/_default/_markup before 0.146), and a more
+# specific one (render-passthrough-block.html, posts/_markup/…) wins over the kit's.
+# gohugo.io/templates/new-templatesystem-overview, gohugo.io/render-hooks/introduction
+_PARTIALS = ("partials", "_partials")
 
-    Files already identical are left alone. A kit file that exists with other content is only
-    replaced with `force`; otherwise FileExistsError is raised before anything is written. The
-    site's own extend_head.html and config/_default/markup.toml (one without the kit's first
-    line) are never replaced: a note says what to add to them.
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A kit template another template of the site's or its theme's can stand for: what it is,
+    the text that shows another one does the kit's part, and the line that makes it do so."""
+
+    what: str
+    marker: str
+    line: str
+
+
+_TEMPLATES = {
+    KIT_FILES[0]: _Template("mermaid render hook", "notionHugoMermaid", '{{- .Page.Store.Set "notionHugoMermaid" true -}}'),
+    KIT_FILES[1]: _Template("passthrough render hook", "notionHugoMath", '{{- .Page.Store.Set "notionHugoMath" true -}}'),
+    KIT_FILES[2]: _Template("notion-hugo head partial", "", ""),  # nothing else can be it
+    HEAD_HOOK: _Template("head hook (extend_head.html)", "notion-hugo/head.html", HEAD_CALL),
+}
+
+
+def _same_template(layouts: Path, kit_rel: str) -> list[Path]:
+    """The templates under a layouts folder that Hugo reads as the kit's `kit_rel`, or as a more
+    specific variant of it (another output format, language, kind or section). Links are not
+    followed."""
+    kit = PurePosixPath(kit_rel).relative_to("layouts")
+    hook = kit.parts[-2] == "_markup"
+    found = []
+    for folder, _, files in os.walk(layouts):
+        where = PurePosixPath(Path(folder).relative_to(layouts).as_posix())
+        for name in files:
+            if hook:
+                same = "_markup" in where.parts and (name == kit.name or name.startswith((kit.stem + ".", kit.stem + "-")))
+            else:
+                same = where.parts[:1] in ((p,) for p in _PARTIALS) and (where / name).parts[1:] == kit.parts[1:]
+            if same:
+                found.append(Path(folder) / name)
+    return sorted(found)
+
+
+def _renders_something(path: Path) -> bool:
+    """Whether a template outputs anything: PaperMod's own extend_head.html holds a comment only.
+    Go's html/template drops template and HTML comments alike."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    text = re.sub(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}|<!--.*?-->", "", text, flags=re.S)
+    return bool(text.strip())
+
+
+def _shadowing(site_dir: Path, rel: str, data: bytes, themes: list[Path], force: bool) -> tuple[bool, list[str], list[str]]:
+    """(write the kit's `rel`?, notes, problems that stop the kit) given the templates of the
+    site's and its theme's that Hugo reads as the same one: either would hide the other.
+
+    The site's own must do the kit's part (its `marker`): then it stands in for the kit's, which
+    is left out; without, the kit stops and names the line to add. A theme's the kit would hide
+    stops it too, with how to keep it; a render hook of the theme's may be hidden with `force`.
+    """
+    template = _TEMPLATES[rel]
+    dest = site_dir / rel
+    kit_in_place = dest.is_file() and dest.read_bytes() == data
+    own = [p for p in _same_template(site_dir / "layouts", rel) if p != dest and p.read_bytes() != data]
+    if rel == HEAD_HOOK and dest.is_file() and not kit_in_place:
+        own.insert(0, dest)  # the site's own head hook, in the kit's place
+    doing = [p for p in own if template.marker and template.marker in p.read_text(encoding="utf-8", errors="replace")]
+    problems = []
+    for path in own:
+        shown = path.relative_to(site_dir)
+        if path in doing:
+            if kit_in_place:
+                problems.append(f"{shown} is the site's own {template.what} and does the kit's part, and the kit's copy "
+                                f"{rel} is there too: delete {rel}, since Hugo would use only one of them")
+        elif template.line:
+            problems.append(f"{shown} is the site's own {template.what}, which Hugo reads as the same template as the "
+                            f"kit's {rel}: add this line to it, so that it does the kit's part: {template.line}  "
+                            "(or delete it to use the kit's)")
+        else:
+            problems.append(f"{shown} would be read by Hugo as the kit's {rel}: move it elsewhere")
+    if own:
+        return False, [], problems  # the site's own stands in for the kit's (or must first)
+    notes = []
+    for layouts in themes:
+        for path in _same_template(layouts, rel):
+            if path.read_bytes() == data or (rel == HEAD_HOOK and not _renders_something(path)):
+                continue
+            shown = path.relative_to(site_dir)
+            keep = f"layouts/{path.relative_to(layouts).as_posix()}"
+            if template.marker and template.marker in path.read_text(encoding="utf-8", errors="replace"):
+                if not kit_in_place:
+                    return False, [], []  # the theme does the kit's part itself
+            elif rel == HEAD_HOOK:
+                problems.append(f"{shown} is the theme's {template.what} and has markup of its own, which the kit's "
+                                f"{rel} would hide: put that markup in {rel} of the site together with this line: "
+                                f"{template.line}  (the kit then leaves its own out)")
+            elif force or kit_in_place:
+                notes.append(f"the kit's {rel} hides the theme's {shown}; to keep the theme's, copy it to {keep}, add "
+                             f"this line to it: {template.line}, and delete {rel}")
+            else:
+                problems.append(f"{shown} is the theme's {template.what}, which the kit's {rel} would hide: to keep it, "
+                                f"copy it to {keep} and add this line to it: {template.line}  (the kit then leaves its own "
+                                "out); to use the kit's, run site-kit with --force")
+    return True, notes, problems
+
+
+def check_loads(path: str | Path, text: str | bytes) -> bytes:
+    """`text` as UTF-8, once it loads back as its file type says (TOML, YAML, JSON): nothing
+    written by init or the kit is a file its reader then refuses."""
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        decoded = data.decode("utf-8")
+        suffix = Path(path).suffix
+        if suffix == ".toml":
+            tomllib.loads(decoded)
+        elif suffix in (".yaml", ".yml"):
+            yaml.safe_load(decoded)
+        elif suffix == ".json":
+            json.loads(decoded)
+    except (ValueError, yaml.YAMLError) as error:  # UnicodeError and TOMLDecodeError are ValueErrors
+        raise ConfigError(f"{path}: what notion-hugo would write there does not load back ({error}), so nothing was "
+                          "written. A name from Notion or from the site's config holds a character the file cannot "
+                          "hold: rename it.") from None
+    return data
+
+
+@dataclass(slots=True)
+class KitPlan:
+    """What installing the kit will write (site-relative path → bytes), checked: nothing of it
+    is written until every check has passed."""
+
+    site_dir: Path
+    writes: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def plan_kit(site_dir: Path, *, force: bool = False) -> KitPlan:
+    """Check the kit against the Hugo site at `site_dir`, writing nothing: its config files
+    (ConfigError), a symbolic link on the way to a kit file (OutputError), a kit file that
+    differs (FileExistsError, unless `force`), a template of the site's or its theme's that Hugo
+    would read instead of the kit's or that the kit's would hide (ConfigError, with the line to add).
+
+    Files already identical are left alone. The site's own extend_head.html and
+    config/_default/markup.toml (one without the kit's first line) are never replaced.
     """
     site_dir = Path(site_dir)
     if not is_hugo_site(site_dir):
         raise FileNotFoundError(f"{site_dir} is not a Hugo site: no hugo.toml, config.toml, hugo.yaml… nor config/ folder")
-    result = KitResult()
-    plan: list[tuple[Path, bytes]] = []
-    conflicts: list[Path] = []
+    settings = site_settings(site_dir)
+    themes = _theme_layouts(site_dir, settings)
+    plan = KitPlan(site_dir)
+    links = [problem for rel in kit_files() if (problem := refusal(site_dir, rel, {rel}))]
+    if links:
+        raise OutputError("not writing the site kit, since notion-hugo writes only inside the site and never through a "
+                          "symbolic link: " + "; ".join(links) + ". Nothing was written.")
+    differing: list[Path] = []
+    problems: list[str] = []
     for rel, data in kit_files().items():
         dest = site_dir / rel
-        if rel == HEAD_HOOK and dest.exists():
-            if "notion-hugo/head.html" not in dest.read_text(encoding="utf-8", errors="replace"):
-                result.notes.append(f"add this line to {rel} (it is your own, so it was left as it is): {HEAD_CALL}")
-            continue
+        check_loads(rel, data)
+        if rel in _TEMPLATES:
+            write, notes, stops = _shadowing(site_dir, rel, data, themes, force)
+            plan.notes += notes
+            problems += stops
+            if not write:
+                continue
         if rel == MARKUP_FILE and dest.exists() and not dest.read_bytes().startswith(data.split(b"\n", 1)[0]):
-            result.notes.append(f"{rel} is your own, so it was left as it is: add the kit's settings to it:\n"
-                                + data.decode("utf-8"))
+            plan.notes.append(f"{rel} is your own, so it was left as it is: add the kit's settings to it:\n"
+                              + data.decode("utf-8"))
             continue
         if dest.exists():
             if dest.is_file() and dest.read_bytes() == data:
                 continue
             if not force or not dest.is_file():
-                conflicts.append(dest)
+                differing.append(dest)
                 continue
-        plan.append((dest, data))
-    if conflicts:
-        listed = ", ".join(str(p) for p in conflicts)
+        plan.writes[rel] = data
+    if differing:
+        listed = ", ".join(str(p) for p in differing)
         raise FileExistsError(f"not overwriting {listed}: it differs from the notion-hugo kit (use --force to replace it)")
-    for dest, data in plan:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
-        result.written.append(dest)
-    if not _theme_head_hook(site_dir):
-        result.notes.append(
+    if problems:
+        raise ConfigError("the site kit would take the place of templates of the site's or its theme's, or they of its "
+                          "own; nothing was written:\n  " + "\n  ".join(problems))
+    if not _theme_head_hook(themes, settings):
+        plan.notes.append(
             "the site's theme does not look like PaperMod: if it does not render layouts/partials/extend_head.html "
             f"in every page's <head>, call {HEAD_CALL} there, e.g. from its head partial overridden under layouts/"
         )
-    result.conflicts = config_conflicts(site_dir)
+    return plan
+
+
+def write_kit(plan: KitPlan) -> KitResult:
+    """Write what `plan_kit` planned, each file checked again right before (a symbolic link on
+    the way is never written through), then report the site's config lines that contradict
+    the kit's settings."""
+    result = KitResult(notes=list(plan.notes))
+    for rel, data in plan.writes.items():
+        dest = inside(plan.site_dir, rel, {rel})
+        atomic_write(dest, data)
+        result.written.append(dest)
+    result.conflicts = config_conflicts(plan.site_dir)
     return result
+
+
+def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
+    """Write the kit into the Hugo site at `site_dir` once every check of `plan_kit` has passed;
+    report what was written and what the site's own files leave to do."""
+    return write_kit(plan_kit(site_dir, force=force))
 
 
 # Environment variables Hugo may legitimately need; everything else (NOTION_TOKEN,

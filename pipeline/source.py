@@ -23,8 +23,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Iterable, Sequence
-from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from notion_client import APIErrorCode, APIResponseError, Client
 from notion_client.client import RetryOptions
@@ -253,6 +253,9 @@ class NotionSource:
         self.client = client
         self.options = options
         self.progress = progress or (lambda event, n: None)
+        self.pages_read = 0  # pages of results, every listing of the run together ([limits] max_pages)
+        self.items_read = 0  # and their results ([limits] max_items)
+        self._budget_lock = threading.Lock()  # entries() lists containers from several threads
 
     def call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -262,11 +265,13 @@ class NotionSource:
 
     def _paginate(self, what: str, kind: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         """Every result of a paginated list, each checked to be a `kind` object. A cursor that
-        comes back a second time would loop for ever: a Notion failure."""
+        comes back a second time would loop for ever, and so would new cursors without end (the
+        run's budget, `_spend`): both are Notion failures."""
         results: list[dict[str, Any]] = []
         seen: set[str] = set()
         while True:
             page = shapes.checked_list(self.call(what, method, *args, page_size=PAGE_SIZE, **kwargs), what, kind)
+            self._spend(what, len(page["results"]))
             results.extend(page["results"])
             cursor = page["next_cursor"]
             if not page["has_more"]:
@@ -275,6 +280,23 @@ class NotionSource:
                 raise shapes.repeated_cursor(what, cursor)
             seen.add(cursor)
             kwargs["start_cursor"] = cursor
+
+    def _spend(self, what: str, items: int) -> None:
+        """Count a page of `items` results against the run's budget: cursors that never come back
+        twice but never end either (or pages of endless results) stop the run, a Notion failure."""
+        limits = self.options.limits
+        with self._budget_lock:
+            self.pages_read += 1
+            self.items_read += items
+            pages_read, items_read = self.pages_read, self.items_read
+        if pages_read > limits.max_pages or items_read > limits.max_items:
+            raise NotionError(
+                f"Notion kept answering more results while reading {what}: this run has read {pages_read:,} "
+                f"pages of results holding {items_read:,} entries and blocks, over the budget of one run "
+                f"([limits] max_pages = {limits.max_pages:,}, max_items = {limits.max_items:,} in pipeline.toml). An "
+                "answer whose cursors never end is not a workspace; try again later. If yours is really this large, "
+                "raise those limits."
+            )
 
     def _data_source_of(self, database_id: str) -> str:
         """The (first) data source of a database: what a database id or URL means here."""
@@ -471,47 +493,113 @@ def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[st
     return urls
 
 
-def _public_hosts_only(api_host: str) -> Callable[[httpx.Request], None]:
-    """A request hook (it sees every redirect too) that refuses a host on a loopback, private,
-    link-local or otherwise non-public address, unless it is the API's own host (the emulator's,
-    or a proxy's). A file URL comes from an API answer or an editor's block: without this, the
-    runner would fetch, and the blog publish, whatever an internal address serves."""
+# IPv6 addresses that stand for an IPv4 one (NAT64's well-known prefix, RFC 6052): checked as it.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-    def check(request: httpx.Request) -> None:
-        host = request.url.host
-        if host == api_host:
-            return
+
+def _public(address: str) -> bool:
+    """Whether an address is on the public internet, and so is any IPv4 address inside it (an
+    IPv4-mapped, 6to4, Teredo or NAT64 address reaches that one)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    inside: list[ipaddress.IPv4Address | None] = []
+    if isinstance(ip, ipaddress.IPv6Address):
+        inside = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ()),
+                  ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None]
+    return ip.is_global and all(v4.is_global for v4 in inside if v4 is not None)
+
+
+class NotPublic(httpx.HTTPError):
+    """A download refused for where it would connect: not retried, since the same name would
+    be refused again."""
+
+
+class PublicOnlyNetwork(httpcore.NetworkBackend):
+    """Connects only to a public address, resolved once and checked: the address checked is the
+    address connected to, so a name that answers a public address to the check and an internal
+    one to the connection (DNS rebinding) never reaches the inside. Only the socket goes to the
+    address: httpcore still sends the URL's host as TLS SNI and checks the certificate for it,
+    and the request keeps its Host header. A file URL comes from an API answer or an editor's
+    block: without this, the runner would fetch, and the blog publish, what an internal address
+    serves."""
+
+    def __init__(self, resolve: Callable[..., list[tuple[Any, ...]]] | None = None,
+                 inner: httpcore.NetworkBackend | None = None) -> None:
+        self.resolve = resolve or socket.getaddrinfo
+        self.inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, request.url.port or 443)}
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in self.resolve(host, port, type=socket.SOCK_STREAM)))
         except (OSError, UnicodeError) as error:
-            raise httpx.ConnectError(f"{host} cannot be resolved ({error})", request=request) from None
-        inner = sorted(a for a in addresses if not ipaddress.ip_address(a.split("%")[0]).is_global)
-        if inner:
-            raise httpx.ConnectError(f"{host} is an internal address ({inner[0]}): files are fetched from "
-                                     "public hosts only", request=request)
+            raise httpcore.ConnectError(f"{host} cannot be resolved ({error})") from None
+        internal = sorted(a for a in addresses if not _public(a))
+        if internal:
+            raise NotPublic(f"{host} is an internal address ({internal[0]}): files are fetched from public hosts only")
+        failure: Exception = httpcore.ConnectError(f"{host} cannot be resolved (no address)")
+        for address in addresses:
+            try:
+                return self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                failure = error
+        raise failure
 
-    return check
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        raise NotPublic("files are fetched over TCP from public hosts only")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
 
 
-def download_files(urls: Iterable[str], options: SourceOptions) -> dict[str, bytes | Exception]:
-    """Each URL's bytes, or the error that kept it. A separate client with no Authorization
-    header: the token is for api.notion.com, never for the file host."""
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or {"http": 80, "https": 443}.get(url.scheme)
+
+
+class DownloadTransport(httpx.BaseTransport):
+    """Where a download connects: to the API's own origin (the same scheme, host and port: the
+    emulator's, or a proxy's, which may be internal) as any client does; to every other only
+    through `PublicOnlyNetwork`. Each redirect is a request of its own, checked the same way.
+    Its client reads no proxy from the environment (`trust_env=False` in `download_files`):
+    through a proxy, the proxy would resolve the name, and the address checked would not be the
+    one reached."""
+
+    def __init__(self, api_base_url: str, network: httpcore.NetworkBackend | None = None) -> None:
+        self.api_origin = _origin(httpx.URL(api_base_url))
+        self.api = httpx.HTTPTransport()
+        self.public = httpx.HTTPTransport()
+        # httpx takes no network backend, so the public transport's pool is rebuilt with one.
+        self.public._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),
+                                                    network_backend=network or PublicOnlyNetwork())
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        chosen = self.api if _origin(request.url) == self.api_origin else self.public
+        return chosen.handle_request(request)
+
+    def close(self) -> None:
+        self.api.close()
+        self.public.close()
+
+
+def download_files(urls: Iterable[str], options: SourceOptions,
+                   network: httpcore.NetworkBackend | None = None) -> dict[str, bytes | Exception]:
+    """Each URL's bytes, or the error that kept it (a URL that does not parse included). A
+    separate client with no Authorization header: the token is for api.notion.com, never for
+    the file host. `network` connects to the public hosts (a stand-in in tests)."""
     urls = list(dict.fromkeys(urls))
     if not urls:
         return {}
-    transport = NotionTransport(RateLimiter(0, 1), retries=options.retries, backoff=options.backoff,
-                                max_bytes=int(options.limits.download_max_mb * 2**20),
+    transport = NotionTransport(RateLimiter(0, 1), DownloadTransport(options.base_url, network), retries=options.retries,
+                                backoff=options.backoff, max_bytes=int(options.limits.download_max_mb * 2**20),
                                 deadline=options.limits.request_deadline)
-    public_only = _public_hosts_only(urlsplit(options.base_url).hostname or "")
-    with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True,
-                      event_hooks={"request": [public_only]}) as client:
+    with httpx.Client(transport=transport, timeout=options.timeout, follow_redirects=True, trust_env=False) as client:
 
         def fetch(url: str) -> bytes | Exception:
             try:
                 response = client.get(url)
                 response.raise_for_status()
                 return response.content
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:  # ValueError: a host IDNA refuses
                 return error
 
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:

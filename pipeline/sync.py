@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pipeline import bundle, shapes
 from pipeline.config import Config, require_notion_id
@@ -228,14 +228,24 @@ def bundle_file_name(url: str, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16] + bundle.file_suffix(url)  # a publishable one
 
 
+def _url_problem(url: str) -> str | None:
+    """Why a URL does not parse (a bracket left open, a port that is not a number), or None."""
+    try:
+        urlsplit(url).port  # noqa: B018 - read for its check: a port that is not a number raises
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def _downloadable(blocks: tuple[Block, ...], config: Config) -> dict[str, str]:
     """URL → file object type of the files a post would bundle: Notion-hosted ones (their
     URLs expire), and external http(s) ones with `download_external`, but never a YouTube or
-    Vimeo video, which the post embeds."""
+    Vimeo video, which the post embeds. A URL that does not parse is not one: its entry is
+    rejected by `render_post`, alone."""
     types = ("file", "external") if config.render.download_external else ("file",)
     return {
         url: kind for url, kind in block_files(blocks, types).items()
-        if urlsplit(url).scheme in ("http", "https") and video_shortcode(url) is None
+        if _url_problem(url) is None and urlsplit(url).scheme in ("http", "https") and video_shortcode(url) is None
     }
 
 
@@ -249,17 +259,16 @@ def withheld_files(blocks: tuple[Block, ...], config: Config) -> dict[str, Block
     one is not bundled either: the post keeps its own URL, on another domain)."""
     withheld = {url for url, kind in _downloadable(blocks, config).items()
                 if kind == "file" and not bundle.publishable(url)}
+    return {url: block for block, _, url in _file_blocks(blocks) if url in withheld}
 
-    def walk(level: tuple[Block, ...]) -> dict[str, Block]:
-        found: dict[str, Block] = {}
-        for block in level:
-            held = file_url(block)
-            if held is not None and held[1] in withheld:
-                found[held[1]] = block
-            found.update(walk(block.children))
-        return found
 
-    return walk(blocks) if withheld else {}
+def _file_blocks(blocks: tuple[Block, ...]) -> Iterator[tuple[Block, str, str]]:
+    """(block, file object type, URL) of every file-holding block of a tree, in reading order."""
+    for block in blocks:
+        held = file_url(block)
+        if held is not None:
+            yield block, *held
+        yield from _file_blocks(block.children)
 
 
 # A file that could not be downloaded, by file object type: where it is, and the fix.
@@ -287,6 +296,12 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     title = candidate.title
     problems = check_links(entry, title)
     problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
+    problems += [
+        Problem("error", title, entry.url, f"block {block.id} ({block.type})",
+                f"its file URL {url!r} does not parse ({why}): "
+                + ("upload the file again in Notion." if kind == "file" else "correct the URL, or upload the file to Notion."))
+        for block, kind, url in _file_blocks(entry.blocks) if (why := _url_problem(url))
+    ]
     files: dict[str, bytes] = {}
     local: dict[str, str] = {}
     for url, kind in bundled_files(entry.blocks, config).items():
@@ -391,6 +406,7 @@ class Job:
     force: bool = False
     allow_removal: bool = False
     progress: Callable[[str, int], None] | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
 
 
@@ -411,6 +427,7 @@ def sync(
     allow_removal: bool = False,
     progress: Callable[[str, int], None] | None = None,
     renderer: Renderer | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     queried: list[dict[str, Any]] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
@@ -420,11 +437,11 @@ def sync(
     them with `force`, or when the config or the renderer's rules changed). Invalid entries
     keep their earlier output; with a whole data source, bundles of entries no longer in it are
     removed. `renderer`: the rules to render with (default: the built-in ones and
-    pipeline.toml's `[render] plugins`). `queried`: the data source's entries as a query just
-    answered them (the preview's poll), so they are not queried again.
+    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests). `queried`: the
+    data source's entries as a query just answered them (the preview's poll), not queried again.
     """
     job = Job(config, selection, token, out_dir, options, renderer or renderer_for(config), dry_run, force,
-              allow_removal, progress, queried)
+              allow_removal, progress, clock, queried)
     if dry_run:
         return _sync(job)
     with bundle.locked(out_dir, config.limits.lock_wait):
@@ -434,7 +451,7 @@ def sync(
 def _sync(job: Job) -> Report:
     config, selection, out_dir, options = job.config, job.selection, job.out_dir, job.options
     report = Report()
-    started = datetime.now(timezone.utc)
+    started = job.clock()
     manifest = bundle.Manifest.load(out_dir)
     stamp = fingerprint(config, job.renderer)
     reuse = not job.force and manifest.fingerprint == stamp
@@ -483,13 +500,16 @@ def _sync(job: Job) -> Report:
     # A run over the data source covers every entry; one over named pages or entries covers those.
     covered = set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
     drop = covered - {c.entry.id for c in candidates}
-    # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant.
+    # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
+    # removal window is kept as it was), and an allowed removal starts that window afresh.
+    removals = manifest.removals if not selection.data_source or selection.entries else []
     if selection.data_source and not selection.entries and not job.allow_removal:
-        refuse_mass_removal(drop, manifest, config)
+        removals = refuse_mass_removal(drop, manifest, config, started)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
     stamp = manifest.fingerprint if selection.entries else stamp
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
+    new_manifest.removals = removals
     change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
     report.change = change
     if not job.dry_run:
@@ -516,18 +536,32 @@ def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_di
     ]
 
 
-def refuse_mass_removal(drop: set[str], manifest: bundle.Manifest, config: Config) -> None:
-    """Stop before removing more than `limits.max_removed_share` of the posts at once."""
+def refuse_mass_removal(drop: set[str], manifest: bundle.Manifest, config: Config, now: datetime) -> list[dict[str, Any]]:
+    """Stop before removing more than `limits.max_removed_share` of the posts, in one run or in
+    the runs of the last `limits.removal_window_hours` together (compared with the most posts
+    the folder held in that time): runs removing a few posts each must not drain the blog.
+    Returns the removals of the window, this run's included, for the manifest to keep."""
     removed = len(drop & set(manifest.pages))
     total = len(manifest.pages)
-    share = config.limits.max_removed_share
-    if total and removed > share * total:
+    limits = config.limits
+    window = manifest.removals_since(now - timedelta(hours=limits.removal_window_hours)) \
+        if limits.removal_window_hours > 0 else []
+    earlier = sum(record["removed"] for record in window)
+    most = max([total, *(record["posts"] for record in window)])
+    share = limits.max_removed_share
+    if removed and earlier + removed > share * most:
+        said = f"this run would remove {removed} of the {total} posts"
+        if earlier:
+            said += (f", and the runs of the last {limits.removal_window_hours:g} hours removed {earlier}: "
+                     f"{earlier + removed} of the {most} posts the folder held, more than the {share:.0%} those runs may "
+                     "remove ([limits] max_removed_share and removal_window_hours")
+        else:
+            said += f", more than the {share:.0%} one run may remove ([limits] max_removed_share"
         raise RemovalRefused(
-            f"this run would remove {removed} of the {total} posts, more than the {share:.0%} one run may "
-            "remove ([limits] max_removed_share in pipeline.toml). Nothing was written. If those entries "
-            "were really unpublished or deleted in Notion, run again with --allow-removal; otherwise check "
-            "the data source and [publish] in pipeline.toml."
+            f"{said} in pipeline.toml). Nothing was written. If those entries were really unpublished or deleted in "
+            "Notion, run again with --allow-removal; otherwise check the data source and [publish] in pipeline.toml."
         )
+    return window + ([{"at": now.isoformat(), "removed": removed, "posts": total}] if removed else [])
 
 
 def check(config: Config, selection: Selection, *, token: str, options: SourceOptions = SourceOptions()) -> Report:

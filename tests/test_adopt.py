@@ -69,11 +69,19 @@ def test_init_replaces_nothing_without_force(blog: Path) -> None:
     again = run("init", SEED_DATA_SOURCE, "--store", str(SEED_STORE))
     assert again.exit_code == 2
     assert again.output == "Error: pipeline.toml exists; pass --force to overwrite it, or --config to write elsewhere.\n"
+    Path("pipeline.toml").write_text("# mine\n")
+    stopped = run("init", SEED_DATA_SOURCE, "--store", str(SEED_STORE), "--force", "--no-workflow")
+    assert stopped.exit_code == 2  # the site's own hook, which does not call the kit's head, stops the kit...
+    assert ("layouts/partials/extend_head.html is the site's own head hook (extend_head.html), which Hugo reads as the "
+            "same template as the kit's layouts/partials/extend_head.html: add this line to it") in stopped.output
+    assert stopped.output.endswith("(--no-site-kit sets up the rest without the kit.)\n")
+    assert Path("pipeline.toml").read_text() == "# mine\n"  # ...before anything is written
+    Path(site.HEAD_HOOK).write_text('<meta name=mine>\n{{ partial "notion-hugo/head.html" . }}\n')
     forced = run("init", SEED_DATA_SOURCE, "--store", str(SEED_STORE), "--force", "--no-workflow")
     assert forced.exit_code == 0, forced.output
     assert Path(".github/workflows/notion-sync.yml").read_text() == "# mine\n"
-    assert Path(site.HEAD_HOOK).read_text() == "<meta name=mine>\n"  # the site's own hook, even with --force
-    assert "note: add this line to layouts/partials/extend_head.html" in forced.output
+    assert Path(site.HEAD_HOOK).read_text().startswith("<meta name=mine>\n")  # the site's own hook, even with --force
+    assert "[[front_matter]]" in Path("pipeline.toml").read_text()
     other = run("init", SEED_DATA_SOURCE, "--store", str(SEED_STORE), "--config", "other.toml")
     assert "note: .github/workflows/notion-sync.yml exists and was left as it is (--force replaces it)." in other.output
 
