@@ -63,7 +63,7 @@ class Clock(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
-    def now(self) -> datetime: ...
+    def utc(self) -> datetime: ...
 
 
 class SystemClock:
@@ -73,7 +73,7 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def now(self) -> datetime:
+    def utc(self) -> datetime:
         return datetime.now(timezone.utc)
 
 
@@ -485,11 +485,11 @@ class Follower:
         due = bool(self.pending) and self.clock.monotonic() >= self.recheck_at
         if snapshot == self.snapshot and not due:
             return Step()
-        started = self.clock.now()
+        started = self.clock.utc()
         before = bundle.Manifest.load(self.space.synced).pages
         spent = self.limiter.requests
         report = sync(self.config, Selection(self.data_source, ()), token=self.token, out_dir=self.space.synced,
-                      options=self.options, allow_removal=True, queried=pages, clock=self.clock.now)
+                      options=self.options, allow_removal=True, queried=pages, clock=self.clock.utc)
         self.snapshot = snapshot
         self.recheck_at = self.clock.monotonic() + self.recheck_interval(self.limiter.requests - spent)
         after = bundle.Manifest.load(self.space.synced).pages

@@ -34,7 +34,7 @@ from pipeline.errors import PipelineError
 from pipeline.model import Problem
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
-from tests import storekit
+from tests import storekit, webhookkit
 from tests.browser import _png
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import make_site
@@ -43,21 +43,14 @@ CONFIG = load_default_config()
 DEADLINE = 15.0  # seconds for Hugo to rebuild after a poll; it takes well under one
 
 
-class FakeClock:
-    """The poll loop's time: monotonic seconds move only when the test says so."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.slept: list[float] = []
+class FakeClock(webhookkit.FakeClock):
+    """The poll loop's time: monotonic seconds move only when the test says so; the date is
+    the real one (sync's `settled` compares it with the emulator's edit times)."""
 
     def monotonic(self) -> float:
-        return self.t
+        return self.now
 
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.t += seconds
-
-    def now(self) -> datetime:
+    def utc(self) -> datetime:
         return datetime.now(timezone.utc)
 
 
@@ -223,7 +216,7 @@ def test_two_edits_inside_one_minute_both_show(running):
         edit(running.client, block, "Delta at 40 seconds.")
         assert running.client.pages.retrieve(page_id)["last_edited_time"] == first  # the query cannot tell
         assert running.poll().synced is False  # the re-check waits its turn within the rate budget
-        running.clock.t += running.preview.follower.recheck_interval(10)
+        running.clock.now += running.preview.follower.recheck_interval(10)
         answer = running.shows("/posts/delta/", says("Delta at 40 seconds."))
         assert "10 seconds" not in answer.text and running.last.written == ["delta"]
     finally:
@@ -292,7 +285,7 @@ def test_idle_polls_make_one_request_each_and_rechecks_keep_to_the_budget(tmp_pa
             emulator.reset_log()
             for _ in range(20):
                 assert follower.poll_once().synced is False
-                clock.t += 1
+                clock.now += 1
             assert [(r.method, r.path) for r in emulator.requests] == \
                 [("POST", f"/v1/data_sources/{SEED_DATA_SOURCE}/query")] * 20
 
@@ -304,7 +297,7 @@ def test_idle_polls_make_one_request_each_and_rechecks_keep_to_the_budget(tmp_pa
             synced = 0
             for _ in range(20):
                 synced += follower.poll_once().synced
-                clock.t += 1
+                clock.now += 1
             assert synced >= 5  # it keeps looking while the minute lasts
             assert len(emulator.requests) / 20 <= preview.NOTION_RATE * preview.BUDGET_SHARE
 
@@ -317,7 +310,7 @@ def test_idle_polls_make_one_request_each_and_rechecks_keep_to_the_budget(tmp_pa
             emulator.reset_log()
             for _ in range(5):
                 assert follower.poll_once().synced is False
-                clock.t += 10
+                clock.now += 10
             assert len(emulator.requests) == 5
         finally:
             follower.close()
