@@ -31,6 +31,7 @@ from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
+    from pipeline.preview import Step
     from pipeline.site import KitResult
 
 EPILOG = """\b
@@ -432,6 +433,89 @@ def report_kit(result: KitResult) -> None:
         click.echo(f"note: {note}")
     for conflict in result.conflicts:
         click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+
+
+@main.command("preview", epilog=EPILOG)
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The Hugo site to preview; only read, never written.")
+@click.option("--port", type=click.IntRange(0, 65535), default=1313, show_default=True,
+              help="The port to serve on, on 127.0.0.1; 0 picks a free one.")
+@click.option("--poll", type=click.FloatRange(0.5, 3600), default=2.0, show_default=True,
+              help="Seconds between two looks at Notion (one query each while nothing changes).")
+@click.option("--drafts/--no-drafts", default=True, show_default=True,
+              help="Show Draft entries too (Hugo builds drafts).")
+@click.option("--hugo", "hugo_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The Hugo binary to run. [default: the `hugo` package's, else hugo on PATH]")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="The pipeline's configuration file. [default: pipeline.toml in the site, else ./pipeline.toml, "
+                   "else the project's own]")
+@click.option("--data-source", metavar="ID|URL", help="Preview this data source (or database) instead of the configured one.")
+@click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read a store file through the local API emulator instead of Notion (no token).")
+@click.option("--verbose", is_flag=True, help="Show all of Hugo's messages, and the traceback on failure.")
+def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_path: Path | None,
+                    config_path: Path | None, data_source: str | None, store: Path | None, verbose: bool) -> None:
+    """Serve the site as the blog will show it, with the Notion posts as they are now.
+
+    Runs Hugo's own server (LiveReload) on 127.0.0.1 over the site, with the posts synced from
+    Notion into a temporary folder mounted over the site's posts section. Prints the address
+    first, then looks at Notion every --poll seconds and re-renders the entries that changed:
+    the browser refreshes itself. New entries appear, trashed or unpublished ones disappear,
+    and an invalid one shows its problems here and on the page where its post would be.
+
+    The site's files (content/, the manifest) are never written; Ctrl+C stops Hugo and removes
+    the temporary folder (exit 0). A second preview of the same site says where the first one
+    runs, and exits 2.
+    """
+    import signal
+
+    from pipeline import preview
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # a terminated preview stops as on Ctrl+C, cleaning up
+
+    def action() -> int:
+        in_site = site_dir / "pipeline.toml"
+        config = _config(config_path or (in_site if in_site.is_file() else None))
+        selection = _selection(config, data_source, (), store)
+        if selection.pages:
+            say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            with notion_endpoint(store) as (base_url, token):
+                preview.run(preview.Settings(site_dir, port, poll, drafts, hugo_path), config, selection, token=token,
+                            options=source_options_for(config, base_url), on_ready=announce, on_step=report_step,
+                            on_hugo=hugo_line)
+        except KeyboardInterrupt:
+            say("preview stopped; the site is as it was.", err=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        return 0
+
+    def hugo_line(line: str) -> None:
+        if verbose or re.match(r"\s*(ERROR|WARN)", line):
+            say(f"hugo: {line}", err=True, keep_newlines=False)
+
+    def announce(address: str) -> None:
+        click.echo(address)  # the first line: what to open
+        sys.stdout.flush()
+        say(f"serving {site_dir} at {address} with Notion's posts; looking at Notion every {poll:g} s. "
+            "Ctrl+C stops.", err=True)
+
+    run_guarded(verbose, action)
+
+
+def report_step(step: Step) -> None:
+    """One line for each post the preview changed, and each new problem (as `sync` shows them)."""
+    for slug in step.written:
+        say(f"updated {slug}", keep_newlines=False)
+    for slug in step.removed:
+        say(f"removed {slug}", keep_newlines=False)
+    if step.problems:
+        say(format_problems(step.problems), err=True)
+    if step.error:
+        say(f"error: {step.error} (trying again at the next poll)", err=True)
+    sys.stdout.flush()
 
 
 @main.command("site-kit")

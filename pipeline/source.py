@@ -187,6 +187,9 @@ class SourceOptions:
     backoff: float = 0.5
     notion_version: str | None = None  # None: the SDK's default Notion-Version
     limits: Limits = Limits()  # pipeline.toml's [limits]: body and download caps, deadline, depth
+    # One limiter for every client made with these options, so that runs one after another (the
+    # preview's polls and syncs) share Notion's budget; None: each client its own (rate, burst).
+    limiter: RateLimiter | None = None
 
 
 def _quiet_logger() -> logging.Logger:
@@ -206,7 +209,7 @@ def api_version(options: SourceOptions) -> str:
 def make_client(token: str, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> Client:
     """The one notion-client of a run. Only the base URL tells Notion from the emulator."""
     transport = NotionTransport(
-        RateLimiter(options.rate, options.burst, progress),
+        options.limiter or RateLimiter(options.rate, options.burst, progress),
         retries=options.retries,
         backoff=options.backoff,
         max_bytes=int(options.limits.response_max_mb * 2**20),

@@ -79,14 +79,17 @@ def exportable(page: dict[str, Any], config: Config, from_query: bool) -> bool:
     return status_of(page, config) in config.exported_statuses
 
 
-def read_pages(source: NotionSource, selection: Selection, config: Config) -> tuple[list[dict[str, Any]], list[Problem]]:
+def read_pages(source: NotionSource, selection: Selection, config: Config,
+               queried: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The page objects to export, in query order, then the single pages; and what keeps a
-    named entry from being read as one."""
+    named entry from being read as one. `queried`: the data source's entries as a query with
+    this config just answered them (not asked again)."""
     if selection.entries:
         return read_entries(source, selection, config)
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
+        entries = queried if queried is not None else \
+            source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
         for page in entries:
             shapes.checked_option(page, config.status_property, f"data source {selection.data_source}")
         check_mapping(source, selection.data_source, entries, config)
@@ -411,6 +414,7 @@ class Job:
     progress: Callable[[str, int], None] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     cache_dir: Path | None = None  # where fetched trees are kept between runs (pipeline/cache.py)
+    queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
 
 
 def renderer_for(config: Config) -> Renderer:
@@ -432,6 +436,7 @@ def sync(
     renderer: Renderer | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     cache_dir: Path | None = None,
+    queried: list[dict[str, Any]] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
     the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
@@ -442,9 +447,11 @@ def sync(
     removed. `renderer`: the rules to render with (default: the built-in ones and
     pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests). `cache_dir`:
     keep fetched trees there, and render unedited pages from them (pipeline/cache.py).
+    `queried`: the data source's entries as a query just answered them (the preview's poll),
+    not queried again.
     """
     job = Job(config, selection, token, out_dir, options, renderer or renderer_for(config), dry_run, force,
-              allow_removal, progress, clock, cache_dir)
+              allow_removal, progress, clock, cache_dir, queried)
     if dry_run:
         return _sync(job)
     with bundle.locked(out_dir, config.limits.lock_wait):
@@ -461,7 +468,7 @@ def _sync(job: Job) -> Report:
     client = make_client(job.token, options, progress=job.progress)
     try:
         source = NotionSource(client, options, job.progress)
-        pages, report.problems = read_pages(source, selection, config)
+        pages, report.problems = read_pages(source, selection, config, job.queried)
         candidates = check_pages(pages, config)
         section = out_dir.name
         links: dict[str, str] = {}
