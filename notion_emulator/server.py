@@ -877,6 +877,7 @@ class NotionEmulator:
         a /v1 request over it answers 429 `rate_limited` with Retry-After.  Off when
         `rate` is None.
     faults: a `Faults` plan, for fault-injection tests.
+    clock: what time a write happens (a UTC datetime); the system's clock when None.
     webhook_url: where a webhook subscription sends its events (webhooks.py); with it,
         webhook_token signs them (None: a new "secret_…" token, `emulator.webhooks.token`),
         webhook_verify sends the verification request first, webhook_window aggregates,
@@ -895,6 +896,7 @@ class NotionEmulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], datetime] | None = None,
         webhook_url: str | None = None,
         webhook_token: str | None = None,
         webhook_verify: bool = False,
@@ -911,6 +913,7 @@ class NotionEmulator:
         self._bucket = _TokenBucket(rate, burst) if rate is not None else None
         self._host = host
         self._port = port
+        self.clock = clock
         self.requests: list[RequestRecord] = []
         self._log_lock = threading.Lock()
         self._log_generation = 0
@@ -948,6 +951,8 @@ class NotionEmulator:
         served = _rewrite_urls(self.store, local) if local else self.store
         self._api = _Api(served)
         self._api.files, self._api.base_url = self._files, self.base_url  # where uploaded files are served
+        # writes.py stamps each edit with this; `clock` may be set again while serving.
+        self._api.clock = lambda: self.clock() if self.clock else datetime.now(timezone.utc)
         if self.webhooks is not None:
             self.webhooks.start(self._api)
         self._server = server

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 from urllib.parse import urlsplit
 
 from pipeline.errors import OutputError
@@ -121,11 +121,11 @@ def regular_files(root: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-def read_inside(root: Path, relative: str, max_bytes: int) -> bytes:
-    """The bytes of the regular file `root/relative`, opened component by component with
-    O_NOFOLLOW: a symbolic link anywhere on the way, or swapped in after `regular_files`
-    listed the file, raises OSError instead of being followed. Over `max_bytes`, ValueError
-    before a byte is read."""
+@contextlib.contextmanager
+def open_inside(root: Path, relative: str) -> Iterator[BinaryIO]:
+    """The regular file `root/relative`, opened component by component with O_NOFOLLOW: a
+    symbolic link anywhere on the way, or swapped in after `regular_files` listed the file,
+    raises OSError instead of being followed."""
     problem = _relative_problem(relative)
     if problem:
         raise OSError(f"refusing to read {relative!r}: {problem}")
@@ -141,11 +141,18 @@ def read_inside(root: Path, relative: str, max_bytes: int) -> bytes:
     finally:
         os.close(fd)
     with os.fdopen(file_fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise OSError(f"{root / relative} is not a regular file")
-        if info.st_size > max_bytes:
-            raise ValueError(f"{root / relative} has {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+        yield handle
+
+
+def read_inside(root: Path, relative: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file `root/relative` (`open_inside`). Over `max_bytes`,
+    ValueError before a byte is read."""
+    with open_inside(root, relative) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise ValueError(f"{root / relative} has {size:,} bytes, over the {max_bytes:,}-byte limit")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:  # grown since the fstat
         raise ValueError(f"{root / relative} is over the {max_bytes:,}-byte limit")

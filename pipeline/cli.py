@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import click
 import httpx
 
+from pipeline.cache import default_folder
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
@@ -31,6 +32,7 @@ from pipeline.site_sync import is_site
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
+    from pipeline.preview import Step
     from pipeline.site import KitResult
 
 EPILOG = """\b
@@ -263,12 +265,18 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
               help="Sync only this entry of the data source (repeatable): published, it is read and written; "
                    "unpublished, trashed or deleted, its bundle goes. Other posts are left as they are, and only "
                    "these entries are requested (what a webhook-triggered run does).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the block trees fetched here, so that a rendering change (a rule, [render], an upgrade) "
+                   "re-renders unedited posts without fetching them again. [default: $NOTION_HUGO_CACHE, else "
+                   "$XDG_CACHE_HOME/notion-hugo, else ~/.cache/notion-hugo]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor keep fetched block trees.")
 @click.option("--allow-removal", is_flag=True,
               help="Remove the bundles of entries gone from Notion even when they are more than "
                    "[limits] max_removed_share of the posts (by default such a run stops, exit 3).")
 def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
-                 progress: bool | None, entries: tuple[str, ...], allow_removal: bool) -> None:
+                 progress: bool | None, entries: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
+                 allow_removal: bool) -> None:
     """Export every published entry as a Hugo page bundle.
 
     Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
@@ -286,13 +294,15 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
         config = _config(config_path)
         meter = Progress(sys.stderr.isatty() if progress is None else progress)
         if is_site(config) and not (data_source or pages):
-            return sync_whole_site(config, store, out_dir, entries, dry_run, force, allow_removal, meter, fmt, report_file)
+            return sync_whole_site(config, store, out_dir, entries, dry_run, force, allow_removal, meter, fmt, report_file,
+                                   None if no_cache else cache_dir or default_folder())
         out = out_dir or Path(config.output_dir or "output/content/posts")
         selection = _selection(config, data_source, pages, store, entries)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
-                          allow_removal=allow_removal, progress=meter)
+                          allow_removal=allow_removal, progress=meter,
+                          cache_dir=None if no_cache else cache_dir or default_folder())
         meter.done()
         emit(report, fmt, dry_run, out)
         if report_file is not None:
@@ -304,7 +314,8 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
 
 def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, entries: tuple[str, ...], dry_run: bool,
-                    force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None) -> int:
+                    force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None,
+                    cache_dir: Path | None) -> int:
     """`sync` of a pipeline.toml with [[sources]] or [languages]: every source into its section."""
     from pipeline.site_sync import sync_site
 
@@ -317,7 +328,7 @@ def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, en
                    "source (only edited pages are read).", err=True)
     with notion_endpoint(store) as (base_url, token):
         site = sync_site(config, token=token, options=source_options_for(config, base_url), dry_run=dry_run,
-                         force=force, allow_removal=allow_removal, progress=meter)
+                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir)
     meter.done()
     report = site.combined()
     failures = [(run.source.name, str(run.error)) for run in site.failed]
@@ -510,6 +521,89 @@ def report_kit(result: KitResult) -> None:
         click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
 
 
+@main.command("preview", epilog=EPILOG)
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The Hugo site to preview; only read, never written.")
+@click.option("--port", type=click.IntRange(0, 65535), default=1313, show_default=True,
+              help="The port to serve on, on 127.0.0.1; 0 picks a free one.")
+@click.option("--poll", type=click.FloatRange(0.5, 3600), default=2.0, show_default=True,
+              help="Seconds between two looks at Notion (one query each while nothing changes).")
+@click.option("--drafts/--no-drafts", default=True, show_default=True,
+              help="Show Draft entries too (Hugo builds drafts).")
+@click.option("--hugo", "hugo_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The Hugo binary to run. [default: the `hugo` package's, else hugo on PATH]")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="The pipeline's configuration file. [default: pipeline.toml in the site, else ./pipeline.toml, "
+                   "else the project's own]")
+@click.option("--data-source", metavar="ID|URL", help="Preview this data source (or database) instead of the configured one.")
+@click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read a store file through the local API emulator instead of Notion (no token).")
+@click.option("--verbose", is_flag=True, help="Show all of Hugo's messages, and the traceback on failure.")
+def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_path: Path | None,
+                    config_path: Path | None, data_source: str | None, store: Path | None, verbose: bool) -> None:
+    """Serve the site as the blog will show it, with the Notion posts as they are now.
+
+    Runs Hugo's own server (LiveReload) on 127.0.0.1 over the site, with the posts synced from
+    Notion into a temporary folder mounted over the site's posts section. Prints the address
+    first, then looks at Notion every --poll seconds and re-renders the entries that changed:
+    the browser refreshes itself. New entries appear, trashed or unpublished ones disappear,
+    and an invalid one shows its problems here and on the page where its post would be.
+
+    The site's files (content/, the manifest) are never written; Ctrl+C stops Hugo and removes
+    the temporary folder (exit 0). A second preview of the same site says where the first one
+    runs, and exits 2.
+    """
+    import signal
+
+    from pipeline import preview
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # a terminated preview stops as on Ctrl+C, cleaning up
+
+    def action() -> int:
+        in_site = site_dir / "pipeline.toml"
+        config = _config(config_path or (in_site if in_site.is_file() else None))
+        selection = _selection(config, data_source, (), store)
+        if selection.pages:
+            say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            with notion_endpoint(store) as (base_url, token):
+                preview.run(preview.Settings(site_dir, port, poll, drafts, hugo_path), config, selection, token=token,
+                            options=source_options_for(config, base_url), on_ready=announce, on_step=report_step,
+                            on_hugo=hugo_line)
+        except KeyboardInterrupt:
+            say("preview stopped; the site is as it was.", err=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        return 0
+
+    def hugo_line(line: str) -> None:
+        if verbose or re.match(r"\s*(ERROR|WARN)", line):
+            say(f"hugo: {line}", err=True, keep_newlines=False)
+
+    def announce(address: str) -> None:
+        click.echo(address)  # the first line: what to open
+        sys.stdout.flush()
+        say(f"serving {site_dir} at {address} with Notion's posts; looking at Notion every {poll:g} s. "
+            "Ctrl+C stops.", err=True)
+
+    run_guarded(verbose, action)
+
+
+def report_step(step: Step) -> None:
+    """One line for each post the preview changed, and each new problem (as `sync` shows them)."""
+    for slug in step.written:
+        say(f"updated {slug}", keep_newlines=False)
+    for slug in step.removed:
+        say(f"removed {slug}", keep_newlines=False)
+    if step.problems:
+        say(format_problems(step.problems), err=True)
+    if step.error:
+        say(f"error: {step.error} (trying again at the next poll)", err=True)
+    sys.stdout.flush()
+
+
 @main.command("site-kit")
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--force", is_flag=True,
@@ -662,7 +756,8 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                    "else the project's own]")
 @click.option("--data-source", metavar="ID|URL", help="Import into this data source (or database) instead of the configured one.")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Import into a store file served by the local API emulator (kept in memory only: for --dry-run).")
+              help="Plan the import against a store file served by the local API emulator (with --dry-run only: "
+                   "the emulator keeps nothing).")
 @click.option("--update", is_flag=True, help="Replace the properties and content of entries that already exist.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created or updated, and what Notion cannot hold; write nothing.")
 @click.option("--section", default="posts", show_default=True,
@@ -677,32 +772,71 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
     reverse; the body becomes Notion blocks; bundle images and files are uploaded. An entry
     is found by its slug: importing twice creates nothing, and --update replaces what exists.
     What Notion cannot hold is reported for each post, with what was done instead.
+
+    Each entry stays unpublished, marked as incomplete, until its whole content is written:
+    an import cut short leaves no half post for sync, and running it again completes it.
     """
     from pipeline.import_posts import import_posts
 
     def action() -> int:
+        if store is not None and not dry_run:
+            raise ConfigError("--store imports into a copy of the store file that the emulator keeps in memory and "
+                              "throws away: nothing would be kept. Use it with --dry-run to see the plan, or import "
+                              "into Notion with NOTION_TOKEN.")
         config = _config(config_path)
         selection = _selection(config, data_source, (), store)
         if selection.data_source is None:
             raise ConfigError("import writes into a data source: set notion.data_source in pipeline.toml, or pass --data-source.")
+        shown = ImportLines(dry_run, sys.stderr.isatty())
         with notion_endpoint(store) as (base_url, token):
-            report = import_posts(list(paths), config, selection.data_source, token=token,
-                                  options=source_options_for(config, base_url), update=update, dry_run=dry_run,
-                                  section=section)
-        verbs = {"create": "would create" if dry_run else "created", "update": "would update" if dry_run else "updated",
-                 "unchanged": "unchanged", "failed": "failed"}
-        for plan in report.plans:
-            where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not dry_run else ""
-            say(f"{verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
-            if plan.error:
-                say(f"  error: {plan.error}", err=True, keep_newlines=False)
-            for note in plan.notes:
-                say(f"  note: {note.message}", keep_newlines=False)
-        say(f"{len(report.plans)} posts: {report.count('create')} {verbs['create']}, {report.count('update')} "
-                   f"{verbs['update']}, {report.count('unchanged')} unchanged, {report.count('failed')} failed.", err=True)
+            try:
+                report = import_posts(list(paths), config, selection.data_source, token=token,
+                                      options=source_options_for(config, base_url), update=update, dry_run=dry_run,
+                                      section=section, progress=shown)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted; nothing was written." if dry_run else (
+                    "interrupted. The posts reported above are settled; an entry whose content was being written "
+                    "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
+                    "complete it.")) from None
+        shown.done()
+        counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
+                  if kind != "complete" or report.count(kind)]
+        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.", err=True)
         return report.exit_code
 
     run_guarded(verbose, action)
+
+
+class ImportLines:
+    """What `import` prints: each post's line as soon as it is settled (its error and notes
+    under it), and while the entries are created, a count on stderr on a terminal."""
+
+    def __init__(self, dry_run: bool, counting: bool) -> None:
+        self.verbs = {"create": "would create" if dry_run else "created",
+                      "update": "would update" if dry_run else "updated",
+                      "complete": "would complete" if dry_run else "completed", "unchanged": "unchanged",
+                      "failed": "failed"}
+        self.dry_run, self.counting, self.entries = dry_run, counting, 0
+
+    def __call__(self, event: str, plan: Any) -> None:
+        if event == "entry":
+            self.entries += 1
+            if self.counting:
+                click.echo(f"\rcreated {self.entries} entries, unpublished until their content is written", nl=False,
+                           err=True)
+            return
+        self.done()
+        where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not self.dry_run else ""
+        say(f"{self.verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
+        if plan.error:
+            say(f"  error: {plan.error}", err=True, keep_newlines=False)
+        for note in plan.notes:
+            say(f"  note: {note.message}", keep_newlines=False)
+
+    def done(self) -> None:
+        if self.counting and self.entries:
+            click.echo("", err=True)
+            self.counting = False
 
 
 if __name__ == "__main__":

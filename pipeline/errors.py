@@ -29,3 +29,9 @@ class RemovalRefused(PipelineError):
     """The run would remove more posts than a run may without --allow-removal."""
 
     exit_code = 3
+
+
+class Interrupted(PipelineError):
+    """The operator stopped the run (^C); the message says in what state it left things."""
+
+    exit_code = 130

@@ -31,6 +31,19 @@ def plain_text(rich_text: Iterable[dict[str, Any]] | None) -> str:
     return "".join(as_text(item.get("plain_text")) for item in as_objects(rich_text))
 
 
+# The text of the callout `notion-hugo import` puts in an entry while it writes the entry's
+# content, and removes last (pipeline.import_posts): sync rejects an entry that holds it, and
+# a re-run of the import completes that entry. No half-written post goes live.
+IMPORT_MARKER = ("This entry is being imported by notion-hugo, and the blog does not publish it until the import is "
+                 "complete. If this note stays, the import was interrupted: run `notion-hugo import` again on its post; "
+                 "it completes the entry and removes this note.")
+
+
+def is_import_marker(block: dict[str, Any]) -> bool:
+    """Whether a block object (as the API returns it) is the import's marker."""
+    return block.get("type") == "callout" and plain_text(as_object(block.get("callout")).get("rich_text")) == IMPORT_MARKER
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """One Notion block object as the API returns it, with its children fetched."""

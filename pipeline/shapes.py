@@ -24,6 +24,7 @@ REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
     "block": {"id": _STRING, "type": _STRING, "has_children": (bool,)},
     "data_source": {"id": _STRING, "properties": (dict,)},
     "database": {"id": _STRING, "data_sources": (list,)},
+    "file_upload": {"id": _STRING, "status": _STRING},  # /reference/file-upload
 }
 _JSON_NAME = {str: "a string", bool: "true or false", list: "an array", dict: "an object", type(None): "null"}
 
@@ -35,7 +36,7 @@ def _fault(what: str, detail: str) -> NotionError:
     )
 
 
-def _problem(answer: Any, kinds: tuple[str, ...]) -> str | None:
+def problem_of(answer: Any, kinds: tuple[str, ...]) -> str | None:
     """What is wrong with one object, or None."""
     if not isinstance(answer, dict):
         return f"expected {' or '.join(kinds)} object, got {_JSON_NAME.get(type(answer), type(answer).__name__)}"
@@ -53,7 +54,7 @@ def _problem(answer: Any, kinds: tuple[str, ...]) -> str | None:
 
 def checked(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
     """The answer, if it is an object of one of these kinds with the keys the pipeline reads."""
-    problem = _problem(answer, kinds)
+    problem = problem_of(answer, kinds)
     if problem:
         raise _fault(what, problem)
     return answer
@@ -63,7 +64,7 @@ def checked_list(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
     """A page of a paginated list whose every result is an object of one of these kinds."""
     checked(answer, what, "list")
     for index, item in enumerate(answer["results"]):
-        problem = _problem(item, kinds)
+        problem = problem_of(item, kinds)
         if problem:
             raise _fault(what, f"results[{index}]: {problem}")
     if answer["has_more"] and not answer["next_cursor"]:

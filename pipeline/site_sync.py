@@ -171,10 +171,11 @@ class SiteReport:
 
 def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOptions(), dry_run: bool = False,
               force: bool = False, allow_removal: bool = False, progress: Callable[[str, int], None] | None = None,
-              renderer: Renderer | None = None,
-              clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> SiteReport:
+              renderer: Renderer | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+              cache_dir: Path | None = None) -> SiteReport:
     """One run over every source of pipeline.toml: read them all, then write each, holding each
-    section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run."""
+    section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run.
+    `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py)."""
     sources = site_sources(config)
     renderer = renderer or renderer_for(config)
     site = SiteReport(content_folder(config))
@@ -196,7 +197,7 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
             share = Share(item.source.manifest, item.candidates, item.problems, links, titles, item.covered,
                           item.fetched, tables)
             job = Job(item.source.config, Selection(None, ()), token, item.source.out_dir, options, renderer, dry_run,
-                      force, allow_removal, progress, clock, site=share)
+                      force, allow_removal, progress, clock, cache_dir, site=share)
             try:
                 run.report = _sync(job)
             except PipelineError as error:  # its removal guard, or its folder: this source writes nothing

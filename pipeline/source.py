@@ -27,7 +27,7 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 import httpcore
 import httpx
 from notion_client import APIErrorCode, APIResponseError, Client
-from notion_client.client import RetryOptions
+from notion_client.client import ClientOptions, RetryOptions
 from notion_client.errors import NotionClientErrorBase
 
 from pipeline import shapes
@@ -187,6 +187,9 @@ class SourceOptions:
     backoff: float = 0.5
     notion_version: str | None = None  # None: the SDK's default Notion-Version
     limits: Limits = Limits()  # pipeline.toml's [limits]: body and download caps, deadline, depth
+    # One limiter for every client made with these options, so that runs one after another (the
+    # preview's polls and syncs) share Notion's budget; None: each client its own (rate, burst).
+    limiter: RateLimiter | None = None
 
 
 def _quiet_logger() -> logging.Logger:
@@ -198,10 +201,15 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
+def api_version(options: SourceOptions) -> str:
+    """The Notion-Version a run's requests name: the configured one, else the SDK's default."""
+    return options.notion_version or ClientOptions.notion_version
+
+
 def make_client(token: str, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> Client:
     """The one notion-client of a run. Only the base URL tells Notion from the emulator."""
     transport = NotionTransport(
-        RateLimiter(options.rate, options.burst, progress),
+        options.limiter or RateLimiter(options.rate, options.burst, progress),
         retries=options.retries,
         backoff=options.backoff,
         max_bytes=int(options.limits.response_max_mb * 2**20),
@@ -218,8 +226,9 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
     )
 
 
-def explain(error: Exception, what: str) -> NotionError:
-    """One paragraph an operator can act on. Never includes the token."""
+def explain(error: Exception, what: str, doing: str = "reading") -> NotionError:
+    """One paragraph an operator can act on: what failed while `doing` what to `what`. Never
+    includes the token."""
     if isinstance(error, APIResponseError):
         if error.code == APIErrorCode.Unauthorized:
             return NotionError(
@@ -233,11 +242,11 @@ def explain(error: Exception, what: str) -> NotionError:
                 "integration: open it in Notion, ••• menu → Connections → add the integration."
             )
         if error.code == APIErrorCode.RateLimited:
-            return NotionError(f"Notion kept answering 429 rate_limited while reading {what}, after retries. Try again later.")
-        return NotionError(f"Notion answered {error.status} {error.code} while reading {what}: {error}")
+            return NotionError(f"Notion kept answering 429 rate_limited while {doing} {what}, after retries. Try again later.")
+        return NotionError(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}")
     if isinstance(error, (NotionClientErrorBase, httpx.HTTPError, ValueError)):
         return NotionError(
-            f"Notion could not be reached or answered garbage while reading {what}, after retries "
+            f"Notion could not be reached or answered garbage while {doing} {what}, after retries "
             f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again."
         )
     raise error

@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 from typing import Any, Callable, Iterator
 
 from pipeline import bundle, shapes
+from pipeline.cache import BlockCache, Cached
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
-from pipeline.model import Block, Entry, Post, Problem, as_object
+from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
 from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
 from pipeline.render.plugins import load_plugins
-from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
+from pipeline.source import NotionSource, SourceOptions, api_version, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
 
 
@@ -78,14 +79,17 @@ def exportable(page: dict[str, Any], config: Config, from_query: bool) -> bool:
     return status_of(page, config) in config.exported_statuses
 
 
-def read_pages(source: NotionSource, selection: Selection, config: Config) -> tuple[list[dict[str, Any]], list[Problem]]:
+def read_pages(source: NotionSource, selection: Selection, config: Config,
+               queried: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The page objects to export, in query order, then the single pages; and what keeps a
-    named entry from being read as one."""
+    named entry from being read as one. `queried`: the data source's entries as a query with
+    this config just answered them (not asked again)."""
     if selection.entries:
         return read_entries(source, selection, config)
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
+        entries = queried if queried is not None else \
+            source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
         for page in entries:
             shapes.checked_option(page, config.status_property, f"data source {selection.data_source}")
         check_mapping(source, selection.data_source, entries, config)
@@ -314,6 +318,11 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     config, downloads, links, titles = run.config, run.downloads, run.links, run.titles
     title = candidate.title
     problems = check_links(entry, title)
+    # An entry `notion-hugo import` is still writing, or whose import was cut short: never half a post.
+    problems += [Problem("error", title, entry.url, f"block {block.id} (callout)",
+                         "notion-hugo import has not finished writing this entry (or was interrupted): run "
+                         "`notion-hugo import` again on its post to complete it. Its earlier post, if any, stays as it was.")
+                 for block in entry.blocks if is_import_marker(block.data)]
     problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
     problems += [
         Problem("error", title, entry.url, f"block {block.id} ({block.type})",
@@ -446,6 +455,8 @@ class Job:
     allow_removal: bool = False
     progress: Callable[[str, int], None] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    cache_dir: Path | None = None  # where fetched trees are kept between runs (pipeline/cache.py)
+    queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
     site: Share | None = None  # a source of a whole-site run: read already, with the others
 
 
@@ -467,6 +478,8 @@ def sync(
     progress: Callable[[str, int], None] | None = None,
     renderer: Renderer | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    cache_dir: Path | None = None,
+    queried: list[dict[str, Any]] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
     the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
@@ -475,10 +488,13 @@ def sync(
     them with `force`, or when the config or the renderer's rules changed). Invalid entries
     keep their earlier output; with a whole data source, bundles of entries no longer in it are
     removed. `renderer`: the rules to render with (default: the built-in ones and
-    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests).
+    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests). `cache_dir`:
+    keep fetched trees there, and render unedited pages from them (pipeline/cache.py).
+    `queried`: the data source's entries as a query just answered them (the preview's poll),
+    not queried again.
     """
     job = Job(config, selection, token, out_dir, options, renderer or renderer_for(config), dry_run, force,
-              allow_removal, progress, clock)
+              allow_removal, progress, clock, cache_dir, queried)
     if dry_run:
         return _sync(job)
     with bundle.locked(out_dir, config.limits.lock_wait):
@@ -497,7 +513,7 @@ def _sync(job: Job) -> Report:
     try:
         source = NotionSource(client, options, job.progress)
         if site is None:
-            pages, report.problems = read_pages(source, selection, config)
+            pages, report.problems = read_pages(source, selection, config, job.queried)
             candidates = check_pages(pages, config)
         else:  # read and checked with the rest of the site, which links across every source
             candidates, report.problems = site.candidates, list(site.problems)
@@ -517,13 +533,22 @@ def _sync(job: Job) -> Report:
         # last sync leaves last_edited_time as it was.
         kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
                 and unchanged(c, manifest, links, titles, out_dir)}
-        fetched = site.fetched if site else {}
-        to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept and c.entry.id not in fetched]
-        entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
-        entries |= fetched
+        to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
+        cache = block_cache(job)
+        read_before = site.fetched if site else {}  # a page tree's edited pages, read whole to find their sub-pages
+        # --force and named entries read Notion itself; otherwise an unedited page's tree is the
+        # one fetched before (a rendering change then costs the query alone).
+        hits = {} if cache is None or job.force or selection.entries else \
+            {c.entry.id: hit for c in to_fetch
+             if c.entry.id not in read_before and (hit := cache.load(c.entry.page)) and whole(hit, config)}
+        fetched = source.entries([c.entry.page for c in to_fetch if c.entry.id not in hits and c.entry.id not in read_before])
+        fetched += [read_before[c.entry.id] for c in to_fetch if c.entry.id in read_before]
+        entries = {e.id: e for e in fetched} | {page_id: hit.entry for page_id, hit in hits.items()}
     finally:
         client.close()
-    downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
+    kept_files = {url: data for hit in hits.values() for url, data in hit.files.items()}
+    wanted = (url for e in entries.values() for url in bundled_files(e.blocks, config) if url not in kept_files)
+    downloads = download_files(wanted, options) | kept_files
     run = Rendering(config, job.renderer, downloads, links, titles, started, site.tables if site else {})
     for candidate in candidates:
         report.problems += candidate.problems
@@ -559,7 +584,40 @@ def _sync(job: Job) -> Report:
     report.change = change
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
+        if cache is not None:
+            keep_fetched(cache, fetched, downloads, config, started)
+            if not selection.entries:
+                cache.prune()
     return report
+
+
+def block_cache(job: Job) -> BlockCache | None:
+    """The run's cache of fetched trees, keyed by what shapes a fetched tree: the API version
+    its answers have and how deep it was fetched. None without a folder, or behind a link."""
+    if job.cache_dir is None:
+        return None
+    cache = BlockCache(job.cache_dir, f"{api_version(job.options)}|depth={job.config.limits.max_depth}",
+                       int(job.config.limits.download_max_mb * 2**20))
+    return cache if cache.usable() else None
+
+
+def whole(hit: Cached, config: Config) -> bool:
+    """Whether a cached tree has the bytes of every Notion-hosted file its post bundles: their
+    signed URLs have expired since, so a tree without them is fetched again."""
+    return all(url in hit.files for url, kind in bundled_files(hit.entry.blocks, config).items() if kind == "file")
+
+
+def keep_fetched(cache: BlockCache, fetched: list[Entry], downloads: dict[str, bytes | Exception], config: Config,
+                 started: datetime) -> None:
+    """Keep the trees fetched this run that later runs may trust: read after their edit's minute
+    had ended (`settled`), with every file they bundle downloaded."""
+    for entry in fetched:
+        files = {url: downloads.get(url) for url in bundled_files(entry.blocks, config)}
+        if settled(entry.last_edited_time, started) and all(isinstance(data, bytes) for data in files.values()):
+            try:
+                cache.store(entry, {url: data for url, data in files.items() if isinstance(data, bytes)})
+            except OSError:  # a full disk or a read-only cache costs the next run requests, not this run's posts
+                return
 
 
 def check_slugs_against(candidates: list[Candidate], manifest: bundle.Manifest, named: tuple[str, ...]) -> None:

@@ -18,6 +18,13 @@ TOKEN = "secret_test_token_d41d8cd98f00b204"
 DEFAULT_CONFIG_FILE = Path(str(DEFAULT_CONFIG))
 
 
+@pytest.fixture(autouse=True)
+def _own_block_cache(tmp_path_factory, monkeypatch):
+    """Each test's syncs keep fetched trees in a folder of its own (and none in ~/.cache): the
+    tests' workspaces reuse page ids and edit times with other content, which Notion never does."""
+    monkeypatch.setenv("NOTION_HUGO_CACHE", str(tmp_path_factory.mktemp("block-cache")))
+
+
 @pytest.fixture
 def seed_api():
     with NotionEmulator(load_store(SEED_STORE), token=TOKEN) as emulator:
