@@ -571,9 +571,9 @@ def _sync(job: Job) -> Report:
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
     # removal window is kept as it was), and an allowed removal starts that window afresh.
-    whole = site is not None or bool(selection.data_source and not selection.entries)
-    removals = manifest.removals if not whole else []
-    if whole and not job.allow_removal:
+    covers_all = site is not None or bool(selection.data_source and not selection.entries)
+    removals = manifest.removals if not covers_all else []
+    if covers_all and not job.allow_removal:
         removals = refuse_mass_removal(drop, manifest, config, started)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
