@@ -4,14 +4,19 @@ how an existing config keeps its posts byte for byte when a source is added (by 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import tomllib
 from dataclasses import replace
+from html.parser import HTMLParser
 
 import notion_client
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from notion_emulator import NotionEmulator, load_store
 from pipeline import bundle
@@ -19,6 +24,9 @@ from pipeline import cli as cli_module
 from pipeline.cli import main
 from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError
+from pipeline.links import RenderContext, table_key
+from pipeline.model import Block
+from pipeline.render import Renderer
 from pipeline.site_sync import site_sources, sync_site
 from pipeline.source import SourceOptions
 from pipeline.sync import permalink
@@ -219,3 +227,50 @@ def test_the_readmes_example_is_a_config_of_four_sources():
         ("docs (zh)", "zh", ".notion-hugo.zh.json"), ("notes", "", ".notion-hugo.json")]
     assert sources[0].config.language_property == "Language" and sources[2].config.language_property == ""
     assert sources[3].config.published == ("Live",) and sources[3].config.language_property == "Language"
+
+
+TITLE_CHARACTERS = list("abcXYZ0129 ") + list("*_[]()<>|\\`~#!&{}%$:-+=.^\"'@/;,?") + ["é", "中", "👀", "\u00a0"]
+
+
+class _Cells(HTMLParser):
+    """The text and the links of each body cell of the first table of an HTML fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[list[str]] = []  # [text, href or ""]
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "td":
+            self.inside, self.cells = True, self.cells + [["", ""]]
+        elif tag == "a" and self.inside:
+            self.cells[-1][1] = dict(attrs).get("href", "")
+
+    def handle_endtag(self, tag):
+        self.inside = self.inside and tag != "td"
+
+    def handle_data(self, data):
+        if self.inside:
+            self.cells[-1][0] += data
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(TITLE_CHARACTERS), min_size=1, max_size=20), st.booleans()),
+                min_size=1, max_size=6))
+def test_an_inline_table_shows_each_title_as_typed_and_links_only_the_exported(rows):
+    """Whatever a title holds, the table has one row an entry, its cell the title's text, a link
+    only where the entry is exported; nothing of a title becomes markup or a shortcode."""
+    ids = [f"00000000-0000-4000-8000-{n:012d}" for n in range(len(rows))]
+    ctx = RenderContext(post_links={pid: f"/posts/p{n}/" for n, (pid, (_, out)) in enumerate(zip(ids, rows)) if out},
+                        titles={pid: title for pid, (title, _) in zip(ids, rows)}, tables={"db": tuple(ids)})
+    block = Block({"id": "db", "type": "child_database", "child_database": {"title": "Posts | {{< x >}}"}})
+    markdown = Renderer().render_page([block], ctx)
+    assert "{{<" not in markdown and "{{%" not in markdown
+    parser = _Cells()
+    parser.feed(MarkdownIt("commonmark").enable("table").render(markdown))
+    assert len(parser.cells) == len(rows), markdown
+    for (text, href), (n, (title, exported)) in zip(parser.cells, enumerate(rows)):
+        assert " ".join(html.unescape(text).split()) == " ".join(title.split())
+        assert href == (f"/posts/p{n}/" if exported else "")
+    assert {pid for pid, (_, out) in zip(ids, rows) if not out} <= ctx.linked_pages
+    assert table_key("db") in ctx.linked_pages

@@ -39,9 +39,13 @@ def render_child_database(block: Block, r: RenderContext) -> str:
     r.linked_pages.add(table_key(block.id))
     lines = ["| " + escaped(title or "Entries", CELL) + " |", "| --- |"]
     for page_id in rows:
-        # A page mention: linked to its post like any other, recorded among the post's links.
-        mention = {"type": "mention", "mention": {"type": "page", "page": {"id": page_id}},
-                   "plain_text": r.titles.get(page_id, ""), "href": "https://www.notion.so/" + page_id.replace("-", "")}
+        r.linked_pages.add(page_id)  # rendered again when its title or place changes, or it goes
+        title = r.titles.get(page_id, "")
+        if page_id not in r.post_links:  # not exported (yet): its title only
+            lines.append("| " + escaped(title, CELL) + " |")
+            continue
+        # A page mention: linked to its post as any other is.
+        mention = {"type": "mention", "mention": {"type": "page", "page": {"id": page_id}}, "plain_text": title}
         lines.append("| " + r.text([mention], CELL) + " |")
     return "\n".join(lines)
 
