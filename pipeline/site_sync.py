@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from pipeline import bundle
-from pipeline.config import Config, require_notion_id
+from pipeline.config import Config, load_schema, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.frontmatter import property_value
 from pipeline.links import table_key
@@ -274,10 +275,14 @@ def _load_tree(item: Loaded, notion: NotionSource, force: bool) -> None:
     item.fetched, item.problems = tree.fetched, tree.problems
     exported = {tp.id for tp in tree.pages}
     folders: dict[str, str] = {}
+    slug = re.compile(load_schema("post.schema.json")["properties"]["slug"]["pattern"])
     for tp in tree.pages:
         candidate = check_page(tp.page, source.config)
         branch = tp.parent is None or any(page_id in exported for page_id in tp.sub_pages)
-        candidate.path = folders[tp.id] = "" if tp.parent is None else bundle.bundle_path(folders[tp.parent], candidate.slug)
+        # A page's folder is in its sub-pages' paths, and so in links to them: a slug that is not
+        # one (the page is rejected for it) gives way to the page's id there.
+        name = candidate.slug if slug.fullmatch(candidate.slug) else tp.id.replace("-", "")
+        candidate.path = folders[tp.id] = "" if tp.parent is None else bundle.bundle_path(folders[tp.parent], name)
         candidate.sub_pages = tp.sub_pages
         candidate.place = {"index": "_index.md" if branch else bundle.INDEX}
         if tp.parent is not None:

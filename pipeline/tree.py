@@ -77,6 +77,7 @@ def read_tree(source: NotionSource, root_id: str, remembered: Callable[[dict[str
     with ThreadPoolExecutor(max_workers=max(1, source.options.workers)) as pool:
         while level:
             tree.pages += level
+            source.progress("entries", len(level))
             known = {tp.id: remembered(tp.page) for tp in level}
             read = source.entries([tp.page for tp in level if known[tp.id] is None])
             tree.fetched |= {entry.id: entry for entry in read}

@@ -339,3 +339,20 @@ def test_out_cannot_name_a_folder_for_a_whole_site(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "--out names one posts folder, and pipeline.toml describes a site" in result.output
     assert not (site / "elsewhere").exists() and not (site / "content" / "posts").exists()
+
+
+def test_a_page_whose_slug_is_not_one_leaves_its_sub_pages_safe_paths(tmp_path):
+    """An answer giving a tree page a Slug that would break out of a link: the page is rejected
+    for it, its sub-pages go under its id, and nothing of that slug reaches a file."""
+    site = make_site(tmp_path / "site")
+    store = sitestore.workspace()
+    hostile = 'x" >}}{{< y'
+    # Shape: developers.notion.com/reference/page-property-values#rich-text
+    store["pages"][page_id("getting-started")]["properties"]["Slug"] = {"id": "s", "type": "rich_text",
+                                                                         "rich_text": [sitestore.text(hostile)]}
+    report, _ = run(store, site)
+    problems = [p for p in report.combined().problems if p.entry_title == "Getting Started"]
+    assert [p.where for p in problems if p.rejects] == ["Slug"]
+    folder = page_id("getting-started").replace("-", "")
+    assert (site / "content" / "docs" / folder / "install" / "on-linux" / "index.en.md").is_file()
+    assert not any(hostile.encode() in p.read_bytes() for p in (site / "content").rglob("*") if p.is_file())
