@@ -225,8 +225,9 @@ class Manifest:
     # "posts": posts before the run}. Manifests written before the window have none.
     removals: list[dict[str, Any]] = field(default_factory=list)
     name: str = MANIFEST  # its file in the output folder
-    # The files the other manifests of the folder list (another language's source): a bundle's
-    # files named by their content, which translations share. Written again, never removed.
+    # The files the other manifests of the folder list (another language's source), but their
+    # pages: a bundle's files named by their content, which translations share. Written again,
+    # never removed; another source's page is never this one's to write.
     shared: frozenset[str] = frozenset()
 
     @property
@@ -252,8 +253,15 @@ class Manifest:
         siblings = sorted(p for p in out_dir.glob(".notion-hugo*.json") if p.name != name and _MANIFEST_NAME.fullmatch(p.name)) \
             if out_dir.is_dir() else []
         own.name = name
-        own.shared = frozenset(path for sibling in siblings for path in cls._read(sibling).files)
+        own.shared = frozenset(path for sibling in siblings for path in cls._read(sibling).resources)
         return own
+
+    @property
+    def resources(self) -> frozenset[str]:
+        """The files listed beside the posts' pages: images and other files of their bundles."""
+        pages = {bundle_path(record["slug"], str((record.get("place") or {}).get("index", INDEX)))
+                 for record in self.pages.values()}
+        return self.files - pages
 
     @classmethod
     def _read(cls, path: Path) -> "Manifest":

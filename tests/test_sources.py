@@ -274,3 +274,23 @@ def test_an_inline_table_shows_each_title_as_typed_and_links_only_the_exported(r
         assert href == (f"/posts/p{n}/" if exported else "")
     assert {pid for pid, (_, out) in zip(ids, rows) if not out} <= ctx.linked_pages
     assert table_key("db") in ctx.linked_pages
+
+
+def test_a_sibling_manifest_shares_its_bundles_files_never_its_pages(tmp_path):
+    """Two sources in one section (one language each): an image of a bundle both translate is
+    written by either and removed by neither while the other lists it; a page is its own source's."""
+    folder = tmp_path / "docs"
+    (folder / "intro").mkdir(parents=True)
+    for name in ("_index.en.md", "a.png"):
+        (folder / "intro" / name).write_bytes(b"x")
+    english = bundle.Manifest(pages={"p": {"slug": "intro", "files": ["intro/_index.en.md", "intro/a.png"],
+                                           "place": {"index": "_index.en.md"}}}, name=bundle.manifest_name("en"))
+    english.save(folder)
+    chinese = bundle.Manifest.load(folder, bundle.manifest_name("zh"))
+    assert chinese.shared == {"intro/a.png"} and chinese.files == frozenset()
+    assert bundle.refusal(folder, "intro/a.png", chinese.owned) is None
+    assert "notion-hugo did not write it" in bundle.refusal(folder, "intro/_index.en.md", chinese.owned)
+    change, _ = bundle.plan(folder, [], bundle.Manifest(pages={"q": {"slug": "intro", "files": ["intro/a.png"]}},
+                                                        name=bundle.manifest_name("zh"), shared=chinese.shared),
+                            drop={"q"}, fingerprint="")
+    assert change.removed == []  # the English bundle still shows it
