@@ -338,6 +338,9 @@ def _check_folders(loaded: list[Loaded]) -> None:
     of a page tree under it, which would mix with the first one's."""
     read = [item for item in loaded if item.error is None]
     branches = {(item.source.out_dir, c.folder) for item in read for c in item.candidates if c.index.startswith("_")}
+    branches |= {(item.source.out_dir, record["slug"]) for item in loaded if item.error is not None  # as written last
+                 for record in item.manifest.pages.values()
+                 if str((record.get("place") or {}).get("index", "")).startswith("_")}
     for item in read:
         for candidate in item.candidates:
             if (item.source.out_dir, candidate.folder) in branches and not candidate.index.startswith("_"):

@@ -356,3 +356,20 @@ def test_a_page_whose_slug_is_not_one_leaves_its_sub_pages_safe_paths(tmp_path):
     folder = page_id("getting-started").replace("-", "")
     assert (site / "content" / "docs" / folder / "install" / "on-linux" / "index.en.md").is_file()
     assert not any(hostile.encode() in p.read_bytes() for p in (site / "content").rglob("*") if p.is_file())
+
+
+def test_a_folder_stays_a_branch_while_the_source_that_made_it_one_cannot_be_read(tmp_path):
+    """The English docs' root goes to the trash: that source writes nothing, so its Install stays a
+    branch on disk, and the Chinese Install beside it stays `_index.zh.md` (Hugo would read a
+    folder holding an `index.zh.md` as a leaf, and lose On Linux)."""
+    site = make_site(tmp_path / "site")
+    store = sitestore.workspace()
+    run(store, site)
+    before = snapshot(site / "content")
+    store["pages"][page_id("docs")]["in_trash"] = True
+    report, _ = run(store, site)
+    assert [run.source.name for run in report.failed] == ["docs (en)"]
+    assert "is in Notion's trash: restore it" in str(report.failed[0].error)
+    after = snapshot(site / "content")
+    assert {n: b for n, b in after.items() if ".notion-hugo" not in n} == \
+        {n: b for n, b in before.items() if ".notion-hugo" not in n}
