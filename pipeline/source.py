@@ -32,7 +32,7 @@ from notion_client.errors import NotionClientErrorBase
 
 from pipeline import shapes
 from pipeline.config import Limits
-from pipeline.errors import NotionError
+from pipeline.errors import NotFound, NotionError, RateLimited, Refused, Unauthorized, Unreachable
 from pipeline.model import Block, Entry, as_object, as_text
 from pipeline.render import file_url, spec_of
 
@@ -227,28 +227,31 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
 
 
 def explain(error: Exception, what: str, doing: str = "reading") -> NotionError:
-    """One paragraph an operator can act on: what failed while `doing` what to `what`. Never
-    includes the token."""
+    """One paragraph an operator can act on: what failed while `doing` what to `what`, as the
+    `NotionError` of its kind. Never includes the token."""
     if isinstance(error, APIResponseError):
+        # The code as Notion spells it ("validation_error"), not the SDK enum's name.
+        answer = {"status": error.status, "code": getattr(error.code, "value", str(error.code))}
         if error.code == APIErrorCode.Unauthorized:
-            return NotionError(
+            return Unauthorized(
                 "Notion refused the token (401 unauthorized). Check NOTION_TOKEN: it must be the "
-                "Internal Integration Secret of your integration (notion.so/profile/integrations)."
-            )
+                "Internal Integration Secret of your integration (notion.so/profile/integrations).", **answer)
         if error.code in (APIErrorCode.ObjectNotFound, APIErrorCode.RestrictedResource):
-            return NotionError(
+            return NotFound(
                 f"Notion cannot find {what}, or the integration cannot see it ({error.status} "
                 f"{error.code}). Check the id, then share the page or data source with your "
-                "integration: open it in Notion, ••• menu → Connections → add the integration."
-            )
+                "integration: open it in Notion, ••• menu → Connections → add the integration.", **answer)
         if error.code == APIErrorCode.RateLimited:
-            return NotionError(f"Notion kept answering 429 rate_limited while {doing} {what}, after retries. Try again later.")
-        return NotionError(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}")
+            return RateLimited(f"Notion kept answering 429 rate_limited while {doing} {what}, after retries. "
+                               "Try again later.", **answer)
+        kind = Refused if 400 <= error.status < 500 else Unreachable
+        return kind(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}", **answer)
     if isinstance(error, (NotionClientErrorBase, httpx.HTTPError, ValueError)):
-        return NotionError(
+        status = getattr(error, "status", None)
+        return Unreachable(
             f"Notion could not be reached or answered garbage while {doing} {what}, after retries "
-            f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again."
-        )
+            f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again.",
+            status=status if isinstance(status, int) else None)
     raise error
 
 
@@ -332,7 +335,7 @@ class NotionSource:
             except NotionError as error:
                 # The status property may be a select, or an API may not filter: then every
                 # entry is read and the caller keeps the published ones.
-                if not _failed_with(error, APIErrorCode.ValidationError):
+                if not (isinstance(error, Refused) and error.code == "validation_error"):
                     raise
         return self._paginate(what, "page", self.client.data_sources.query, data_source_id, **narrow)
 
@@ -344,7 +347,7 @@ class NotionSource:
         try:
             pages = self._query_all(data_source_id, status_filter, properties)
         except NotionError as error:
-            if not _failed_with(error, APIErrorCode.ObjectNotFound):
+            if not isinstance(error, NotFound):
                 raise
             pages = self._query_all(self._data_source_of(data_source_id), status_filter, properties)
         self.progress("entries", len(pages))
@@ -355,7 +358,7 @@ class NotionSource:
         try:
             return data_source_id, self._retrieve_data_source(data_source_id)
         except NotionError as error:
-            if not _failed_with(error, APIErrorCode.ObjectNotFound):
+            if not isinstance(error, NotFound):
                 raise
         found = self._data_source_of(data_source_id)
         return found, self._retrieve_data_source(found)
@@ -373,7 +376,7 @@ class NotionSource:
         try:
             return self.page(page_id)
         except NotionError as error:
-            if _failed_with(error, APIErrorCode.ObjectNotFound):
+            if isinstance(error, NotFound):
                 return None
             raise
 
@@ -389,7 +392,7 @@ class NotionSource:
         try:
             return self.children(block_id)
         except NotionError as error:
-            if _failed_with(error, APIErrorCode.ObjectNotFound):
+            if isinstance(error, NotFound):
                 return None
             raise
 
@@ -469,11 +472,6 @@ def _walked(block: dict[str, Any]) -> bool:
     """Whether a block's children are fetched: the block table says so per type (a child
     page's belong to another page)."""
     return bool(block.get("has_children")) and spec_of(str(block.get("type"))).walk
-
-
-def _failed_with(error: NotionError, code: APIErrorCode) -> bool:
-    cause = error.__cause__
-    return isinstance(cause, APIResponseError) and cause.code == code
 
 
 def _container_of(block: dict[str, Any]) -> str:
