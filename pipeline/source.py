@@ -40,43 +40,68 @@ DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
 
 
+class Clock:
+    """Time as the source reads it: `monotonic()` and `sleep()`. Tests hand in a fake one, so
+    backoff, Retry-After and the rate limit are checked without waiting for real."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+REAL_TIME = Clock()
+
+
 class RateLimiter:
     """Token bucket shared by every request of a run: Notion allows an average of three
     requests a second per integration, with bursts (developers.notion.com/reference/request-limits).
     Waiting here, before sending, is what keeps a normal sync free of 429s."""
 
-    def __init__(self, rate: float, burst: int, on_wait: Callable[[str, int], None] | None = None) -> None:
+    def __init__(self, rate: float, burst: int, on_wait: Callable[[str, int], None] | None = None,
+                 clock: Clock = REAL_TIME) -> None:
         self.on_wait = on_wait or (lambda event, n: None)
         self.rate = rate
         self.capacity = max(1, burst)
+        self.clock = clock
         self.tokens = float(self.capacity)
-        self.updated = time.monotonic()
+        self.updated = clock.monotonic()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
         if self.rate <= 0:
             return
         with self.lock:
-            now = time.monotonic()
+            now = self.clock.monotonic()
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
             self.tokens -= 1
             wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
         if wait:
             self.on_wait("waiting", 1)
-            time.sleep(wait)
+            self.clock.sleep(wait)
             self.on_wait("waiting", -1)
 
 
+RATE_LIMITED = 429
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is waited this long, then retried
+
+
 def _retried_status(request: httpx.Request) -> frozenset[int]:
-    """Statuses the transport retries. notion-client retries 429 on every request and 500/503
-    on GETs itself (its RetryOptions); a data source query only reads, though it is a POST,
-    so its 500/503 are retried here."""
-    if request.method == "GET":
-        return frozenset({502, 504})
-    if request.url.path.endswith("/query"):
-        return frozenset({500, 502, 503, 504})
-    return frozenset()
+    """Statuses the transport retries: 429 on every request (Notion did not do it, and asks to
+    wait); 5xx on reads only (a GET, or a data source query, which reads though it is a POST),
+    since a write that failed with a 5xx may have been done."""
+    if _idempotent(request):
+        return frozenset({RATE_LIMITED, 500, 502, 503, 504})
+    return frozenset({RATE_LIMITED})
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a 429's Retry-After asks for (developers.notion.com/reference/request-limits:
+    an integer number of seconds), at most MAX_RETRY_AFTER; None when absent or not a number."""
+    value = response.headers.get("Retry-After", "").strip()
+    return min(float(value), MAX_RETRY_AFTER) if value.isdigit() else None
 
 
 def _idempotent(request: httpx.Request) -> bool:
@@ -105,6 +130,7 @@ class NotionTransport(httpx.BaseTransport):
         backoff: float = 0.5,
         max_bytes: int = 32 * 2**20,
         deadline: float = 120.0,
+        clock: Clock = REAL_TIME,
     ) -> None:
         self.limiter = limiter
         self.inner = inner or httpx.HTTPTransport()
@@ -112,11 +138,15 @@ class NotionTransport(httpx.BaseTransport):
         self.backoff = backoff
         self.max_bytes = max_bytes
         self.deadline = deadline
+        self.clock = clock
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Every retry of the run happens here (notion-client's own are off): a 429 waits what
+        its Retry-After says, anything else jittered exponential backoff."""
         attempt = 0
         while True:
             self.limiter.acquire()
+            asked: float | None = None
             try:
                 # A truncated body raises here, where it can still be retried.
                 response = self._within_deadline(request)
@@ -126,8 +156,9 @@ class NotionTransport(httpx.BaseTransport):
             else:
                 if response.status_code not in _retried_status(request) or attempt >= self.retries:
                     return response
+                asked = retry_after(response) if response.status_code == RATE_LIMITED else None
                 response.close()
-            time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
+            self.clock.sleep(asked if asked is not None else self.backoff * (2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
 
     def _within_deadline(self, request: httpx.Request) -> httpx.Response:
@@ -190,6 +221,7 @@ class SourceOptions:
     # One limiter for every client made with these options, so that runs one after another (the
     # preview's polls and syncs) share Notion's budget; None: each client its own (rate, burst).
     limiter: RateLimiter | None = None
+    clock: Clock = REAL_TIME  # what backoff, Retry-After and the rate limit wait with
 
 
 def _quiet_logger() -> logging.Logger:
@@ -209,18 +241,19 @@ def api_version(options: SourceOptions) -> str:
 def make_client(token: str, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> Client:
     """The one notion-client of a run. Only the base URL tells Notion from the emulator."""
     transport = NotionTransport(
-        options.limiter or RateLimiter(options.rate, options.burst, progress),
+        options.limiter or RateLimiter(options.rate, options.burst, progress, options.clock),
         retries=options.retries,
         backoff=options.backoff,
         max_bytes=int(options.limits.response_max_mb * 2**20),
         deadline=options.limits.request_deadline,
+        clock=options.clock,
     )
     return Client(
         auth=token,
         base_url=options.base_url.rstrip("/"),
         timeout_ms=int(options.timeout * 1000),
         logger=_quiet_logger(),
-        retry=RetryOptions(max_retries=options.retries, initial_retry_delay_ms=int(options.backoff * 1000)),
+        retry=RetryOptions(max_retries=0),  # the transport retries, on the run's clock
         client=httpx.Client(transport=transport),
         **({"notion_version": options.notion_version} if options.notion_version else {}),
     )
