@@ -845,6 +845,7 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK adds ~40 ms to every answer.
     disable_nagle_algorithm = True
     server: _Server
+    log_entry: tuple[tuple[int, int, int], str, str]  # this request's place in the log (NotionEmulator._handle)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
@@ -1019,6 +1020,7 @@ class NotionEmulator:
         parts = urlsplit(h.path)
         path = parts.path
         slot = self._log_start(method, path)
+        h.log_entry = (slot, method, path)  # the status is logged before the answer leaves (`_send`)
         ordinal = slot[2]
         status = 0
         try:
@@ -1159,6 +1161,10 @@ class NotionEmulator:
               truncate: bool, head: bool = False, drip: float = 0.0) -> int:
         if self.latency > 0:
             time.sleep(self.latency)
+        # Logged before a byte of the answer is sent: a client that has its answer finds it in
+        # `requests` with its status, however loaded the machine.
+        slot, method, path = h.log_entry
+        self._log_end(slot, method, path, status)
         if drip:
             reason = h.responses.get(status, ("",))[0]
             head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"

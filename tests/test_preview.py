@@ -47,9 +47,6 @@ class FakeClock(webhookkit.FakeClock):
     """The poll loop's time: monotonic seconds move only when the test says so; the date is
     the real one (sync's `settled` compares it with the emulator's edit times)."""
 
-    def monotonic(self) -> float:
-        return self.now
-
     def utc(self) -> datetime:
         return datetime.now(timezone.utc)
 
