@@ -437,7 +437,7 @@ class _FilterCompiler:
             names = self._names(arg, f"{where}.{op}")
 
             def chosen(v: Any) -> set[str]:
-                return {o.get("name") for o in (v or []) if isinstance(o, dict)}
+                return {o["name"] for o in (v or []) if isinstance(o, dict) and isinstance(o.get("name"), str)}
 
             if op == "contains":
                 return lambda v: bool(chosen(v) & names)
@@ -509,6 +509,10 @@ class _Api:
         # Called after each successful write with (api, method, path, body, answer): the
         # webhook subscription's hook (webhooks.py), when there is one.
         self.on_write: Callable[..., None] | None = None
+        # Set by NotionEmulator.start: where uploaded files are served, and the clock edits are stamped with.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.base_url = ""
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     # -- routing
     _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
@@ -938,7 +942,7 @@ class NotionEmulator:
         server = _Server((self._host, self._port), _Handler)
         server.emulator = self
         host, port = server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{host!s}:{port}"  # an IPv4 address: a str
         files = self.store.get("files", {}) or {}
         local: dict[str, str] = {}
         self._files = {}
@@ -1167,8 +1171,8 @@ class NotionEmulator:
         self._log_end(slot, method, path, status)
         if drip:
             reason = h.responses.get(status, ("",))[0]
-            head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
-            for byte in head.encode("latin-1") + body:
+            status_line = f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+            for byte in status_line.encode("latin-1") + body:
                 h.wfile.write(bytes([byte]))
                 h.wfile.flush()
                 time.sleep(drip)

@@ -160,8 +160,9 @@ def form_data(content_type: str, raw: bytes) -> dict[str, Any]:
     )
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         fields[name] = (filename, part.get_content_type(), data) if filename is not None else data.decode("utf-8")
     return fields

@@ -17,7 +17,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import click
 import httpx
@@ -149,7 +149,7 @@ def format_problems(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(report: Report, failures: list[tuple[str, str]] = ()) -> str:
+def markdown_report(report: Report, failures: Sequence[tuple[str, str]] = ()) -> str:
     """The report for a job summary (GitHub renders it): what Notion says is shown as text,
     never as Markdown, HTML or a live link, on one line. `failures`: sources not synced."""
     lines = ["## Notion sync", ""]
@@ -214,9 +214,10 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    pace = {key: value for key, value in (("rate", config.rate), ("burst", config.burst),
-                                          ("notion_version", config.notion_version)) if value is not None}
-    return SourceOptions(base_url=base_url, limits=config.limits, **pace)
+    """The source's options from pipeline.toml; what it leaves out keeps the source's default."""
+    default = SourceOptions()
+    return SourceOptions(base_url=base_url, limits=config.limits, rate=default.rate if config.rate is None else config.rate,
+                         burst=default.burst if config.burst is None else config.burst, notion_version=config.notion_version)
 
 
 def _config(path: Path | None) -> Config:
@@ -718,22 +719,25 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                               "(or NOTION_DATA_SOURCE).")
         if not repo:
             raise ConfigError("no repository to dispatch to: pass --repo OWNER/REPO (or set GITHUB_REPOSITORY).")
-        if repo_name(repo) is None:
+        repository = repo_name(repo)
+        if repository is None:
             raise ConfigError(f"--repo {escaped(repo)!r} is not OWNER/REPO as GitHub names a repository.")
         if max_wait < debounce:
             raise ConfigError(f"--max-wait ({max_wait:g} s) is shorter than --debounce ({debounce:g} s).")
-        tokens = {}
+        tokens: dict[str, str | None] = {}
         for variable in ("GITHUB_TOKEN", "NOTION_WEBHOOK_TOKEN"):
-            tokens[variable] = os.environ.get(variable, "").strip() or None
-            if tokens[variable]:
-                _SECRETS.append(tokens[variable])
-                problem = token_problem(tokens[variable], variable)
+            given = os.environ.get(variable, "").strip()
+            tokens[variable] = given or None
+            if given:
+                _SECRETS.append(given)
+                problem = token_problem(given, variable)
                 if problem:
                     raise ConfigError(f"{problem}: copy it again.")
-        if tokens["GITHUB_TOKEN"] is None:
+        github_token = tokens["GITHUB_TOKEN"]
+        if github_token is None:
             raise ConfigError(f"GITHUB_TOKEN is not set: create a fine-grained token with Contents: read and write on "
                               f"{repo} (github.com/settings/personal-access-tokens) and export it.")
-        github = GitHub(repo_name(repo), tokens["GITHUB_TOKEN"],
+        github = GitHub(repository, github_token,
                         base_url_from_environment("GITHUB_API_URL", "https://api.github.com", "GitHub"))
         settings = Settings(host=host, port=port, watched=Watched(selection.data_source, frozenset(selection.pages)),
                             github=github, notion_token=tokens["NOTION_WEBHOOK_TOKEN"], debounce=debounce,

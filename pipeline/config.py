@@ -175,6 +175,9 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         raise ConfigError("\n".join(lines))
     notion = data.get("notion", {})
     languages = _languages(data.get("languages"), source)
+    # The schema checked the table; its arrays become tuples, as the options are frozen.
+    render: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                              for key, value in data.get("render", {}).items()}
     config = Config(
         data_source=notion.get("data_source", ""),
         pages=tuple(notion.get("pages", ())),
@@ -183,8 +186,7 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         rate=notion.get("rate"),
         burst=notion.get("burst"),
         notion_version=notion.get("notion_version"),
-        render=RenderOptions(**{key: tuple(value) if isinstance(value, list) else value
-                                for key, value in data.get("render", {}).items()}),
+        render=RenderOptions(**render),
         limits=Limits(**data.get("limits", {})),
         output_dir=data.get("output", {}).get("dir", ""),
         content_dir=data.get("site", {}).get("content", ""),
@@ -234,10 +236,9 @@ def _source(site: Config, data: dict[str, Any], table: dict[str, Any], where: st
         raise ConfigError(f"{source}: {where}.language: {language!r} is not {known}")
     tables = {key: table.get(key, data.get(key)) for key in ("publish", "slug", "front_matter")}
     mapping = _mapping({key: value for key, value in tables.items() if value is not None}, source, f"{where}.")
-    reads_language = site.languages is not None and bool(site.languages.property) and "data_source" in table \
-        and not language
+    read_from = site.languages.property if site.languages is not None and "data_source" in table and not language else ""
     config = replace(site, data_source=table.get("data_source", ""), pages=(), output_dir="", sources=(),
-                     language_property=site.languages.property if reads_language else "", **mapping)
+                     language_property=read_from, **mapping)
     return SourceConfig(table["section"], config, table.get("data_source", ""), table.get("page", ""), language)
 
 
@@ -267,7 +268,7 @@ _NOTION_HOST = re.compile(r"^https?://([a-z0-9-]+\.)*(notion\.so|notion\.site|no
 
 def is_notion_url(url: str | None) -> bool:
     """A link into a Notion workspace (notion.so, *.notion.site, app.notion.com)."""
-    return bool(url) and _NOTION_HOST.match(url.strip()) is not None
+    return url is not None and _NOTION_HOST.match(url.strip()) is not None
 
 
 def notion_id(text: str) -> str | None:
@@ -280,16 +281,11 @@ def notion_id(text: str) -> str | None:
     if "://" in text:
         if not is_notion_url(text):
             return None
-        text = re.split(r"[?#]", text, maxsplit=1)[0]
-        matches = list(_UUID.finditer(text))
-        if not matches:
-            return None
-        match = matches[-1]
+        matches = list(_UUID.finditer(re.split(r"[?#]", text, maxsplit=1)[0]))
+        match = matches[-1] if matches else None
     else:
         match = _UUID.fullmatch(text)
-        if not match:
-            return None
-    return "-".join(match.groups()).lower()
+    return "-".join(match.groups()).lower() if match else None
 
 
 def require_notion_id(text: str, what: str) -> str:

@@ -149,7 +149,7 @@ class SiteReport:
     @property
     def exit_code(self) -> int:
         """A source's failure's code (2 config or folder, 3 Notion); else 1 when entries were rejected."""
-        codes = [run.error.exit_code for run in self.failed]
+        codes = [run.error.exit_code for run in self.runs if run.error is not None]
         if codes:
             return max(codes)
         return max((run.report.exit_code for run in self.runs), default=0)

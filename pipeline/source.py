@@ -255,7 +255,7 @@ def make_client(token: str, options: SourceOptions, progress: Callable[[str, int
         logger=_quiet_logger(),
         retry=RetryOptions(max_retries=0),  # the transport retries, on the run's clock
         client=httpx.Client(transport=transport),
-        **({"notion_version": options.notion_version} if options.notion_version else {}),
+        notion_version=api_version(options),
     )
 
 
@@ -264,27 +264,27 @@ def explain(error: Exception, what: str, doing: str = "reading") -> NotionError:
     `NotionError` of its kind. Never includes the token."""
     if isinstance(error, APIResponseError):
         # The code as Notion spells it ("validation_error"), not the SDK enum's name.
-        answer = {"status": error.status, "code": getattr(error.code, "value", str(error.code))}
+        status, code = error.status, str(getattr(error.code, "value", error.code))
         if error.code == APIErrorCode.Unauthorized:
             return Unauthorized(
                 "Notion refused the token (401 unauthorized). Check NOTION_TOKEN: it must be the "
-                "Internal Integration Secret of your integration (notion.so/profile/integrations).", **answer)
+                "Internal Integration Secret of your integration (notion.so/profile/integrations).", status=status, code=code)
         if error.code in (APIErrorCode.ObjectNotFound, APIErrorCode.RestrictedResource):
             return NotFound(
                 f"Notion cannot find {what}, or the integration cannot see it ({error.status} "
                 f"{error.code}). Check the id, then share the page or data source with your "
-                "integration: open it in Notion, ••• menu → Connections → add the integration.", **answer)
+                "integration: open it in Notion, ••• menu → Connections → add the integration.", status=status, code=code)
         if error.code == APIErrorCode.RateLimited:
             return RateLimited(f"Notion kept answering 429 rate_limited while {doing} {what}, after retries. "
-                               "Try again later.", **answer)
+                               "Try again later.", status=status, code=code)
         kind = Refused if 400 <= error.status < 500 else Unreachable
-        return kind(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}", **answer)
+        return kind(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}", status=status, code=code)
     if isinstance(error, (NotionClientErrorBase, httpx.HTTPError, ValueError)):
-        status = getattr(error, "status", None)
+        answered = getattr(error, "status", None)  # an unexpected HTTP answer (a 502 page) has one
         return Unreachable(
             f"Notion could not be reached or answered garbage while {doing} {what}, after retries "
             f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again.",
-            status=status if isinstance(status, int) else None)
+            status=answered if isinstance(answered, int) else None)
     raise error
 
 

@@ -143,7 +143,7 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         # {"type": "status", "status": {"options": [{"name": …}, …]}}
         prop = found["properties"].get(config.status_property)
         payload = prop.get(prop.get("type"), {}) if isinstance(prop, dict) else {}
-        options = {o.get("name") for o in payload.get("options", ()) if isinstance(o, dict)} \
+        options = {o["name"] for o in payload.get("options", ()) if isinstance(o, dict) and isinstance(o.get("name"), str)} \
             if isinstance(payload, dict) and isinstance(payload.get("options"), list) else set()
     lines = [f"{where} {name!r} is not a property of the data source"
              for name, where in config.mapped_properties.items() if name not in properties]
