@@ -1,4 +1,4 @@
-"""The write endpoints of the emulator: pages, block children, deletion, file uploads.
+"""The write endpoints of the emulator: pages, block children, block updates, deletion, file uploads.
 
 Hooked into ``server._Api.dispatch`` (``route``) and ``server._handle_api`` (``form_data``
 for the one multipart endpoint). Each endpoint checks its request as Notion documents it and
@@ -17,6 +17,8 @@ References (each shape below cites the one it follows):
 - developers.notion.com/reference/patch-block-children ("up to two levels of nesting in a
   single request", "a limit of 100 block children", returns a list of the first-level blocks)
 - developers.notion.com/reference/delete-a-block (sets in_trash, returns the block)
+- developers.notion.com/reference/update-a-block (the block's type key with the fields to
+  change, or in_trash; returns the block)
 - developers.notion.com/reference/request-limits (size limits: text.content and
   text.link.url 2,000 characters, equation.expression 1,000, 100 elements a rich text array,
   100 options a multi-select, "the maximum size of the payload is 1000 block elements" and
@@ -114,9 +116,12 @@ _DEFAULT_ANNOTATIONS = {"bold": False, "italic": False, "strikethrough": False, 
 _BOT_USER = {"object": "user", "id": "9b7c4a1e-2f3d-4e5a-8b6c-0d1e2f3a4b5c"}
 
 
-def _now() -> str:
+def _now(api: Any) -> str:
+    """The time of a write, from the emulator's clock (`NotionEmulator(clock=…)`, else the
+    system's): tests place an edit inside a minute, or in one already over."""
     # Shape: developers.notion.com/reference/page — last_edited_time is rounded to the minute.
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:00.000Z")
+    clock = getattr(api, "clock", None)
+    return (clock() if clock else datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
 def _too_long(path: str, limit: int, was: int) -> ApiError:
@@ -161,8 +166,9 @@ def form_data(content_type: str, raw: bytes) -> dict[str, Any]:
     )
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         fields[name] = (filename, part.get_content_type(), data) if filename is not None else data.decode("utf-8")
     return fields
@@ -297,16 +303,17 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
     # sits under the type's key, children inside the payload.
     if not isinstance(raw, dict):
         raise _invalid("body", where, "an object", raw)
+    at = f"{where}." if where else ""  # "" for the body itself (update-a-block)
     kind = raw.get("type") or next((key for key in raw if key in _HOLDS_CHILDREN), None)
     if kind not in _HOLDS_CHILDREN:
-        raise _invalid("body", f"{where}.type", "a supported block type", kind)
+        raise _invalid("body", f"{at}type", "a supported block type", kind)
     payload = raw.get(kind)
     if not isinstance(payload, dict):
-        raise _invalid("body", f"{where}.{kind}", "an object", payload)
-    path = f"{where}.{kind}"
+        raise _invalid("body", f"{at}{kind}", "an object", payload)
+    path = f"{at}{kind}"
     for key in raw:
         if key not in ("object", "type", kind):
-            raise _invalid("body", f"{where}.{key}", "not present", raw[key])
+            raise _invalid("body", f"{at}{key}", "not present", raw[key])
     for key in payload:
         if key not in _PAYLOAD_KEYS[kind]:
             raise _invalid("body", f"{path}.{key}", "not present", payload[key])
@@ -355,7 +362,7 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
         if not isinstance(cells, list):
             raise _invalid("body", f"{path}.cells", "an array", cells)
         value["cells"] = [_rich_text(api, cell, f"{path}.cells[{i}]") for i, cell in enumerate(cells)]
-    now = _now()
+    now = _now(api)
     # Shape: developers.notion.com/reference/block (the block object's common fields).
     block = {
         "object": "block", "id": "", "parent": None, "created_time": now, "last_edited_time": now,
@@ -413,7 +420,7 @@ def _touch(api: Any, block_id: str) -> None:
     """A change inside a page is an edit of the page (its last_edited_time moves)."""
     page_id = page_of(api, block_id)
     if page_id is not None:
-        api.pages[page_id]["last_edited_time"] = _now()
+        api.pages[page_id]["last_edited_time"] = _now(api)
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -456,12 +463,47 @@ def _delete_block(api: Any, block_id: str, *, body: dict[str, Any]) -> dict[str,
         page = api.pages.get(block_id)
         if page is None or page.get("in_trash"):
             raise _not_found("block", block_id)
-        page.update(in_trash=True, archived=True, last_edited_time=_now())
+        page.update(in_trash=True, archived=True, last_edited_time=_now(api))
         return _page_as_block(page, block_id in api.children)
     if block.get("in_trash"):
         # Shape: status-codes — a trashed block can no longer be edited.
         raise ApiError(400, "validation_error", "Can't edit block that is archived. You must unarchive the block before editing.")
-    block.update(in_trash=True, archived=True, last_edited_time=_now())
+    block.update(in_trash=True, archived=True, last_edited_time=_now(api))
+    parent = block.get("parent") or {}
+    _touch(api, parent.get(parent.get("type", ""), ""))
+    return block
+
+
+def _update_block(api: Any, block_id: str, *, body: dict[str, Any]) -> dict[str, Any]:
+    # Shape: developers.notion.com/reference/update-a-block — the body holds the block's own
+    # type key with the fields to change ("the update replaces the entire value for a given
+    # field"; an omitted field keeps its value), and/or `in_trash` (`archived`, deprecated);
+    # children cannot be changed here; the answer is the updated block. The page's
+    # last_edited_time moves with it.
+    block = api.blocks.get(block_id)
+    if block is None:
+        raise _not_found("block", block_id)
+    if block.get("in_trash") and not (body.get("in_trash") is False or body.get("archived") is False):
+        raise ApiError(400, "validation_error", "Can't edit block that is archived. You must unarchive the block before editing.")
+    kind = block["type"]
+    for key in body:
+        if key not in (kind, "type", "in_trash", "archived"):
+            raise _invalid("body", key, "not present", body[key])
+    if body.get("type", kind) != kind:
+        raise _invalid("body", "type", f"`{_json_repr(kind)}`, the block's type", body["type"])
+    payload = body.get(kind)
+    if payload is not None:
+        if not isinstance(payload, dict):
+            raise _invalid("body", kind, "an object", payload)
+        if "children" in payload:
+            raise _invalid("body", f"{kind}.children", "not present", payload["children"])
+        # Checked as the same payload in a new block would be, then only its given fields kept.
+        checked, _, _ = _block(api, {"type": kind, kind: payload}, "", 1)
+        block[kind].update({key: checked[kind][key] for key in payload})
+    for flag in ("in_trash", "archived"):
+        if flag in body:
+            block["in_trash"] = block["archived"] = bool(body[flag])
+    block["last_edited_time"] = _now(api)
     parent = block.get("parent") or {}
     _touch(api, parent.get(parent.get("type", ""), ""))
     return block
@@ -577,7 +619,7 @@ def _create_page(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
         _check_children(children, "children")
         tree = _checked(api, children, "children", 1)
     page_id = str(uuid.uuid4())
-    now = _now()
+    now = _now(api)
     database_id = (data_source.get("parent") or {}).get("database_id")
     page = {
         "object": "page", "id": page_id, "created_time": now, "last_edited_time": now,
@@ -629,7 +671,7 @@ def _update_page(api: Any, page_id: str, *, body: dict[str, Any]) -> dict[str, A
         page["icon"] = body["icon"]
     if "cover" in body:
         page["cover"] = _cover(api, body["cover"])
-    page["last_edited_time"] = _now()
+    page["last_edited_time"] = _now(api)
     return page
 
 
@@ -708,7 +750,7 @@ def _update_data_source(api: Any, data_source_id: str, *, body: dict[str, Any]) 
                 page["properties"][new_name] = page["properties"].pop(name)
     if "title" in body:
         data_source["title"] = _rich_text(api, body["title"], "title")
-    data_source["last_edited_time"] = _now()
+    data_source["last_edited_time"] = _now(api)
     return data_source
 
 
@@ -848,6 +890,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., dict[str, Any]]]] = [
     ("PATCH", re.compile(r"^/v1/pages/([^/]+)$"), _update_page),
     ("PATCH", re.compile(r"^/v1/data_sources/([^/]+)$"), _update_data_source),
     ("PATCH", re.compile(r"^/v1/blocks/([^/]+)/children$"), _append_children),
+    ("PATCH", re.compile(r"^/v1/blocks/([^/]+)$"), _update_block),
     ("DELETE", re.compile(r"^/v1/blocks/([^/]+)$"), _delete_block),
     ("POST", re.compile(r"^/v1/file_uploads$"), _create_upload),
     ("POST", re.compile(r"^/v1/file_uploads/([^/]+)/send$"), _send_upload),

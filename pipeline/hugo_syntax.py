@@ -242,7 +242,7 @@ def _meta(found: dict[str, str]) -> CaptionMeta | None:
     return CaptionMeta(found.get("alt"), found.get("title"), found.get("link"), figure, file)
 
 
-def bundle_path(text: str | None, suffix: str) -> str | None:
+def file_line_path(text: str | None, suffix: str) -> str | None:
     """A `file:` line's path when it is one a bundle may hold with this suffix, else None."""
     if not text or not BUNDLE_PATH.fullmatch(text) or ".." in text:
         return None

@@ -40,12 +40,11 @@ from typing import IO, Any, Callable
 
 import frontmatter
 import yaml
-from notion_client import APIErrorCode, APIResponseError
 
 from pipeline import shapes
 from pipeline.bundle import open_inside, read_inside, regular_files
 from pipeline.config import Config
-from pipeline.errors import ConfigError, NotionError
+from pipeline.errors import BadAnswer, ConfigError, NotFound, NotionError, RateLimited, Refused, Unauthorized
 from pipeline.frontmatter import (HugoYAMLHandler, format_date, options_of, slug_of, synced_value, text_of,
                                   yaml_text)
 from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, file_source, payload,
@@ -543,7 +542,7 @@ class Writer:
     def answer(self, answer: Any, what: str, kind: str) -> dict[str, Any]:
         problem = shapes.problem_of(answer, (kind,))
         if problem:
-            raise NotionError(f"Notion answered something that is not the API's shape when {what}: {problem}.")
+            raise BadAnswer(f"Notion answered something that is not the API's shape when {what}: {problem}.")
         return answer
 
     def create(self, data_source_id: str, plan: PostPlan, properties: dict[str, Any]) -> dict[str, Any]:
@@ -580,7 +579,7 @@ class Writer:
         problems = [problem for item in results if (problem := shapes.problem_of(item, ("block",)))]
         if problems or len(results) != len(request):
             why = problems[0] if problems else "a list of another length"
-            raise NotionError(f"Notion answered {len(results)} blocks when {what} ({why}): what goes under them "
+            raise BadAnswer(f"Notion answered {len(results)} blocks when {what} ({why}): what goes under them "
                               "cannot be placed.")
         return results
 
@@ -596,7 +595,7 @@ class Writer:
                     # The second level was written with its parent: find its ids, then go deeper.
                     listed = self.source.children(block["id"])
                     if len(listed) != len(inline):
-                        raise NotionError(f"Notion lists {len(listed)} blocks under block {block['id']}, which was "
+                        raise BadAnswer(f"Notion lists {len(listed)} blocks under block {block['id']}, which was "
                                           f"written with {len(inline)}: what goes under them cannot be placed.")
                     for child, made_child in zip(inline, listed):
                         if payload(child).get("children"):
@@ -642,7 +641,7 @@ class Writer:
             if handle.read(1):
                 raise ValueError(f"{relative} grew while it was being uploaded")
         if self.answer(done, f"sending {what}", "file_upload")["status"] != "uploaded":
-            raise NotionError(f"Notion did not take {what}: its status is {done['status']!r}, not 'uploaded'.")
+            raise BadAnswer(f"Notion did not take {what}: its status is {done['status']!r}, not 'uploaded'.")
         return upload["id"]
 
 
@@ -750,16 +749,14 @@ def _unpublished(values: dict[str, Any], config: Config, schema: dict[str, Any])
 
 def _failed(plan: PostPlan, error: NotionError, state: str) -> None:
     """A post failed on Notion: exit 3, unless Notion refused what the post holds (400)."""
-    cause = error.__cause__
-    invalid = isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ValidationError
+    invalid = isinstance(error, Refused) and error.code == "validation_error"
     plan.fail(f"{error} {state}".strip(), network=not invalid)
 
 
 def _refused(error: NotionError) -> bool:
     """Whether Notion answered that it did not do the request (a 4xx): after anything else (a
     5xx, a lost connection, a timeout, an answer of another shape) it may have done it."""
-    cause = error.__cause__
-    return isinstance(cause, APIResponseError) and 400 <= cause.status < 500
+    return isinstance(error, (Refused, NotFound, Unauthorized, RateLimited))
 
 
 # What became of an entry when its post failed, at each step.

@@ -45,7 +45,7 @@ from mdit_py_plugins.texmath import texmath_plugin
 
 from pipeline.bundle import file_suffix, publishable, safe_file_name
 from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, CaptionMeta, ShortcodeTag, fence_info,
-                                 bundle_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
+                                 file_line_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
 from pipeline.render import MAX_DEPTH
 from pipeline.render.text import chroma_name
 
@@ -876,7 +876,7 @@ def file_source(url: str, kind: str, ctx: ImportContext) -> tuple[dict[str, Any]
         # A path sync would not give back by the file's name alone (a sub-folder), when a bundle
         # may hold it: a name it cannot hold comes back in safe characters (render/hugo.py).
         wanted = None if local.startswith("/") or (local == name and safe_file_name(name) == name) \
-            else bundle_path(local, file_suffix(local))
+            else file_line_path(local, file_suffix(local))
         return {"type": "file_upload", "file_upload": {"id": LOCAL_FILE + local}}, wanted
     if (_split(url) or SplitResult("", "", "", "", "")).scheme in ("http", "https"):
         return {"type": "external", "external": {"url": url}}, None

@@ -6,7 +6,6 @@ Notion did the request, a file too large, an update cut short."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import signal
@@ -16,14 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from notion_emulator import NotionEmulator
 from notion_emulator.server import ApiError
 from pipeline import import_posts as importer
 from pipeline import markdown_in
-from pipeline import cli as cli_module
-from pipeline.cli import main
 from pipeline.import_posts import import_posts
 from pipeline.model import IMPORT_MARKER, is_import_marker
 from pipeline.source import SourceOptions
@@ -41,18 +37,6 @@ def options(emulator: NotionEmulator) -> SourceOptions:
     return SourceOptions(base_url=emulator.base_url, rate=0)
 
 
-@pytest.fixture
-def cli(notion_env, monkeypatch):
-    """The CLI against an emulator, without the wait for Notion's rate limit (the emulator has none)."""
-    paced = cli_module.source_options_for
-    monkeypatch.setattr(cli_module, "source_options_for", lambda *args: dataclasses.replace(paced(*args), rate=0))
-
-    def run(emulator: NotionEmulator, *args: str):
-        notion_env(emulator)
-        return CliRunner().invoke(main, ["import", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
-                                         SEED_DATA_SOURCE, *args])
-
-    return run
 
 
 def synced(emulator: NotionEmulator, out: Path) -> tuple[dict[str, str], list[str]]:
@@ -214,11 +198,11 @@ def lose_answers(emulator: NotionEmulator, method: str, path: str, times: int = 
     return lost
 
 
-def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(cli, whole, tmp_path):
+def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(import_cli, whole, tmp_path):
     posts = write_bundles(tmp_path / "in", {slug: post(body) for slug, body in BODIES.items()})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         lost = lose_answers(emulator, "POST", "/v1/pages")
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert lost == ["/v1/pages"]
         assert result.exit_code == 3, result.output
         assert result.stdout.splitlines()[0] == f"failed post-0 from {posts}/post-0/index.md"
@@ -230,7 +214,7 @@ def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(
                               "import again finds it by its slug and completes it.")
         assert entries(emulator)["post-0"] == ("Draft", True)  # Notion did create it
         assert_whole_or_unpublished(emulator, tmp_path / "out", whole)
-        again = cli(emulator, str(posts))
+        again = import_cli(emulator, str(posts))
         assert again.exit_code == 0, again.output
         assert plan_lines(again.stdout) == [
             "unchanged post-1", "unchanged post-2", "completed post-0"]  # each as soon as it is settled
@@ -238,11 +222,11 @@ def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(
         assert synced(emulator, tmp_path / "out") == (whole, [])
 
 
-def test_a_lost_answer_while_writing_content_leaves_the_entry_marked(cli, whole, tmp_path):
+def test_a_lost_answer_while_writing_content_leaves_the_entry_marked(import_cli, whole, tmp_path):
     posts = write_bundles(tmp_path / "in", {slug: post(body) for slug, body in BODIES.items()})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         lose_answers(emulator, "PATCH", "/v1/blocks/[^/]+/children")
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert result.exit_code == 3
         page_id = next(p for p in emulator._api.pages.values()
                        if p["properties"]["Slug"]["rich_text"][0]["plain_text"] == "post-0")["id"]
@@ -252,7 +236,7 @@ def test_a_lost_answer_while_writing_content_leaves_the_entry_marked(cli, whole,
         assert plan_lines(result.stdout) == [
             "failed post-0", "created post-1", "created post-2"]
         assert_whole_or_unpublished(emulator, tmp_path / "out", whole)
-        assert cli(emulator, str(posts)).exit_code == 0
+        assert import_cli(emulator, str(posts)).exit_code == 0
         assert synced(emulator, tmp_path / "out") == (whole, [])
 
 
@@ -296,14 +280,14 @@ def test_sync_never_publishes_an_entry_holding_the_marker_even_named_with_page(t
             assert not (out / "half").exists()
 
 
-def test_a_post_the_converter_fails_on_fails_alone(cli, tmp_path, monkeypatch):
+def test_a_post_the_converter_fails_on_fails_alone(import_cli, tmp_path, monkeypatch):
     """A bug converting one post (simulated here) fails that post before anything of it is
     written; the others are imported, and the run exits 1, not 4."""
     posts = write_bundles(tmp_path / "in", {"a-broken": post("> Quoted."), "b-fine": post("Fine.")})
     monkeypatch.setitem(markdown_in.BLOCK_CONVERTERS, "blockquote",
                         lambda node, ctx: (_ for _ in ()).throw(KeyError("boom")))
     with NotionEmulator(store([]), token=TOKEN) as emulator:
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert result.exit_code == 1, result.output
         assert result.stdout.splitlines()[0] == f"failed a-broken from {posts}/a-broken/index.md"
         assert first_error(result.stdout) == (
@@ -322,14 +306,14 @@ def test_an_unreadable_link_is_kept_as_text_with_a_note(tmp_path):
     assert trip.posts == {"oops": post("Go there.")}
 
 
-def test_a_file_over_what_sync_downloads_fails_its_post_before_any_write(cli, tmp_path):
+def test_a_file_over_what_sync_downloads_fails_its_post_before_any_write(import_cli, tmp_path):
     """A 3 GB file (sparse: no byte of it is read) ended the run with a MemoryError."""
     posts = write_bundles(tmp_path / "in", {"a-video": post("[The talk](talk.mp4)"), "b-text": post("Text.")})
     with (posts / "a-video" / "talk.mp4").open("wb") as handle:
         handle.truncate(3 * 2**30)
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         for extra in (["--dry-run"], []):
-            result = cli(emulator, *extra, str(posts))
+            result = import_cli(emulator, *extra, str(posts))
             assert result.exit_code == 1, result.output
             assert first_error(result.stdout) == (
                 "  error: cannot be imported as it is: talk.mp4 has 3,221,225,472 bytes, more than the 52,428,800 a "

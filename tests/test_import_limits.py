@@ -16,7 +16,6 @@ from notion_client import APIResponseError, Client
 
 from notion_emulator import Faults, NotionEmulator
 from notion_emulator.server import ApiError
-from pipeline import cli as cli_module
 from pipeline.cli import main
 from pipeline.config import load_default_config
 from pipeline.import_posts import import_posts, properties, read_post
@@ -28,18 +27,6 @@ from tests.importkit import FRONT_MATTER, first_error, plan_lines, post, round_t
 from tests.storekit import store
 
 
-@pytest.fixture
-def cli(notion_env, monkeypatch):
-    """The CLI against an emulator, without the wait for Notion's rate limit (the emulator has none)."""
-    paced = cli_module.source_options_for
-    monkeypatch.setattr(cli_module, "source_options_for", lambda *args: dataclasses.replace(paced(*args), rate=0))
-
-    def run(emulator: NotionEmulator, *args: str):
-        notion_env(emulator)
-        return CliRunner().invoke(main, ["import", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
-                                         SEED_DATA_SOURCE, *args])
-
-    return run
 
 
 def table(rows: int) -> str:
@@ -124,13 +111,13 @@ def answer_instead(emulator: NotionEmulator, method: str, path: str, change) -> 
     (lambda answer: {**answer, "results": answer["results"][:-1]}, "a list of another length"),
     (lambda answer: {**answer, "results": [{"object": "block"}] * len(answer["results"])}, "block without 'id'"),
 ])
-def test_an_append_answer_of_another_shape_fails_its_post_and_drops_nothing_silently(change, problem, cli, tmp_path):
+def test_an_append_answer_of_another_shape_fails_its_post_and_drops_nothing_silently(change, problem, import_cli, tmp_path):
     """An answer with `results: []` dropped the nested blocks with exit 0."""
     body = "- one\n    - nested\n- two"
     posts = write_bundles(tmp_path / "in", {"a-list": post(body), "b-other": post("Other.")})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         changed = answer_instead(emulator, "PATCH", r"/v1/blocks/[^/]+/children", change)
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert len(changed) == 1
         assert result.exit_code == 3, result.output
         assert result.stdout.splitlines()[0].startswith("failed a-list from ")
@@ -141,10 +128,10 @@ def test_an_append_answer_of_another_shape_fails_its_post_and_drops_nothing_sile
         assert result.stdout.splitlines()[2].startswith("created b-other from ")
 
 
-def test_a_malformed_create_answer_exits_3_not_4(cli, tmp_path):
+def test_a_malformed_create_answer_exits_3_not_4(import_cli, tmp_path):
     posts = write_bundles(tmp_path / "in", {"hello": post("Hi.")})
     with NotionEmulator(store([]), token=TOKEN, faults=Faults(bodies={"/v1/pages": b'{"object": "page"}'})) as emulator:
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
     assert result.exit_code == 3, result.output
     assert result.stdout.splitlines()[1] == (
         "  error: Notion answered something that is not the API's shape when creating an entry for hello: page without "
@@ -153,13 +140,13 @@ def test_a_malformed_create_answer_exits_3_not_4(cli, tmp_path):
         "completes it.")
 
 
-def test_a_refused_write_says_writing_not_reading(cli, tmp_path):
+def test_a_refused_write_says_writing_not_reading(import_cli, tmp_path):
     posts = write_bundles(tmp_path / "in", {"hello": post("Hi.")})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         def refuse(answer):
             raise ApiError(400, "validation_error", "body failed validation: nope.")
         answer_instead(emulator, "PATCH", r"/v1/blocks/[^/]+/children", refuse)
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
     assert result.exit_code == 1
     assert re.match(r"  error: Notion answered 400 APIErrorCode.ValidationError while writing blocks under "
                     r"[0-9a-f-]{36}: body failed validation: nope\. The entry ", result.stdout.splitlines()[1])
@@ -241,11 +228,11 @@ def test_a_list_10_deep_and_quotes_21_deep_come_back_whole(tmp_path):
                                                      "more than 66 levels deep, where the Markdown reader stops"),
     ("<aside>\n\n" * 80, "cannot be imported as it is: its blocks nest 80 levels deep"),
 ])
-def test_nesting_a_sync_could_not_show_fails_its_post_with_the_fix_in_dry_run_too(body, message, cli, tmp_path):
+def test_nesting_a_sync_could_not_show_fails_its_post_with_the_fix_in_dry_run_too(body, message, import_cli, tmp_path):
     posts = write_bundles(tmp_path / "in", {"a-deep": post(body), "b-flat": post("Flat.")})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         for extra in (["--dry-run"], []):
-            result = cli(emulator, *extra, str(posts))
+            result = import_cli(emulator, *extra, str(posts))
             assert result.exit_code == 1, result.output
             assert result.stdout.splitlines()[0] == f"failed a-deep from {posts}/a-deep/index.md"
             assert result.stdout.splitlines()[1].startswith(f"  error: {message}")
@@ -270,10 +257,10 @@ Body.
 """
 
 
-def test_a_yaml_alias_bomb_fails_its_post_alone(cli, tmp_path):
+def test_a_yaml_alias_bomb_fails_its_post_alone(import_cli, tmp_path):
     posts = write_bundles(tmp_path / "in", {"a-bomb": ALIAS_BOMB, "b-fine": post("Fine.")})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
     assert result.exit_code == 1, result.output
     assert first_error(result.stdout) == (
         "  error: cannot be read: its YAML aliases expand the front matter to more than 10,000 values (an alias "
@@ -287,12 +274,12 @@ def test_yaml_aliases_within_the_bound_are_read(tmp_path):
     assert read_post(tmp_path / "p" / "index.md", tmp_path / "p").metadata["tags"] == ["Go", "Raft"]
 
 
-def test_500_unclosed_divs_keep_their_text_with_a_note_in_dry_run_too(cli, tmp_path):
+def test_500_unclosed_divs_keep_their_text_with_a_note_in_dry_run_too(import_cli, tmp_path):
     """markdownify recursed once an element: a RecursionError ended the run, even with --dry-run."""
     posts = write_bundles(tmp_path / "in", {"divs": post("<div>" * 500 + "Deep text.")})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         for extra in (["--dry-run"], []):
-            result = cli(emulator, *extra, str(posts))
+            result = import_cli(emulator, *extra, str(posts))
             assert result.exit_code == 0, result.output
             assert "  note: raw HTML nested more than 64 elements deep: its text is kept, without its tags" in result.output
         block = next(b for b in emulator._api.blocks.values() if b["type"] == "paragraph")
