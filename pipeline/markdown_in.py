@@ -47,7 +47,7 @@ from pipeline.bundle import file_suffix, publishable, safe_file_name
 from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, CaptionMeta, ShortcodeTag, fence_info,
                                  file_line_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
 from pipeline.render import MAX_DEPTH
-from pipeline.render.text import chroma_name
+from pipeline.code_languages import chroma_name, notion_language
 
 MAX_TEXT = 2000  # characters a text object, and a URL (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
@@ -72,30 +72,6 @@ def text_objects(text: str) -> list[dict[str, Any]]:
     """Plain text as rich-text objects of at most MAX_TEXT characters each (none is cut)."""
     # Shape: developers.notion.com/reference/rich-text (a text object); request-limits (2,000).
     return [{"type": "text", "text": {"content": text[i:i + MAX_TEXT]}} for i in range(0, len(text), MAX_TEXT)]
-
-# Fence info (Hugo's Chroma names and common aliases) → Notion's code languages
-# (notion-sdk-js api-endpoints `LanguageRequest`). A name Notion knows maps to itself.
-NOTION_LANGUAGES = frozenset((
-    "abap", "abc", "agda", "arduino", "ascii art", "assembly", "bash", "basic", "bnf", "c", "c#", "c++", "clojure",
-    "coffeescript", "coq", "css", "dart", "dhall", "diff", "docker", "ebnf", "elixir", "elm", "erlang", "f#", "flow",
-    "fortran", "gherkin", "glsl", "go", "graphql", "groovy", "haskell", "hcl", "html", "idris", "java", "javascript",
-    "json", "julia", "kotlin", "latex", "less", "lisp", "livescript", "llvm ir", "lua", "makefile", "markdown",
-    "markup", "matlab", "mathematica", "mermaid", "nix", "notion formula", "objective-c", "ocaml", "pascal", "perl",
-    "php", "plain text", "powershell", "prolog", "protobuf", "purescript", "python", "r", "racket", "reason", "ruby",
-    "rust", "sass", "scala", "scheme", "scss", "shell", "smalltalk", "solidity", "sql", "swift", "toml", "typescript",
-    "vb.net", "verilog", "vhdl", "visual basic", "webassembly", "xml", "yaml", "java/c/c++/c#",
-))
-FENCE_LANGUAGES = {
-    "": "plain text", "text": "plain text", "txt": "plain text", "plaintext": "plain text", "asm": "assembly",
-    "cpp": "c++", "cxx": "c++", "csharp": "c#", "cs": "c#", "fsharp": "f#", "objectivec": "objective-c",
-    "objc": "objective-c", "objectpascal": "pascal", "llvm": "llvm ir", "vbnet": "vb.net", "wat": "webassembly",
-    "wasm": "webassembly", "js": "javascript", "jsx": "javascript", "ts": "typescript", "tsx": "typescript",
-    "py": "python", "python3": "python", "rb": "ruby", "rs": "rust", "sh": "shell", "zsh": "shell", "console": "shell",
-    "shell-session": "shell", "yml": "yaml", "dockerfile": "docker", "golang": "go", "kt": "kotlin", "md": "markdown",
-    "tex": "latex", "ps1": "powershell", "make": "makefile", "hs": "haskell", "proto": "protobuf", "terraform": "hcl",
-    "tf": "hcl", "htm": "html", "svg": "xml", "jsonc": "json", "ex": "elixir", "erl": "erlang", "ml": "ocaml",
-    "sol": "solidity", "clj": "clojure", "coffee": "coffeescript", "pl": "perl", "gql": "graphql",
-}
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif", ".tif", ".tiff")
 _FILE_KINDS = {".pdf": "pdf", ".mp4": "video", ".webm": "video", ".mov": "video", ".mp3": "audio", ".wav": "audio",
@@ -1050,9 +1026,7 @@ def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
     in code style, and sync writes the fence from it (render/hugo.py)."""
     found = fence_info(info)
     name = found.language.lower() if found else (info.strip().split()[0].lower() if info.strip() else "")
-    language = name if name in NOTION_LANGUAGES else FENCE_LANGUAGES.get(name)
-    if language is None:
-        language = "plain text"
+    language = notion_language(name) or "plain text"
     payload: dict[str, Any] = {"rich_text": text_objects(code), "language": language}
     if found is None:
         ctx.note(f"code fence info {info.strip()!r} is not a language and highlighting options: the code is kept "
@@ -1138,7 +1112,7 @@ def _pre(pre: re.Match[str], ctx: ImportContext) -> list[dict[str, Any]]:
     the pre's), its text without the markup a highlighter put in."""
     classes = (pre.group(2) or "").split() + (pre.group(1) or "").split()
     language = next((c.removeprefix("language-") for c in classes if c.startswith("language-")),
-                    next((c for c in classes if c.lower() in NOTION_LANGUAGES or c.lower() in FENCE_LANGUAGES), ""))
+                    next((c for c in classes if notion_language(c.lower())), ""))
     body = pre.group(3)
     if re.search(r"<a\s", body, re.I):
         ctx.note("links inside code written as HTML: a Notion code block holds plain text; their text is kept")

@@ -34,7 +34,7 @@ from pipeline import shapes
 from pipeline.config import Limits
 from pipeline.errors import NotFound, NotionError, RateLimited, Refused, Unauthorized, Unreachable
 from pipeline.model import Block, Entry, as_object, as_text
-from pipeline.render import file_url, spec_of
+from pipeline.render import file_blocks, spec_of
 
 DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
@@ -538,13 +538,7 @@ def _container_of(block: dict[str, Any]) -> str:
 def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[str, str]:
     """URL → file object type of the files of these types in a block tree, in reading order.
     Which blocks hold a file, and where its URL sits, is the block table's (`render.BLOCKS`)."""
-    urls: dict[str, str] = {}
-    for block in blocks:
-        found = file_url(block)
-        if found and found[0] in file_types:
-            urls[found[1]] = found[0]
-        urls.update(block_files(block.children, file_types))
-    return urls
+    return {url: kind for _, kind, url in file_blocks(blocks) if kind in file_types}
 
 
 # IPv6 addresses that stand for an IPv4 one (NAT64's well-known prefix, RFC 6052): checked as it.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from pipeline import bundle, shapes
 from pipeline.cache import BlockCache, Cached
@@ -22,7 +22,7 @@ from pipeline.frontmatter import (cover_image, cover_of, document, front_matter,
                                   with_cover)
 from pipeline.hugo_syntax import file_line_path
 from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
-from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
+from pipeline.render import BLOCKS, RenderContext, Renderer, file_blocks, video_shortcode
 from pipeline.render.hugo import caption_parts, unbalanced_shortcodes
 from pipeline.render.plugins import load_plugins
 from pipeline.source import NotionSource, SourceOptions, api_version, block_files, download_files, make_client
@@ -310,16 +310,7 @@ def withheld_files(blocks: tuple[Block, ...], config: Config) -> dict[str, Block
     one is not bundled either: the post keeps its own URL, on another domain)."""
     withheld = {url for url, kind in _downloadable(blocks, config).items()
                 if kind == "file" and not bundle.publishable(url)}
-    return {url: block for block, _, url in _file_blocks(blocks) if url in withheld}
-
-
-def _file_blocks(blocks: tuple[Block, ...]) -> Iterator[tuple[Block, str, str]]:
-    """(block, file object type, URL) of every file-holding block of a tree, in reading order."""
-    for block in blocks:
-        held = file_url(block)
-        if held is not None:
-            yield block, *held
-        yield from _file_blocks(block.children)
+    return {url: block for block, _, url in file_blocks(blocks) if url in withheld}
 
 
 # A file that could not be downloaded, by file object type: where it is, and the fix.
@@ -357,10 +348,10 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
         Problem("error", title, entry.url, f"block {block.id} ({block.type})",
                 f"its file URL {url!r} does not parse ({why}): "
                 + ("upload the file again in Notion." if kind == "file" else "correct the URL, or upload the file to Notion."))
-        for block, kind, url in _file_blocks(entry.blocks) if (why := _url_problem(url))
+        for block, kind, url in file_blocks(entry.blocks) if (why := _url_problem(url))
     ]
     named: list[tuple[str, bytes, str]] = []
-    holders = {url: block for block, _, url in reversed(list(_file_blocks(entry.blocks)))}
+    holders = {url: block for block, _, url in reversed(list(file_blocks(entry.blocks)))}
     targets = bundled_files(entry.blocks, config)
     cover = cover_url(entry.page, config)
     if cover is not None:
@@ -448,12 +439,14 @@ OUTPUT_VERSION = 2  # 2: bundle files named as Notion names them (issue #17), no
 
 def fingerprint(config: Config, renderer: Renderer) -> str:
     """Changes exactly when what a page becomes changes: the front matter mapping, the publish
-    statuses (they decide `draft`), the render options, the link style, the rules added to the
-    renderer (their source: `Renderer.fingerprint`), and OUTPUT_VERSION."""
+    statuses (they decide `draft`), the render options, the link style, the block types the
+    renderer knows (a new one re-renders the pages that showed it through the fallback), the
+    rules added to it (their source: `Renderer.fingerprint`), and OUTPUT_VERSION."""
     render = dataclasses.asdict(config.render)
     del render["plugins"]  # what they add is the renderer's fingerprint, source included
     shaping = {
         "version": OUTPUT_VERSION,
+        "block_types": sorted(BLOCKS),
         "front_matter": [dataclasses.asdict(spec) for spec in config.front_matter],
         "published": config.published,
         "status_property": config.status_property,

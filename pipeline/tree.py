@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 from pipeline.errors import NotionError
 from pipeline.frontmatter import page_title
 from pipeline.model import Block, Entry, Problem
+from pipeline.render import walk
 from pipeline.source import NotionSource
 
 
@@ -48,11 +49,9 @@ class Tree:
 def sub_pages(blocks: tuple[Block, ...]) -> Iterator[tuple[str, str]]:
     """(id, title) of the `child_page` blocks of a page's block tree, in reading order: those
     at its top level and those inside its columns, toggles and other containers."""
-    for block in blocks:
-        if block.type == "child_page":
+    for block in walk(blocks):
+        if block.type == "child_page":  # its own blocks are not walked: they are the sub-page's
             yield block.id, str(block.value.get("title") or "")
-        else:
-            yield from sub_pages(block.children)
 
 
 def _trashed(page: dict[str, Any]) -> bool:

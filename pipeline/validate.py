@@ -12,7 +12,7 @@ import jsonschema
 from pipeline.config import Config, load_schema
 from pipeline.frontmatter import front_matter_yaml
 from pipeline.model import Block, Entry, Problem, as_object, as_text
-from pipeline.render import block_texts, file_url, spec_of
+from pipeline.render import block_texts, file_url, spec_of, walk
 
 _FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
@@ -148,7 +148,7 @@ _SUSPICIOUS = re.compile(r"(%22|%27|[\"'>)\]]|%E2%80%9D)$", re.I)
 
 def _links(blocks: Iterable[Block]) -> Iterator[tuple[Block, str]]:
     """Every URL a block tree links to, where the block table (`render.BLOCKS`) says it is."""
-    for block in blocks:
+    for block in walk(blocks):
         for rich_text in block_texts(block):
             for item in rich_text:
                 link = as_text(as_object(as_object(item.get("text")).get("link")).get("url"))
@@ -160,7 +160,6 @@ def _links(blocks: Iterable[Block]) -> Iterator[tuple[Block, str]]:
         found = file_url(block)
         if found and found[0] == "external":
             yield block, found[1]
-        yield from _links(block.children)
 
 
 def check_links(entry: Entry, title: str) -> list[Problem]:

@@ -26,11 +26,12 @@ from pipeline.links import Notice, RenderContext, video_shortcode
 from pipeline.model import Block
 from pipeline.render.depth import MAX_DEPTH
 from pipeline.render.renderer import MentionRule, Renderer, Rule
-from pipeline.render.specs import BLOCKS, FALLBACK, BlockSpec, block_texts, file_url, spec_of
+from pipeline.render.specs import BLOCKS, FALLBACK, BlockSpec, block_texts, file_blocks, file_url, spec_of, walk
 from pipeline.richtext import COLORS, rich_text
 
 __all__ = ["BLOCKS", "COLORS", "FALLBACK", "MAX_DEPTH", "BlockSpec", "MentionRule", "Notice", "RenderContext",
-           "Renderer", "Rule", "block_texts", "file_url", "render_page", "rich_text", "spec_of", "video_shortcode"]
+           "Renderer", "Rule", "block_texts", "file_blocks", "file_url", "render_page", "rich_text", "spec_of", "video_shortcode",
+           "walk"]
 
 
 def render_page(blocks: Sequence[Block], ctx: RenderContext) -> str:

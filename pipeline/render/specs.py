@@ -12,7 +12,7 @@ src/api-endpoints/blocks.ts (`BlockObjectResponse`, 2026-08).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
@@ -103,3 +103,19 @@ def block_texts(block: Block) -> Iterator[list[dict[str, Any]]]:
 def file_url(block: Block) -> tuple[str, str] | None:
     """(file object type, URL) of a file-holding block, or None."""
     return media.file_url(block) if spec_of(block.type).file else None
+
+
+def walk(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Every block of a tree in reading order, each before its children: the one walk the
+    validator, the download policy, the page tree and the fetcher's file list share."""
+    for block in blocks:
+        yield block
+        yield from walk(block.children)
+
+
+def file_blocks(blocks: Iterable[Block]) -> Iterator[tuple[Block, str, str]]:
+    """(block, file object type, URL) of every file-holding block of a tree, in reading order."""
+    for block in walk(blocks):
+        held = file_url(block)
+        if held is not None:
+            yield block, *held

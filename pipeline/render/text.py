@@ -8,6 +8,7 @@ import re
 from typing import Callable
 
 from pipeline.hugo_syntax import split_caption
+from pipeline.code_languages import chroma_name
 from pipeline.links import RenderContext
 from pipeline.model import Block, as_text, plain_text
 from pipeline.richtext import (
@@ -164,35 +165,6 @@ def render_callout(block: Block, r: RenderContext) -> str:
 
 def render_divider(block: Block, r: RenderContext) -> str:
     return "---"
-
-
-# Notion's code languages (the `language` enum of the code block) → Chroma lexer names or
-# aliases, where they differ; the others are Chroma names already, or have no lexer and are
-# kept for client-side highlighters (and `mermaid` for the site kit's render hook).
-CODE_LANGUAGES = {
-    "plain text": "text",
-    "ascii art": "text",
-    "notion formula": "text",
-    "assembly": "asm",
-    "c++": "cpp",
-    "c#": "csharp",
-    "f#": "fsharp",
-    "objective-c": "objectivec",
-    "pascal": "objectpascal",
-    "llvm ir": "llvm",
-    "vb.net": "vbnet",
-    "visual basic": "vbnet",
-    "java/c/c++/c#": "java",
-    "markup": "html",
-    "webassembly": "wat",
-    "flow": "javascript",
-}
-
-
-def chroma_name(language: str) -> str:
-    """The fence name the renderer writes for one of Notion's code languages."""
-    language = (language or "plain text").lower()
-    return CODE_LANGUAGES.get(language, re.sub(r"[^a-z0-9_+-]", "", language))
 
 
 def render_code(block: Block, r: RenderContext) -> str:
