@@ -510,7 +510,9 @@ class _Markdown:
     def as_entity(self, ch: str, nxt: str, last: bool) -> bool:
         """Where a backslash escape would not do."""
         if ch == "\\":
-            return nxt == "\n"  # Goldmark reads `\\\` at a line's end as no line break
+            # Goldmark reads `\\\` at a line's end as no line break, and passthrough reads
+            # `\\` before its opener (`\(` of an equation that follows) as escaping the opener.
+            return nxt == "\n" or (last and nxt == "\\")
         if ch == "[":
             return self.in_link  # not `\[`: with passthrough, `\[…\]` is display math
         # Goldmark joins an escaped `~` to the `~~` delimiters right after it.

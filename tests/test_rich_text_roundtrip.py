@@ -359,11 +359,16 @@ def hugo_check(case: Case, content: str) -> None:
 
 
 def case_of(*runs: tuple[str, str, str | None]) -> Case:
-    """A hand-written case from (text, annotations separated by spaces, link URL) runs."""
+    """A hand-written case from (text, annotations separated by spaces, link URL) runs; the
+    annotation "equation" makes the text an inline equation's expression."""
     items, units = [], []
     for text, names, url in runs:
         notes = {name: name in names.split() for name in ("bold", "italic", "strikethrough", "underline", "code")}
         notes["color"] = "default"
+        if "equation" in names.split():
+            items.append(_item("equation", text, notes, equation={"expression": text}))
+            units.append((text, _marks(notes, None) - {"code"} | {"math"}))
+            continue
         items.append(_item("text", text, notes, url, text={"content": text, "link": {"url": url} if url else None}))
         units += _text_units(text, notes, dict(LINKS)[url] if url else None)
     return Case(tuple(items), tuple(units))
@@ -380,6 +385,7 @@ HAZARDS = [
     case_of(("x", "italic", None), ("y", "bold", None)),  # *x***y** would merge the runs
     case_of(("approx~", "strikethrough", None)),  # Goldmark joins \~ to the closing ~~
     case_of(("C:\\\nD:", "", None)),  # Goldmark reads \\\ at a line end as no break
+    case_of(("a\\", "", None), ("x", "equation", None)),  # passthrough reads \\\( as an escaped \(
     case_of(("Wow!", "", None), ("x", "", "/posts/local/")),  # ![ is an image
     case_of(("a", "", "/posts/local/"), ("]: b", "code", "/posts/local/")),  # [a`]: b` is a definition
     case_of(("[^1]: not a footnote\n[x]: /not-a-definition", "", None)),
