@@ -4,9 +4,10 @@ each of them, and no element that Notion text did not ask for.
 
 The parser is markdown-it-py set up like Hugo's Goldmark: CommonMark with raw HTML, GFM
 (tables, strikethrough with one or two `~`, task lists, footnotes), definition lists and
-`\\(…\\)` math standing in for the passthrough extension. A sample, with the hand-written
-HAZARDS, also goes through the real Hugo (with passthrough on, as sites with math have it),
-whose HTML must show the same text; that is where Goldmark's linkify is checked.
+`\\(…\\)` math standing in for the passthrough extension (whose `\\\\` before an opener
+escapes the opener). A sample, with the hand-written HAZARDS, also goes through the real
+Hugo (with passthrough on, as sites with math have it), whose HTML must show the same text;
+that is where Goldmark's linkify is checked.
 
 Whitespace is compared as a browser shows it: leading and trailing whitespace of the
 paragraph and spaces around a line break are not compared, and whether a space is bold (or
@@ -185,7 +186,26 @@ def markdown_it() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.options.update(tasklists=True, strikethrough_single_tilde=True)
     md.use(footnote_plugin, inline=False).use(deflist_plugin)
+    md.inline.ruler.before("escape", "escaped_passthrough_opener", _escaped_passthrough_opener)
     return md.use(texmath_plugin, delimiters="brackets")
+
+
+# Passthrough's openers (the site kit's delimiters) and what Goldmark shows for `\\` + opener.
+_ESCAPED_OPENERS = {"\\(": "\\(", "\\[": "\\[", "$$": "\\$$"}
+
+
+def _escaped_passthrough_opener(state, silent: bool) -> bool:
+    """Goldmark's passthrough reads `\\` right before an opener as escaping the opener, not as
+    an escaped backslash: `\\\\\\(x\\)` shows `\\(x)`, no math."""
+    if not state.src.startswith("\\\\", state.pos):
+        return False
+    opener = next((o for o in _ESCAPED_OPENERS if state.src.startswith(o, state.pos + 2)), None)
+    if opener is None:
+        return False
+    if not silent:
+        state.push("text", "", 0).content = _ESCAPED_OPENERS[opener]
+    state.pos += 2 + len(opener)
+    return True
 
 
 MD = markdown_it()
