@@ -186,8 +186,25 @@ def markdown_it() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.options.update(tasklists=True, strikethrough_single_tilde=True)
     md.use(footnote_plugin, inline=False).use(deflist_plugin)
+    deflist = next(rule for rule in md.block.ruler.__rules__ if rule.name == "deflist")
+    md.block.ruler.at("deflist", _colon_definitions_only(deflist.fn), {"alt": deflist.alt})
     md.inline.ruler.before("escape", "escaped_passthrough_opener", _escaped_passthrough_opener)
     return md.use(texmath_plugin, delimiters="brackets")
+
+
+def _colon_definitions_only(deflist):
+    """Goldmark's definition lists start a definition with `:` only; the plugin's also take
+    pandoc's `~`, which Hugo shows as text."""
+
+    def rule(state, start: int, end: int, silent: bool) -> bool:
+        line = start if silent else start + 1  # the definition's line (a term is on the line before)
+        if not silent and line < end and state.isEmpty(line):
+            line += 1
+        if line < end and state.src[state.bMarks[line] + state.tShift[line]:state.eMarks[line]].startswith("~"):
+            return False
+        return deflist(state, start, end, silent)
+
+    return rule
 
 
 # Passthrough's openers (the site kit's delimiters) and what Goldmark shows for `\\` + opener.
@@ -406,6 +423,10 @@ HAZARDS = [
     case_of(("approx~", "strikethrough", None)),  # Goldmark joins \~ to the closing ~~
     case_of(("C:\\\nD:", "", None)),  # Goldmark reads \\\ at a line end as no break
     case_of(("a\\", "", None), ("x", "equation", None)),  # passthrough reads \\\( as an escaped \(
+    case_of(("at ", "", None), ("john", "bold", None), ("@example.com", "", None)),  # linkify: john**@example.com
+    case_of(("a", "", None), ("b@c.org", "code", None)),  # ... a`b@c.org is an email address too
+    case_of(("x\n-:", "", None)),  # the delimiter row of a one-column table
+    case_of(("-- -", "", None)),  # a thematic break
     case_of(("Wow!", "", None), ("x", "", "/posts/local/")),  # ![ is an image
     case_of(("a", "", "/posts/local/"), ("]: b", "code", "/posts/local/")),  # [a`]: b` is a definition
     case_of(("[^1]: not a footnote\n[x]: /not-a-definition", "", None)),
