@@ -169,12 +169,14 @@ def _date_only(pattern: str) -> str:
     return out
 
 
-def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> list[_Run]:
+def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str, links: bool = True) -> list[_Run]:
     """Runs ready to nest: taken apart where whitespace meets text, whitespace settled, the
-    edges trimmed, then put back together where neighbours share marks and link."""
+    edges trimmed, then put back together where neighbours share marks and link. Without
+    `links` (a link's own text), the text of a link only, joined to its neighbours."""
     pieces: list[_Run] = []
     for item in as_objects(items):
         text, href = _run_text(item, ctx)
+        href = href if links else None
         notes = as_object(item.get("annotations"))
         marks = frozenset(name for name in (*_EMPHASIS, "underline", "code") if notes.get(name))
         color = color_of(notes)
@@ -452,9 +454,7 @@ class _Markdown:
     def link(self, node: _Node, before: str, linkified: bool) -> str:
         self.in_link = True
         inner = self.nodes(node.children, before + "[", "]")
-        self.in_link = self.where.label
-        if self.where.label:
-            return inner  # a link inside a link's text: its text only
+        self.in_link = False
         return f'<a href="{node.href}">{inner}</a>' if linkified else f"[{inner}]({node.href})"
 
     def tag(self, node: _Node, before: str) -> str:
@@ -593,7 +593,8 @@ def passthrough_tex(expression: str) -> str:
 
 
 def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Where) -> str:
-    runs = _runs(items, ctx, where.newline)
+    # Links inside a link's text are its text only: two code spans they kept apart would touch.
+    runs = _runs(items, ctx, where.newline, links=not where.label)
     if not runs:
         return ""
     plain = "".join("\\" if "equation" in run.marks else run.text for run in runs)

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.deflist import deflist_plugin
@@ -34,6 +34,7 @@ from mdit_py_plugins.texmath import texmath_plugin
 
 from pipeline.model import Block
 from pipeline.render import BLOCKS, RenderContext, render_page, rich_text
+from pipeline.richtext import LABEL, to_markdown
 
 EXPORTED_ID = "01234567-89ab-cdef-0123-456789abcdef"
 POST_LINKS = {EXPORTED_ID: "/posts/other/"}
@@ -439,6 +440,19 @@ HAZARDS = [
 @pytest.mark.parametrize("case", HAZARDS, ids=[render(case) for case in HAZARDS])
 def test_known_hazards_round_trip_through_markdown_it(case):
     check(case)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+@example(case_of(("a", "code", "/posts/local/"), ("b", "code", None)))  # `a``b`
+@example(case_of(("a", "bold", "/posts/local/"), ("b", "bold", None)))  # **a****b**
+def test_rich_text_as_a_link_s_text_shows_its_text_inside_that_link(case):
+    """A file's or bookmark's caption is the text of the link to it (LABEL): the links inside
+    are dropped, the rest is shown as in a paragraph. (Code spans or bold that links inside
+    kept apart were written touching once they were dropped: `` `a``b` ``, `**a****b**`.)"""
+    markdown = to_markdown(list(case.items), RenderContext(post_links=dict(POST_LINKS)), LABEL)
+    want = visible((text, frozenset({m for m in marks if not m.startswith("href:")} | {"href:/target"})) for text, marks in case.units)
+    assert (visible(parsed(f"[{markdown}](/target)")) if markdown else []) == want, markdown
 
 
 # Each example is one Hugo build: no shrinking (it would rebuild hundreds of times); the
