@@ -1,10 +1,11 @@
-"""Rich text that made the serializer's regexes backtrack (issue #9): the time `rich_text()`
-takes on each input, for the "## Pathological rich text" section of bench/RESULTS.md.
+"""Inputs that made a regex backtrack or a parser recurse: the time `rich_text()` takes on
+each rich text (issue #9, sync), and `to_blocks()` on each post body (issue #14, import), for
+the "Pathological rich text" and "Pathological Markdown" sections of bench/RESULTS.md.
 
     .venv/bin/python bench/pathological.py
 
-One core, best of 3. Before the fix (commit 2b13443) the first input took 41.7 s and the second
-20.4 s; the figures grow with the square of the length there, linearly now.
+One core, best of 3. Before the fixes (commits 2b13443 and 2f47213) the figures grew with the
+square of the length (one of them exponentially), or ended in a RecursionError; linearly now.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.links import RenderContext  # noqa: E402
+from pipeline.markdown_in import ImportContext, to_blocks  # noqa: E402
 from pipeline.richtext import rich_text  # noqa: E402
 
 
@@ -32,14 +34,35 @@ INPUTS = {
 }
 
 
+# Post bodies for the import (`to_blocks`), each named by what it made slow.
+MARKDOWN = {
+    "`{{< highlight` + 40,000 'a' (the language re-read at every length)": "{{< highlight " + "a" * 40_000 + " >}}",
+    "`<table>` + 20,000 unclosed `<tr>` (a lazy scan to the end from each)": "<table>" + "<tr>" * 20_000 + "</table>",
+    "a `<summary>` of 20,000 unclosed `\\(`": "<details><summary>" + "\\(" * 20_000 + "</summary>\n\nx\n\n</details>",
+    "a callout of 24 skin tones, no space (exponential)": "<aside>\n" + "\U0001F3FB" * 24 + "</aside>",
+    "`<div>` + 8,000 `<a x ` (the standard library's HTML parser)": "<div>" + "<a x " * 8_000,
+    "500 unclosed `<div>` (markdownify's recursion)": "<div>" * 500 + "x",
+}
+
+
+def best_of_3(run, argument) -> str:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        try:
+            run(argument)
+        except RecursionError:
+            return "RecursionError"
+        best = min(best, time.perf_counter() - start)
+    return f"{best * 1000:.1f} ms"
+
+
 def main() -> None:
     for name, items in INPUTS.items():
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            rich_text(items, RenderContext())
-            best = min(best, time.perf_counter() - start)
-        print(f"| {name} | {best * 1000:.1f} ms |")
+        print(f"| {name} | {best_of_3(lambda given: rich_text(given, RenderContext()), items)} |")
+    print()
+    for name, markdown in MARKDOWN.items():
+        print(f"| {name} | {best_of_3(lambda given: to_blocks(given, ImportContext()), markdown)} |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The write endpoints of the emulator: pages, block children, deletion, file uploads.
+"""The write endpoints of the emulator: pages, block children, block updates, deletion, file uploads.
 
 Hooked into ``server._Api.dispatch`` (``route``) and ``server._handle_api`` (``form_data``
 for the one multipart endpoint). Each endpoint checks its request as Notion documents it and
@@ -11,13 +11,19 @@ References (each shape below cites the one it follows):
 - developers.notion.com/reference/patch-block-children ("up to two levels of nesting in a
   single request", "a limit of 100 block children", returns a list of the first-level blocks)
 - developers.notion.com/reference/delete-a-block (sets in_trash, returns the block)
+- developers.notion.com/reference/update-a-block (the block's type key with the fields to
+  change, or in_trash; returns the block)
 - developers.notion.com/reference/request-limits (size limits: text.content and
   text.link.url 2,000 characters, equation.expression 1,000, 100 elements a rich text array,
-  100 options a multi-select, "the maximum size of the payload is 1000 block elements")
+  100 options a multi-select, "the maximum size of the payload is 1000 block elements" and
+  500 KB; answered 413 above it, as jheddings/notes2notion#7 saw the live API do)
 - developers.notion.com/reference/create-a-file-upload, /reference/send-a-file-upload,
-  /reference/file-upload (the File Upload object; single_part under 20 MB; multipart/form-data
-  with the contents under the `file` key), /reference/file-object (type `file_upload` in a
-  request; type `file` with a signed `url` and `expiry_time` in a response)
+  /reference/complete-a-file-upload, /reference/file-upload (the File Upload object;
+  single_part up to 20 MB; multipart/form-data with the contents under the `file` key),
+  /guides/data-apis/sending-larger-files (multi_part: `number_of_parts` 1 to 10,000 and a
+  `filename` at creation, each part sent with its `part_number`, 5 to 20 MB but the last, then
+  completed), /reference/file-object (type `file_upload` in a request; type `file` with a
+  signed `url` and `expiry_time` in a response)
 - notion-sdk-js src/api-endpoints/common.ts (LanguageRequest: the code block languages)
 - Messages: "body failed validation: body.<path> should be ..., instead was `...`." as the
   live API words them (developers.notion.com/reference/status-codes; live examples quoted in
@@ -30,6 +36,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import hashlib
+import json
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -45,7 +52,10 @@ MAX_TEXT = 2000  # text.content, text.link.url
 MAX_EXPRESSION = 1000  # equation.expression
 MAX_RICH_TEXT = 100  # items of a rich text array
 MAX_OPTIONS = 100  # options of a multi-select value
-MAX_SINGLE_PART = 20 * 1024 * 1024  # single_part uploads: "files under 20MB"
+MAX_SINGLE_PART = 20 * 1024 * 1024  # single_part uploads: "files under 20MB"; a part of a multi_part one too
+MIN_PART = 5 * 1024 * 1024  # a multi_part upload's parts but the last
+MAX_PARTS = 10_000  # number_of_parts: 1 <= x <= 10000
+MAX_PAYLOAD = 500 * 1000  # a request's body, as compact JSON
 
 # Shape: notion-sdk-js src/api-endpoints/common.ts `LanguageRequest`. Kept apart from the
 # product's own list (pipeline.markdown_in) on purpose: the emulator stands for Notion and
@@ -100,9 +110,12 @@ _DEFAULT_ANNOTATIONS = {"bold": False, "italic": False, "strikethrough": False, 
 _BOT_USER = {"object": "user", "id": "9b7c4a1e-2f3d-4e5a-8b6c-0d1e2f3a4b5c"}
 
 
-def _now() -> str:
+def _now(api: Any) -> str:
+    """The time of a write, from the emulator's clock (`NotionEmulator(clock=…)`, else the
+    system's): tests place an edit inside a minute, or in one already over."""
     # Shape: developers.notion.com/reference/page — last_edited_time is rounded to the minute.
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:00.000Z")
+    clock = getattr(api, "clock", None)
+    return (clock() if clock else datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
 def _too_long(path: str, limit: int, was: int) -> ApiError:
@@ -147,8 +160,9 @@ def form_data(content_type: str, raw: bytes) -> dict[str, Any]:
     )
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         fields[name] = (filename, part.get_content_type(), data) if filename is not None else data.decode("utf-8")
     return fields
@@ -234,6 +248,14 @@ def _count(children: list[Any]) -> int:
     return total
 
 
+def _check_payload(body: dict[str, Any]) -> None:
+    """A request body over 500 KB (request-limits), measured as notion-client's httpx sends it."""
+    size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_PAYLOAD:
+        # The live API answers 413 Payload Too Large (jheddings/notes2notion#7); its body was not quoted there.
+        raise ApiError(413, "payload_too_large", f"Request body too large: {size} bytes, over the limit of {MAX_PAYLOAD}.")
+
+
 def _check_children(children: Any, path: str) -> None:
     if not isinstance(children, list):
         raise _invalid("body", path, "an array", children)
@@ -275,16 +297,17 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
     # sits under the type's key, children inside the payload.
     if not isinstance(raw, dict):
         raise _invalid("body", where, "an object", raw)
+    at = f"{where}." if where else ""  # "" for the body itself (update-a-block)
     kind = raw.get("type") or next((key for key in raw if key in _HOLDS_CHILDREN), None)
     if kind not in _HOLDS_CHILDREN:
-        raise _invalid("body", f"{where}.type", "a supported block type", kind)
+        raise _invalid("body", f"{at}type", "a supported block type", kind)
     payload = raw.get(kind)
     if not isinstance(payload, dict):
-        raise _invalid("body", f"{where}.{kind}", "an object", payload)
-    path = f"{where}.{kind}"
+        raise _invalid("body", f"{at}{kind}", "an object", payload)
+    path = f"{at}{kind}"
     for key in raw:
         if key not in ("object", "type", kind):
-            raise _invalid("body", f"{where}.{key}", "not present", raw[key])
+            raise _invalid("body", f"{at}{key}", "not present", raw[key])
     for key in payload:
         if key not in _PAYLOAD_KEYS[kind]:
             raise _invalid("body", f"{path}.{key}", "not present", payload[key])
@@ -308,6 +331,12 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
         value["caption"] = _rich_text(api, payload.get("caption", []), f"{path}.caption")
     if kind == "equation" and not isinstance(payload.get("expression"), str):
         raise _invalid("body", f"{path}.expression", "a string", payload.get("expression"))
+    if kind in ("bookmark", "embed"):
+        url = payload.get("url")
+        if not isinstance(url, str):
+            raise _invalid("body", f"{path}.url", "a string", url)
+        if len(url) > MAX_TEXT:  # request-limits: any URL, 2,000 characters
+            raise _too_long(f"{path}.url", MAX_TEXT, len(url))
     if kind == "callout":
         value.setdefault("icon", None)
     if kind == "to_do":
@@ -327,7 +356,7 @@ def _block(api: Any, raw: Any, where: str, level: int) -> tuple[dict[str, Any], 
         if not isinstance(cells, list):
             raise _invalid("body", f"{path}.cells", "an array", cells)
         value["cells"] = [_rich_text(api, cell, f"{path}.cells[{i}]") for i, cell in enumerate(cells)]
-    now = _now()
+    now = _now(api)
     # Shape: developers.notion.com/reference/block (the block object's common fields).
     block = {
         "object": "block", "id": "", "parent": None, "created_time": now, "last_edited_time": now,
@@ -385,7 +414,7 @@ def _touch(api: Any, block_id: str) -> None:
     """A change inside a page is an edit of the page (its last_edited_time moves)."""
     page_id = page_of(api, block_id)
     if page_id is not None:
-        api.pages[page_id]["last_edited_time"] = _now()
+        api.pages[page_id]["last_edited_time"] = _now(api)
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -403,6 +432,7 @@ def _append_children(api: Any, block_id: str, *, body: dict[str, Any]) -> dict[s
     if after is not None and _norm_id(str(after)) not in existing:
         raise _invalid("body", "after", "the id of a child of the block", after)
     parent = {"type": "page_id", "page_id": block_id} if block_id in api.pages else {"type": "block_id", "block_id": block_id}
+    _check_payload(body)
     _check_children(body["children"], "children")
     tree = _checked(api, body["children"], "children", 1)
     api.children[block_id] = []
@@ -427,12 +457,47 @@ def _delete_block(api: Any, block_id: str, *, body: dict[str, Any]) -> dict[str,
         page = api.pages.get(block_id)
         if page is None or page.get("in_trash"):
             raise _not_found("block", block_id)
-        page.update(in_trash=True, archived=True, last_edited_time=_now())
+        page.update(in_trash=True, archived=True, last_edited_time=_now(api))
         return _page_as_block(page, block_id in api.children)
     if block.get("in_trash"):
         # Shape: status-codes — a trashed block can no longer be edited.
         raise ApiError(400, "validation_error", "Can't edit block that is archived. You must unarchive the block before editing.")
-    block.update(in_trash=True, archived=True, last_edited_time=_now())
+    block.update(in_trash=True, archived=True, last_edited_time=_now(api))
+    parent = block.get("parent") or {}
+    _touch(api, parent.get(parent.get("type", ""), ""))
+    return block
+
+
+def _update_block(api: Any, block_id: str, *, body: dict[str, Any]) -> dict[str, Any]:
+    # Shape: developers.notion.com/reference/update-a-block — the body holds the block's own
+    # type key with the fields to change ("the update replaces the entire value for a given
+    # field"; an omitted field keeps its value), and/or `in_trash` (`archived`, deprecated);
+    # children cannot be changed here; the answer is the updated block. The page's
+    # last_edited_time moves with it.
+    block = api.blocks.get(block_id)
+    if block is None:
+        raise _not_found("block", block_id)
+    if block.get("in_trash") and not (body.get("in_trash") is False or body.get("archived") is False):
+        raise ApiError(400, "validation_error", "Can't edit block that is archived. You must unarchive the block before editing.")
+    kind = block["type"]
+    for key in body:
+        if key not in (kind, "type", "in_trash", "archived"):
+            raise _invalid("body", key, "not present", body[key])
+    if body.get("type", kind) != kind:
+        raise _invalid("body", "type", f"`{_json_repr(kind)}`, the block's type", body["type"])
+    payload = body.get(kind)
+    if payload is not None:
+        if not isinstance(payload, dict):
+            raise _invalid("body", kind, "an object", payload)
+        if "children" in payload:
+            raise _invalid("body", f"{kind}.children", "not present", payload["children"])
+        # Checked as the same payload in a new block would be, then only its given fields kept.
+        checked, _, _ = _block(api, {"type": kind, kind: payload}, "", 1)
+        block[kind].update({key: checked[kind][key] for key in payload})
+    for flag in ("in_trash", "archived"):
+        if flag in body:
+            block["in_trash"] = block["archived"] = bool(body[flag])
+    block["last_edited_time"] = _now(api)
     parent = block.get("parent") or {}
     _touch(api, parent.get(parent.get("type", ""), ""))
     return block
@@ -532,6 +597,7 @@ def _create_page(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
     # Shape: developers.notion.com/reference/post-page
     if "markdown" in body:
         raise ApiError(400, "invalid_request", "Unsupported request: the emulator does not parse `markdown`.")
+    _check_payload(body)
     data_source_id = _data_source_for(api, body.get("parent"))
     data_source = api.data_sources[data_source_id]
     schema = data_source.get("properties", {})
@@ -542,7 +608,7 @@ def _create_page(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
         _check_children(children, "children")
         tree = _checked(api, children, "children", 1)
     page_id = str(uuid.uuid4())
-    now = _now()
+    now = _now(api)
     database_id = (data_source.get("parent") or {}).get("database_id")
     page = {
         "object": "page", "id": page_id, "created_time": now, "last_edited_time": now,
@@ -570,6 +636,7 @@ def _update_page(api: Any, page_id: str, *, body: dict[str, Any]) -> dict[str, A
         raise _not_found("page", page_id)
     data_source_id = (page.get("parent") or {}).get("data_source_id")
     schema = api.data_sources.get(data_source_id, {}).get("properties", {})
+    _check_payload(body)
     values = _property_values(api, schema, body.get("properties", {}))
     page["properties"].update(values)
     for flag in ("in_trash", "archived"):
@@ -577,18 +644,27 @@ def _update_page(api: Any, page_id: str, *, body: dict[str, Any]) -> dict[str, A
             page["in_trash"] = page["archived"] = bool(body[flag])
     if "icon" in body:
         page["icon"] = body["icon"]
-    page["last_edited_time"] = _now()
+    page["last_edited_time"] = _now(api)
     return page
 
 
 def _create_upload(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
     # Shape: developers.notion.com/reference/create-a-file-upload and /reference/file-upload.
     mode = body.get("mode", "single_part")
-    if mode != "single_part":
+    if mode not in ("single_part", "multi_part"):
         raise ApiError(400, "invalid_request", f"Unsupported request: file upload mode {mode} in this emulator.")
     filename = body.get("filename")
     if filename is not None and (not isinstance(filename, str) or len(filename.encode()) > 900):
         raise _invalid("body", "filename", "a string of at most 900 bytes", filename)
+    parts = body.get("number_of_parts")
+    if mode == "multi_part":
+        # Shape: /guides/data-apis/sending-larger-files — number_of_parts and a filename are required.
+        if not isinstance(parts, int) or isinstance(parts, bool) or not 1 <= parts <= MAX_PARTS:
+            raise _invalid("body", "number_of_parts", f"an integer from 1 to {MAX_PARTS}", parts)
+        if filename is None:
+            raise _invalid("body", "filename", "defined", None)
+    elif parts is not None:
+        raise _invalid("body", "number_of_parts", "not present", parts)
     upload_id = str(uuid.uuid4())
     now = datetime.now(timezone.utc)
     upload = {
@@ -600,12 +676,16 @@ def _create_upload(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
         "content_length": None, "upload_url": f"{getattr(api, 'base_url', '')}/v1/file_uploads/{upload_id}/send",
         "complete_url": None, "file_import_result": None,
     }
-    _state(api)[upload_id] = {"status": "pending", "object": upload, "url": ""}
+    if mode == "multi_part":
+        upload["number_of_parts"] = {"total": parts, "sent": 0}
+        upload["complete_url"] = f"{getattr(api, 'base_url', '')}/v1/file_uploads/{upload_id}/complete"
+    _state(api)[upload_id] = {"status": "pending", "object": upload, "url": "", "mode": mode, "parts": {}}
     return upload
 
 
 def _send_upload(api: Any, upload_id: str, *, body: Any) -> dict[str, Any]:
-    # Shape: developers.notion.com/reference/send-a-file-upload (multipart, the `file` key).
+    # Shape: developers.notion.com/reference/send-a-file-upload (multipart, the `file` key; a
+    # multi_part upload's parts with their `part_number`, in any order).
     record = _state(api).get(upload_id)
     if record is None:
         raise _not_found("file_upload", upload_id)
@@ -619,8 +699,47 @@ def _send_upload(api: Any, upload_id: str, *, body: Any) -> dict[str, Any]:
         raise ApiError(400, "validation_error",
                        f"body failed validation: body.file.size should be ≤ `{MAX_SINGLE_PART}`, instead was `{len(data)}`.")
     upload = record["object"]
+    if record["mode"] == "single_part":
+        return _uploaded(api, record, content_type, filename, data)
+    total = upload["number_of_parts"]["total"]
+    number = body.get("part_number")
+    if not (isinstance(number, str) and number.isdigit() and 1 <= int(number) <= total):
+        raise _invalid("body", "part_number", f"a number from 1 to {total}, as text", number)
+    if int(number) < total and len(data) < MIN_PART:
+        # Shape: sending-larger-files — "each file must be ≥ 5 and ≤ 20 (binary) megabytes in
+        # size, with the exception of the final part".
+        raise ApiError(400, "validation_error",
+                       f"body failed validation: body.file.size should be ≥ `{MIN_PART}` for a part other than the last, "
+                       f"instead was `{len(data)}`.")
+    record["parts"][int(number)] = data
+    upload["number_of_parts"]["sent"] = len(record["parts"])
+    return upload
+
+
+def _complete_upload(api: Any, upload_id: str, *, body: dict[str, Any]) -> dict[str, Any]:
+    # Shape: developers.notion.com/reference/complete-a-file-upload (a multi_part upload whose
+    # parts 1 … number_of_parts were all sent becomes "uploaded").
+    record = _state(api).get(upload_id)
+    if record is None:
+        raise _not_found("file_upload", upload_id)
+    if record["mode"] != "multi_part" or record["status"] != "pending":
+        raise ApiError(400, "validation_error", f"File upload with ID {upload_id} is not a pending multi_part upload.")
+    total = record["object"]["number_of_parts"]["total"]
+    missing = [number for number in range(1, total + 1) if number not in record["parts"]]
+    if missing:
+        raise ApiError(400, "validation_error",
+                       f"File upload with ID {upload_id} is missing part {missing[0]} of {total}.")
+    data = b"".join(record["parts"][number] for number in range(1, total + 1))
+    record["parts"] = {}
+    return _uploaded(api, record, record["object"]["content_type"], None, data)
+
+
+def _uploaded(api: Any, record: dict[str, Any], content_type: str | None, filename: str | None,
+              data: bytes) -> dict[str, Any]:
+    """A file upload with all its bytes: served at a signed-style URL, ready to attach."""
+    upload = record["object"]
     name = upload["filename"] or filename or "file"
-    token = hashlib.sha256(f"upload:{upload_id}".encode()).hexdigest()
+    token = hashlib.sha256(f"upload:{upload['id']}".encode()).hexdigest()
     files = getattr(api, "files", None)
     if files is not None:
         files[token] = (upload["content_type"] or content_type, data)
@@ -636,7 +755,9 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., dict[str, Any]]]] = [
     ("POST", re.compile(r"^/v1/pages$"), _create_page),
     ("PATCH", re.compile(r"^/v1/pages/([^/]+)$"), _update_page),
     ("PATCH", re.compile(r"^/v1/blocks/([^/]+)/children$"), _append_children),
+    ("PATCH", re.compile(r"^/v1/blocks/([^/]+)$"), _update_block),
     ("DELETE", re.compile(r"^/v1/blocks/([^/]+)$"), _delete_block),
     ("POST", re.compile(r"^/v1/file_uploads$"), _create_upload),
     ("POST", re.compile(r"^/v1/file_uploads/([^/]+)/send$"), _send_upload),
+    ("POST", re.compile(r"^/v1/file_uploads/([^/]+)/complete$"), _complete_upload),
 ]

@@ -17,19 +17,22 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import click
 import httpx
 
+from pipeline.cache import default_folder
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
+from pipeline.site_sync import is_site
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
+    from pipeline.preview import Step
     from pipeline.site import KitResult
 
 EPILOG = """\b
@@ -146,15 +149,17 @@ def format_problems(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(report: Report) -> str:
+def markdown_report(report: Report, failures: Sequence[tuple[str, str]] = ()) -> str:
     """The report for a job summary (GitHub renders it): what Notion says is shown as text,
-    never as Markdown, HTML or a live link, on one line."""
+    never as Markdown, HTML or a live link, on one line. `failures`: sources not synced."""
     lines = ["## Notion sync", ""]
     exported = len(report.change.written) + len(report.change.unchanged)
-    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected.")
-    if report.problems:
+    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected"
+                 + (f", {len(failures)} sources failed." if failures else "."))
+    problems = report.problems + [Problem("error", f"source {name}", "", "the source", why) for name, why in failures]
+    if problems:
         lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
-        for p in report.problems:
+        for p in problems:
             title = summary_text(p.entry_title)
             entry = f"[{title}]({p.entry_url})" if _NOTION_PAGE.fullmatch(p.entry_url or "") else title
             lines.append(f"| {p.severity} | {entry} | {summary_text(p.where)} | {summary_text(p.message)} |")
@@ -209,9 +214,10 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    pace = {key: value for key, value in (("rate", config.rate), ("burst", config.burst),
-                                          ("notion_version", config.notion_version)) if value is not None}
-    return SourceOptions(base_url=base_url, limits=config.limits, **pace)
+    """The source's options from pipeline.toml; what it leaves out keeps the source's default."""
+    default = SourceOptions()
+    return SourceOptions(base_url=base_url, limits=config.limits, rate=default.rate if config.rate is None else config.rate,
+                         burst=default.burst if config.burst is None else config.burst, notion_version=config.notion_version)
 
 
 def _config(path: Path | None) -> Config:
@@ -260,12 +266,18 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
               help="Sync only this entry of the data source (repeatable): published, it is read and written; "
                    "unpublished, trashed or deleted, its bundle goes. Other posts are left as they are, and only "
                    "these entries are requested (what a webhook-triggered run does).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the block trees fetched here, so that a rendering change (a rule, [render], an upgrade) "
+                   "re-renders unedited posts without fetching them again. [default: $NOTION_HUGO_CACHE, else "
+                   "$XDG_CACHE_HOME/notion-hugo, else ~/.cache/notion-hugo]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor keep fetched block trees.")
 @click.option("--allow-removal", is_flag=True,
               help="Remove the bundles of entries gone from Notion even when they are more than "
                    "[limits] max_removed_share of the posts (by default such a run stops, exit 3).")
 def sync_command(config_path: Path | None, data_source: str | None, pages: tuple[str, ...], store: Path | None,
                  verbose: bool, out_dir: Path, dry_run: bool, force: bool, report_file: Path | None, fmt: str,
-                 progress: bool | None, entries: tuple[str, ...], allow_removal: bool) -> None:
+                 progress: bool | None, entries: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
+                 allow_removal: bool) -> None:
     """Export every published entry as a Hugo page bundle.
 
     Reads the Posts data source named in pipeline.toml (or --data-source / --page), checks
@@ -281,13 +293,17 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
     def action() -> int:
         config = _config(config_path)
+        meter = Progress(sys.stderr.isatty() if progress is None else progress)
+        if is_site(config) and not (data_source or pages):
+            return sync_whole_site(config, store, out_dir, entries, dry_run, force, allow_removal, meter, fmt, report_file,
+                                   None if no_cache else cache_dir or default_folder())
         out = out_dir or Path(config.output_dir or "output/content/posts")
         selection = _selection(config, data_source, pages, store, entries)
-        meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
-                          allow_removal=allow_removal, progress=meter)
+                          allow_removal=allow_removal, progress=meter,
+                          cache_dir=None if no_cache else cache_dir or default_folder())
         meter.done()
         emit(report, fmt, dry_run, out)
         if report_file is not None:
@@ -298,27 +314,65 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
     run_guarded(verbose, action)
 
 
-def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
+def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, entries: tuple[str, ...], dry_run: bool,
+                    force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None,
+                    cache_dir: Path | None) -> int:
+    """`sync` of a pipeline.toml with [[sources]] or [languages]: every source into its section."""
+    from pipeline.site_sync import sync_site
+
+    if out_dir is not None:
+        raise ConfigError("--out names one posts folder, and pipeline.toml describes a site: each source writes its "
+                          "section of [site] content. Leave --out out (or pass --data-source or --page with it to sync "
+                          "one source into one folder).")
+    if entries:
+        click.echo("note: with [[sources]] or [languages] in pipeline.toml, --entry runs an incremental sync of every "
+                   "source (only edited pages are read).", err=True)
+    with notion_endpoint(store) as (base_url, token):
+        site = sync_site(config, token=token, options=source_options_for(config, base_url), dry_run=dry_run,
+                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir)
+    meter.done()
+    report = site.combined()
+    failures = [(run.source.name, str(run.error)) for run in site.failed]
+    emit(report, fmt, dry_run, site.content_dir, failures)
+    if report_file is not None:
+        with report_file.open("a", encoding="utf-8") as handle:
+            handle.write(markdown_report(report, failures))
+    return site.exit_code
+
+
+def page_path(out_dir: Path, label: str) -> Path:
+    """The page file of a post, from how a run names it (`bundle.post_label`)."""
+    return out_dir / label if label.endswith(".md") else out_dir / label / "index.md"
+
+
+def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path, failures: list[tuple[str, str]] | None = None) -> None:
+    """The report of a run; `failures`: (source, why) of a whole-site run's sources that wrote nothing."""
     if fmt == "json":
-        say(json_text({
+        result: dict[str, Any] = {
             "written": report.change.written, "unchanged": report.change.unchanged,
             "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
-        }))
+        }
+        if failures is not None:
+            result["failed"] = [{"source": name, "message": why} for name, why in failures]
+        say(json_text(result))
         return
     verb = "would write" if dry_run else "wrote"
-    for slug in report.change.written:
-        say(f"{verb} {out_dir / slug / 'index.md'}", keep_newlines=False)
+    for label in report.change.written:
+        say(f"{verb} {page_path(out_dir, label)}", keep_newlines=False)
     for path in report.change.removed:
         say(f"{'would remove' if dry_run else 'removed'} {out_dir / path}", keep_newlines=False)
     for reason in report.change.left:
         say(f"left {reason}", err=True, keep_newlines=False)
     if report.problems:
         say(format_problems(report.problems), err=True)
+    for name, why in failures or ():
+        say(f"error: source {name} was not synced, and nothing of it was written or removed: {why}", err=True)
     say(
         f"{len(report.change.written) + len(report.change.unchanged)} posts ({len(report.change.written)} changed, "
         f"{len(report.change.unchanged)} unchanged), "
-        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
+        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected"
+        + (f", {len(failures)} sources failed." if failures else "."),
         err=True,
     )
 
@@ -337,21 +391,33 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 
     def action() -> int:
         config = _config(config_path)
-        selection = _selection(config, data_source, pages, store)
+        failures: list[tuple[str, str]] | None = None
         with notion_endpoint(store) as (base_url, token):
-            report = check(config, selection, token=token, options=source_options_for(config, base_url))
+            if is_site(config) and not (data_source or pages):
+                from pipeline.site_sync import check_site
+
+                site = check_site(config, token=token, options=source_options_for(config, base_url))
+                report, code = site.combined(), site.exit_code
+                failures = [(run.source.name, str(run.error)) for run in site.failed]
+            else:
+                selection = _selection(config, data_source, pages, store)
+                report = check(config, selection, token=token, options=source_options_for(config, base_url))
+                code = report.exit_code
         if fmt == "json":
-            say(json_text({
-                "valid": len(report.posts), "rejected": report.rejected,
-                "problems": [p.as_dict() for p in report.problems],
-            }))
+            result: dict[str, Any] = {"valid": len(report.posts), "rejected": report.rejected,
+                                      "problems": [p.as_dict() for p in report.problems]}
+            if failures is not None:
+                result["failed"] = [{"source": name, "message": why} for name, why in failures]
+            say(json_text(result))
         else:
             if report.problems:
                 say(format_problems(report.problems))
+            for name, why in failures or ():
+                say(f"error: source {name} could not be checked: {why}", err=True)
             warnings = len(report.problems) - len(report.errors)
             click.echo(f"{len(report.posts) + len(report.rejected)} entries checked: {len(report.posts)} valid, "
                        f"{len(report.rejected)} rejected, {warnings} warnings.")
-        return report.exit_code
+        return code
 
     run_guarded(verbose, action)
 
@@ -369,9 +435,15 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 @click.option("--force", is_flag=True, help="Overwrite files that exist (never the site's posts).")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the data source from a store file through the local emulator.")
+@click.option("--section", metavar="FOLDER",
+              help="Add DATA_SOURCE to the existing pipeline.toml as a [[sources]] table filling this section of the "
+                   "site's content folder (e.g. docs), and write nothing else. DATA_SOURCE may then be a page too: "
+                   "the root of a page tree, whose sub-pages become the section's pages.")
+@click.option("--language", metavar="CODE",
+              help="With --section: the language of every page of the source (one of [languages] codes).")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
 def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: bool, with_kit: bool, force: bool,
-         store: Path | None, verbose: bool) -> None:
+         store: Path | None, section: str | None, language: str | None, verbose: bool) -> None:
     """Set up notion-hugo: write a pipeline.toml mapping DATA_SOURCE's properties to front matter.
 
     DATA_SOURCE is the id or URL of the Posts data source or of its database. Properties are
@@ -382,10 +454,34 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
     folder the default output, writes the workflow that syncs hourly through the reusable
     Action, and applies the site kit. It writes nothing into the posts folder, and replaces no
     file without --force.
+
+    With --section, init adds a source to the site's pipeline.toml instead: a data source, or a
+    page whose sub-pages (to any depth) become the pages of that section; the file's text is
+    kept, the new [[sources]] table appended after it.
     """
-    from pipeline.scaffold import WORKFLOW, apply_init, plan_init
+    from pipeline.scaffold import WORKFLOW, add_source, apply_init, plan_init
 
     def action() -> int:
+        if language and not section:
+            raise ConfigError("--language is the language of a source that --section adds: give --section too.")
+        if section:
+            path = config_path or site_dir / "pipeline.toml"
+            if not path.exists():
+                raise ConfigError(f"{path}: no such file to add a source to. Write it first with `notion-hugo init "
+                                  "DATA_SOURCE` (the posts), then add the other sources with --section.")
+            source_id = require_notion_id(data_source, "Source")
+            with notion_endpoint(store) as (base_url, token):
+                options = SourceOptions(base_url=base_url)
+                client = make_client(token, options)
+                try:
+                    kind, found_id, found = NotionSource(client, options).data_source_or_page(source_id)
+                finally:
+                    client.close()
+            add_source(path, kind, found_id, found, section, language or "")
+            what = "the page tree" if kind == "page" else "the data source"
+            click.echo(f"added {what} {found_id} to {path} as section {section!r}: check it, then run "
+                       "`notion-hugo sync --dry-run`.")
+            return 0
         source_id = require_notion_id(data_source, "Data source")
         # Everything but pipeline.toml is checked before Notion is asked, and nothing is written before it is.
         plan = plan_init(site_dir, config_path or site_dir / "pipeline.toml", workflow=workflow, with_kit=with_kit,
@@ -424,6 +520,89 @@ def report_kit(result: KitResult) -> None:
         click.echo(f"note: {note}")
     for conflict in result.conflicts:
         click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
+
+
+@main.command("preview", epilog=EPILOG)
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The Hugo site to preview; only read, never written.")
+@click.option("--port", type=click.IntRange(0, 65535), default=1313, show_default=True,
+              help="The port to serve on, on 127.0.0.1; 0 picks a free one.")
+@click.option("--poll", type=click.FloatRange(0.5, 3600), default=2.0, show_default=True,
+              help="Seconds between two looks at Notion (one query each while nothing changes).")
+@click.option("--drafts/--no-drafts", default=True, show_default=True,
+              help="Show Draft entries too (Hugo builds drafts).")
+@click.option("--hugo", "hugo_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The Hugo binary to run. [default: the `hugo` package's, else hugo on PATH]")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="The pipeline's configuration file. [default: pipeline.toml in the site, else ./pipeline.toml, "
+                   "else the project's own]")
+@click.option("--data-source", metavar="ID|URL", help="Preview this data source (or database) instead of the configured one.")
+@click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read a store file through the local API emulator instead of Notion (no token).")
+@click.option("--verbose", is_flag=True, help="Show all of Hugo's messages, and the traceback on failure.")
+def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_path: Path | None,
+                    config_path: Path | None, data_source: str | None, store: Path | None, verbose: bool) -> None:
+    """Serve the site as the blog will show it, with the Notion posts as they are now.
+
+    Runs Hugo's own server (LiveReload) on 127.0.0.1 over the site, with the posts synced from
+    Notion into a temporary folder mounted over the site's posts section. Prints the address
+    first, then looks at Notion every --poll seconds and re-renders the entries that changed:
+    the browser refreshes itself. New entries appear, trashed or unpublished ones disappear,
+    and an invalid one shows its problems here and on the page where its post would be.
+
+    The site's files (content/, the manifest) are never written; Ctrl+C stops Hugo and removes
+    the temporary folder (exit 0). A second preview of the same site says where the first one
+    runs, and exits 2.
+    """
+    import signal
+
+    from pipeline import preview
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # a terminated preview stops as on Ctrl+C, cleaning up
+
+    def action() -> int:
+        in_site = site_dir / "pipeline.toml"
+        config = _config(config_path or (in_site if in_site.is_file() else None))
+        selection = _selection(config, data_source, (), store)
+        if selection.pages:
+            say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            with notion_endpoint(store) as (base_url, token):
+                preview.run(preview.Settings(site_dir, port, poll, drafts, hugo_path), config, selection, token=token,
+                            options=source_options_for(config, base_url), on_ready=announce, on_step=report_step,
+                            on_hugo=hugo_line)
+        except KeyboardInterrupt:
+            say("preview stopped; the site is as it was.", err=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        return 0
+
+    def hugo_line(line: str) -> None:
+        if verbose or re.match(r"\s*(ERROR|WARN)", line):
+            say(f"hugo: {line}", err=True, keep_newlines=False)
+
+    def announce(address: str) -> None:
+        click.echo(address)  # the first line: what to open
+        sys.stdout.flush()
+        say(f"serving {site_dir} at {address} with Notion's posts; looking at Notion every {poll:g} s. "
+            "Ctrl+C stops.", err=True)
+
+    run_guarded(verbose, action)
+
+
+def report_step(step: Step) -> None:
+    """One line for each post the preview changed, and each new problem (as `sync` shows them)."""
+    for slug in step.written:
+        say(f"updated {slug}", keep_newlines=False)
+    for slug in step.removed:
+        say(f"removed {slug}", keep_newlines=False)
+    if step.problems:
+        say(format_problems(step.problems), err=True)
+    if step.error:
+        say(f"error: {step.error} (trying again at the next poll)", err=True)
+    sys.stdout.flush()
 
 
 @main.command("site-kit")
@@ -540,22 +719,25 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                               "(or NOTION_DATA_SOURCE).")
         if not repo:
             raise ConfigError("no repository to dispatch to: pass --repo OWNER/REPO (or set GITHUB_REPOSITORY).")
-        if repo_name(repo) is None:
+        repository = repo_name(repo)
+        if repository is None:
             raise ConfigError(f"--repo {escaped(repo)!r} is not OWNER/REPO as GitHub names a repository.")
         if max_wait < debounce:
             raise ConfigError(f"--max-wait ({max_wait:g} s) is shorter than --debounce ({debounce:g} s).")
-        tokens = {}
+        tokens: dict[str, str | None] = {}
         for variable in ("GITHUB_TOKEN", "NOTION_WEBHOOK_TOKEN"):
-            tokens[variable] = os.environ.get(variable, "").strip() or None
-            if tokens[variable]:
-                _SECRETS.append(tokens[variable])
-                problem = token_problem(tokens[variable], variable)
+            given = os.environ.get(variable, "").strip()
+            tokens[variable] = given or None
+            if given:
+                _SECRETS.append(given)
+                problem = token_problem(given, variable)
                 if problem:
                     raise ConfigError(f"{problem}: copy it again.")
-        if tokens["GITHUB_TOKEN"] is None:
+        github_token = tokens["GITHUB_TOKEN"]
+        if github_token is None:
             raise ConfigError(f"GITHUB_TOKEN is not set: create a fine-grained token with Contents: read and write on "
                               f"{repo} (github.com/settings/personal-access-tokens) and export it.")
-        github = GitHub(repo_name(repo), tokens["GITHUB_TOKEN"],
+        github = GitHub(repository, github_token,
                         base_url_from_environment("GITHUB_API_URL", "https://api.github.com", "GitHub"))
         settings = Settings(host=host, port=port, watched=Watched(selection.data_source, frozenset(selection.pages)),
                             github=github, notion_token=tokens["NOTION_WEBHOOK_TOKEN"], debounce=debounce,
@@ -578,7 +760,8 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                    "else the project's own]")
 @click.option("--data-source", metavar="ID|URL", help="Import into this data source (or database) instead of the configured one.")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Import into a store file served by the local API emulator (kept in memory only: for --dry-run).")
+              help="Plan the import against a store file served by the local API emulator (with --dry-run only: "
+                   "the emulator keeps nothing).")
 @click.option("--update", is_flag=True, help="Replace the properties and content of entries that already exist.")
 @click.option("--dry-run", is_flag=True, help="Show what would be created or updated, and what Notion cannot hold; write nothing.")
 @click.option("--section", default="posts", show_default=True,
@@ -593,32 +776,71 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
     reverse; the body becomes Notion blocks; bundle images and files are uploaded. An entry
     is found by its slug: importing twice creates nothing, and --update replaces what exists.
     What Notion cannot hold is reported for each post, with what was done instead.
+
+    Each entry stays unpublished, marked as incomplete, until its whole content is written:
+    an import cut short leaves no half post for sync, and running it again completes it.
     """
     from pipeline.import_posts import import_posts
 
     def action() -> int:
+        if store is not None and not dry_run:
+            raise ConfigError("--store imports into a copy of the store file that the emulator keeps in memory and "
+                              "throws away: nothing would be kept. Use it with --dry-run to see the plan, or import "
+                              "into Notion with NOTION_TOKEN.")
         config = _config(config_path)
         selection = _selection(config, data_source, (), store)
         if selection.data_source is None:
             raise ConfigError("import writes into a data source: set notion.data_source in pipeline.toml, or pass --data-source.")
+        shown = ImportLines(dry_run, sys.stderr.isatty())
         with notion_endpoint(store) as (base_url, token):
-            report = import_posts(list(paths), config, selection.data_source, token=token,
-                                  options=source_options_for(config, base_url), update=update, dry_run=dry_run,
-                                  section=section)
-        verbs = {"create": "would create" if dry_run else "created", "update": "would update" if dry_run else "updated",
-                 "unchanged": "unchanged", "failed": "failed"}
-        for plan in report.plans:
-            where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not dry_run else ""
-            say(f"{verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
-            if plan.error:
-                say(f"  error: {plan.error}", err=True, keep_newlines=False)
-            for note in plan.notes:
-                say(f"  note: {note.message}", keep_newlines=False)
-        say(f"{len(report.plans)} posts: {report.count('create')} {verbs['create']}, {report.count('update')} "
-                   f"{verbs['update']}, {report.count('unchanged')} unchanged, {report.count('failed')} failed.", err=True)
+            try:
+                report = import_posts(list(paths), config, selection.data_source, token=token,
+                                      options=source_options_for(config, base_url), update=update, dry_run=dry_run,
+                                      section=section, progress=shown)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted; nothing was written." if dry_run else (
+                    "interrupted. The posts reported above are settled; an entry whose content was being written "
+                    "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
+                    "complete it.")) from None
+        shown.done()
+        counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
+                  if kind != "complete" or report.count(kind)]
+        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.", err=True)
         return report.exit_code
 
     run_guarded(verbose, action)
+
+
+class ImportLines:
+    """What `import` prints: each post's line as soon as it is settled (its error and notes
+    under it), and while the entries are created, a count on stderr on a terminal."""
+
+    def __init__(self, dry_run: bool, counting: bool) -> None:
+        self.verbs = {"create": "would create" if dry_run else "created",
+                      "update": "would update" if dry_run else "updated",
+                      "complete": "would complete" if dry_run else "completed", "unchanged": "unchanged",
+                      "failed": "failed"}
+        self.dry_run, self.counting, self.entries = dry_run, counting, 0
+
+    def __call__(self, event: str, plan: Any) -> None:
+        if event == "entry":
+            self.entries += 1
+            if self.counting:
+                click.echo(f"\rcreated {self.entries} entries, unpublished until their content is written", nl=False,
+                           err=True)
+            return
+        self.done()
+        where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not self.dry_run else ""
+        say(f"{self.verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
+        if plan.error:
+            say(f"  error: {plan.error}", err=True, keep_newlines=False)
+        for note in plan.notes:
+            say(f"  note: {note.message}", keep_newlines=False)
+
+    def done(self) -> None:
+        if self.counting and self.entries:
+            click.echo("", err=True)
+            self.counting = False
 
 
 if __name__ == "__main__":

@@ -2,20 +2,32 @@
 
 Front matter goes through the pipeline.toml mapping reversed (`properties`), the body through
 `markdown_in`; `plan_import` finds each post's entry by its slug, so a second import creates and
-changes nothing; `run` writes through the one client `source.make_client` builds (the shared
-rate limiter, notion-client's 429 retries), within Notion's request limits:
+changes nothing; `import_posts` writes through the one client `source.make_client` builds (the
+shared rate limiter, notion-client's 429 retries), within Notion's request limits:
 developers.notion.com/reference/request-limits and /reference/patch-block-children (100
-children a request, two levels of nesting a request, 1,000 block elements a request).
+children a request, two levels of nesting a request, 1,000 block elements and 500 KB a
+request).
+
+No half post goes live. Every post is converted before anything is written, so a post that
+cannot be converted fails alone. A new entry is created holding one block, the import marker
+(`model.IMPORT_MARKER`), under a status the blog does not publish (the first of `[publish]
+drafts`): its content is written after the marker, then its properties and real status, and
+the marker is deleted last. An entry being replaced (`--update`) gets the marker first, and
+keeps its status. Sync rejects an entry that holds the marker (its earlier post stays as it
+was), and a re-run finds every entry of the import that holds it and completes it: at every
+moment, an entry is whole or marked.
 
 Endpoints: POST /v1/pages (post-page), PATCH /v1/pages/{id} (patch-page),
-PATCH /v1/blocks/{id}/children (patch-block-children), DELETE /v1/blocks/{id}
-(delete-a-block), POST /v1/file_uploads and /v1/file_uploads/{id}/send (create-a-file-upload,
-send-a-file-upload), all through notion-client's endpoints.
+PATCH /v1/blocks/{id}/children (patch-block-children), GET /v1/blocks/{id}/children,
+DELETE /v1/blocks/{id} (delete-a-block), POST /v1/file_uploads, /v1/file_uploads/{id}/send and
+/v1/file_uploads/{id}/complete (create-a-file-upload, send-a-file-upload,
+complete-a-file-upload; guides/data-apis/sending-larger-files), all through notion-client's
+endpoints.
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import mimetypes
 import os
 import re
@@ -23,25 +35,44 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 import frontmatter
 import yaml
-from notion_client import APIErrorCode, APIResponseError
 
-from pipeline.bundle import read_inside, regular_files
+from pipeline import shapes
+from pipeline.bundle import open_inside, read_inside, regular_files
 from pipeline.config import Config
-from pipeline.errors import ConfigError, NotionError
+from pipeline.errors import BadAnswer, ConfigError, NotFound, NotionError, RateLimited, Refused, Unauthorized
 from pipeline.frontmatter import slug_of
-from pipeline.markdown_in import LOCAL_FILE, Conversion, ImportContext, Note, text_objects, to_blocks
-from pipeline.source import NotionSource, SourceOptions, make_client
+from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, payload, text_objects,
+                                  to_blocks)
+from pipeline.model import IMPORT_MARKER, Entry, is_import_marker
+from pipeline.render import MAX_DEPTH
+from pipeline.source import NotionSource, SourceOptions, explain, make_client
 
-MAX_CHILDREN = 100  # block children a request
-MAX_BLOCKS = 1000  # block elements a request
-# A single-part file upload's limit (developers.notion.com/reference/file-upload: "Files up to
-# 20 MB" in one part); a larger file is refused before a byte of it is read.
-MAX_UPLOAD_BYTES = 20 * 2**20
+MAX_CHILDREN = 100  # block children a request (patch-block-children)
+MAX_BLOCKS = 1000  # block elements a request (request-limits)
+# A request's body may hold 500 KB (request-limits); the blocks of one are kept to this, which
+# leaves room for the rest of the body whatever "KB" means there.
+MAX_REQUEST_BYTES = 400_000
+# File uploads (developers.notion.com/reference/file-upload, guides/data-apis/sending-larger-files):
+# up to 20 MB in one part; above, parts of 5 to 20 MB (10 recommended), at most 10,000 of them,
+# up to 5 GB. A file is also refused above what a sync downloads ([limits] download_max_mb): it
+# would be imported, then reject its post at every sync.
+SINGLE_PART_BYTES = 20 * 2**20
+PART_BYTES = 10 * 2**20
+MAX_FILE_BYTES = 5 * 2**30
 MAX_POST_BYTES = 16 * 2**20  # a post's Markdown: far over any real post, under any memory worry
+# Values a post's YAML front matter may expand to through aliases. Hugo bounds aliases too
+# (parser/metadecoders: at most 10,000 references to one collection); a 365-byte alias bomb
+# expands to billions.
+MAX_FRONT_MATTER_VALUES = 10_000
+POST_LINK = "notion-hugo-post:"  # a link URL standing for a post of this import until its entry exists
+# The marker a new or replaced entry holds until its content is whole (`model.IMPORT_MARKER`).
+# Shape: developers.notion.com/reference/block#callout
+MARKER = {"type": "callout", "callout": {"rich_text": text_objects(IMPORT_MARKER),
+                                         "icon": {"type": "emoji", "emoji": "⏳"}, "color": "yellow_background"}}
 
 
 @dataclass(slots=True)
@@ -68,12 +99,17 @@ class PostPlan:
     post: HugoPost | None
     source: Path
     slug: str
-    action: str  # create, update, unchanged, failed
+    # create; update (--update); complete (an entry an earlier import left marked); unchanged; failed
+    action: str
     properties: dict[str, Any] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     page: dict[str, Any] | None = None  # the existing entry, or the created one
     error: str = ""
     network: bool = False  # failed on Notion or the network, not on the post
+    conversion: Conversion | None = None  # the body as Notion blocks, once converted
+
+    def fail(self, error: str, network: bool = False) -> None:
+        self.action, self.error, self.network = "failed", error, network
 
 
 @dataclass(slots=True)
@@ -124,6 +160,60 @@ def _markdown_files(root: Path) -> list[Path]:
     return found
 
 
+class HugoYAML(yaml.SafeLoader):
+    """YAML front matter as Hugo reads it. Its booleans are YAML 1.2's: `yes`, `no`, `on` and
+    `off` are text (Hugo 0.168 publishes a post with `draft: yes`, tests/test_import_hardening.py).
+    Its aliases may expand it to MAX_FRONT_MATTER_VALUES values at most, counted on the
+    document's graph before anything is built from it."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        values: dict[int, int] = {}  # node → how many values it expands to
+        entered: set[int] = set()
+        stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+        while stack:
+            current, counted = stack.pop()
+            inner = _inner_nodes(current)
+            if counted:
+                values[id(current)] = 1 + sum(values[id(child)] for child in inner)
+                if values[id(current)] > MAX_FRONT_MATTER_VALUES:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"its YAML aliases expand the front matter to more than {MAX_FRONT_MATTER_VALUES:,} "
+                        "values (an alias bomb?); write the values out instead", current.start_mark)
+            elif id(current) in entered:
+                if id(current) not in values:  # entered and not yet counted: it contains itself
+                    raise yaml.constructor.ConstructorError(None, None, "a YAML alias refers to a value that holds it",
+                                                            current.start_mark)
+            else:
+                entered.add(id(current))
+                stack.append((current, True))
+                stack += [(child, False) for child in inner]
+        return super().construct_document(node)
+
+
+def _inner_nodes(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+HugoYAML.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+HugoYAML.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                               list("tTfF"))
+
+
+class _HugoYAMLHandler(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=HugoYAML)  # noqa: S506 - a SafeLoader, bounded
+
+
+_YAML = _HugoYAMLHandler()
+
+
 def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
     """A post's front matter (YAML between `---`, or TOML between `+++`, as Hugo reads them)
     and body."""
@@ -134,9 +224,9 @@ def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
     if toml:
         metadata, content = tomllib.loads(toml.group(1)), text[toml.end():]
     else:
-        post = frontmatter.loads(text)
+        post = frontmatter.loads(text, handler=_YAML if _YAML.detect(text) else None)
         metadata, content = dict(post.metadata), post.content
-    slug = str(metadata.get("slug") or (bundle.name if bundle is not None else markdown.stem)).strip()
+    slug = str(_by_key(metadata).get("slug") or (bundle.name if bundle is not None else markdown.stem)).strip()
     return HugoPost(markdown, slug, metadata, content, bundle)
 
 
@@ -180,13 +270,14 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
     values: dict[str, Any] = {}
     notes: list[Note] = []
     mapped = set()
+    given = _by_key(post.metadata)
     for spec in config.front_matter:
-        mapped.add(spec.key)
-        present = spec.key in post.metadata
-        value = post.metadata.get(spec.key)
+        mapped.add(spec.key.lower())
+        present = spec.key.lower() in given
+        value = given.get(spec.key.lower())
         if spec.derived == "draft":
             name = config.status_property
-            status = (config.drafts or ("Draft",))[0] if value else config.published[0]
+            status = (config.drafts or ("Draft",))[0] if hugo_bool(value) else config.published[0]
             kind = schema.get(name, {}).get("type")
             if kind in ("status", "select"):
                 values[name] = PROPERTY_WRITERS[kind](status)
@@ -218,18 +309,36 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
     elif slug_prop is None:
         notes.append(Note(f"the slug: the data source has no property {config.slug_property!r}; Notion will derive it from the title"))
     for key in post.metadata:
-        if key not in mapped and key != "slug":
+        if str(key).lower() not in mapped | {"slug"}:
             notes.append(Note(f"front matter key `{key}` has no property in the mapping (pipeline.toml): left out"))
     return values, notes
+
+
+def _by_key(metadata: dict[Any, Any]) -> dict[str, Any]:
+    """Front matter by its keys in lower case: Hugo reads `Draft` as `draft`."""
+    return {str(key).lower(): value for key, value in metadata.items()}
+
+
+def hugo_bool(value: Any) -> bool:
+    """A front matter value as Hugo reads `draft` (spf13/cast's ToBool; Hugo 0.168, checked in
+    tests/test_import_hardening.py): true, a number other than 0, or the text `1`, `t`, `T`,
+    `true`, `True`, `TRUE`. Anything else is false, and the post published: `"false"`, `"no"`,
+    and also `"yes"`, an empty text, a date, a list."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    return value in ("1", "t", "T", "true", "True", "TRUE")
 
 
 # --- the plan -------------------------------------------------------------------------------------
 
 
 def plan_import(paths: list[Path], config: Config, source: NotionSource, data_source_id: str,
-         update: bool) -> tuple[ImportReport, str, dict[str, dict[str, Any]]]:
-    """Each post's plan: create it, update it (with `update`), or leave its entry as it is.
-    Returns the report, the data source's id and its entries by slug."""
+                update: bool) -> tuple[ImportReport, str, dict[str, dict[str, Any]], dict[str, Any]]:
+    """Each post's plan: create it, update it (with `update`), complete the entry an earlier
+    import left marked, or leave its entry as it is. Returns the report, the data source's id,
+    its entries by slug and its properties."""
     found_id, data_source = source.data_source(data_source_id)
     schema = data_source.get("properties", {})
     # Every mapped property, as sync reads them: under 2026-12-01 a query naming none answers the
@@ -239,190 +348,400 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
     report = ImportReport()
     seen: set[str] = set()
     for markdown, bundle in find_posts(paths):
+        name = bundle.name if bundle is not None else markdown.stem
         try:
             post = read_post(markdown, bundle)
         except (OSError, ValueError, yaml.YAMLError) as error:  # unreadable, not UTF-8, bad front matter
-            name = bundle.name if bundle is not None else markdown.stem
-            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {error}"))
+            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {_problem(error)}"))
+            continue
+        except Exception as error:  # noqa: BLE001 - one post's file must not end the run (YAML nested past recursion)
+            report.plans.append(PostPlan(None, markdown, name, "failed",
+                                         error=f"cannot be read ({type(error).__name__}: {error})"))
             continue
         if post.slug in seen:
             report.plans.append(PostPlan(post, markdown, post.slug, "failed",
                                          error=f"slug {post.slug!r} is taken by another post of this import"))
             continue
         seen.add(post.slug)
-        values, notes = properties(post, config, schema)
+        try:
+            values, notes = properties(post, config, schema)
+        except Exception as error:  # noqa: BLE001 - a value of a shape no mapping expects
+            report.plans.append(PostPlan(post, markdown, post.slug, "failed", error=(
+                f"its front matter cannot be mapped to properties ({type(error).__name__}: {error})")))
+            continue
         page = existing.get(post.slug)
-        action = "create" if page is None else ("update" if update else "unchanged")
+        if page is None:
+            action = "create"
+        elif update:
+            action = "update"
+        else:
+            # One request an entry: an import cut short leaves its marker on the entry, whatever
+            # its status (an interrupted --update keeps the entry's).
+            marked = any(is_import_marker(block) for block in source.children(page["id"]))
+            action = "complete" if marked else "unchanged"
         report.plans.append(PostPlan(post, markdown, post.slug, action, values, notes, page))
-    return report, found_id, existing
+    return report, found_id, existing, schema
 
 
-# --- writing --------------------------------------------------------------------------------------
+def _problem(error: Exception) -> str:
+    """An error reading a post, on one line: YAML's with the line of the front matter it is on."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return str(error)
+    mark = error.problem_mark or error.context_mark
+    where = f" (line {mark.line + 1} of the front matter, column {mark.column + 1})" if mark else ""
+    return ": ".join(part for part in (error.context, error.problem) if part) + where
 
 
-def _payload(block: dict[str, Any]) -> dict[str, Any]:
-    return block[block["type"]]
+# --- writing --------------------------------------------------------------------------------------------
 
 
-def _count(block: dict[str, Any]) -> int:
-    return 1 + sum(_count(child) for child in _payload(block).get("children", ()))
+def _size(value: Any) -> int:
+    """Bytes of a value in a request body, as notion-client's httpx encodes it (compact JSON, UTF-8)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def _shallow(block: dict[str, Any], keep_children: bool) -> dict[str, Any]:
-    """The block for one request: with its children (whose own children are written later)
-    when `keep_children`, else without them."""
-    out = {"type": block["type"], block["type"]: {k: v for k, v in _payload(block).items() if k != "children"}}
-    children = _payload(block).get("children")
-    if keep_children and children:
-        out[block["type"]]["children"] = [_shallow(child, False) for child in children]
-    return out
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A block as one request carries it: with its first `inline` children (the second level;
+    theirs are written later), the rest of them appended to it afterwards."""
+
+    block: dict[str, Any]
+    request: dict[str, Any]
+    inline: int
+    elements: int
+    size: int
 
 
-def _inline_children(block: dict[str, Any]) -> bool:
-    """Whether a block's children go in the same request as the block: a table's rows must
-    (Notion creates a table with its rows), and so do at most 100 children none of which is a
-    table (whose rows would be a third level)."""
-    children = _payload(block).get("children") or []
-    if block["type"] == "table":
-        return True
-    return 0 < len(children) <= MAX_CHILDREN and not any(child["type"] == "table" for child in children)
+def _shallow(block: dict[str, Any]) -> dict[str, Any]:
+    """The block without its children."""
+    kind = block["type"]
+    return {"type": kind, kind: {key: value for key, value in payload(block).items() if key != "children"}}
 
 
-def _batches(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    batches: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for block in blocks:
-        weight = 1 + (len(_payload(block).get("children") or []) if _inline_children(block) else 0)
-        if batches[-1] and (len(batches[-1]) >= MAX_CHILDREN or size + weight > MAX_BLOCKS):
-            batches.append([])
-            size = 0
-        batches[-1].append(block)
+def _sent(block: dict[str, Any]) -> _Sent:
+    request = _shallow(block)
+    kind = block["type"]
+    children = payload(block).get("children") or []
+    # A table is created with its rows (a third level would be their cells' children: none);
+    # any other block takes its children up to the first table among them, whose rows would be
+    # a third level; and all of them only as far as a request's bytes go.
+    inline = 0
+    size = _size(request)
+    while inline < min(len(children), MAX_CHILDREN) and (kind == "table" or children[inline]["type"] != "table"):
+        weight = _size(_shallow(children[inline])) + 1
+        if size + weight > MAX_REQUEST_BYTES:
+            break
         size += weight
+        inline += 1
+    if kind == "table" and not inline:
+        raise Unholdable("a table row larger than one request to Notion carries (500 KB): shorten its cells")
+    if size > MAX_REQUEST_BYTES:
+        raise Unholdable(f"a {kind} block of {size:,} bytes, more than one request to Notion carries (500 KB): "
+                         "shorten its caption or cells")
+    if inline:
+        request[kind]["children"] = [_shallow(child) for child in children[:inline]]
+    return _Sent(block, request, inline, 1 + inline, size)
+
+
+def _batches(blocks: list[dict[str, Any]]) -> list[list[_Sent]]:
+    """The blocks as requests, each within 100 children, 1,000 elements and MAX_REQUEST_BYTES."""
+    batches: list[list[_Sent]] = [[]]
+    elements = size = 0
+    for sent in map(_sent, blocks):
+        if batches[-1] and (len(batches[-1]) >= MAX_CHILDREN or elements + sent.elements > MAX_BLOCKS
+                            or size + sent.size + 1 > MAX_REQUEST_BYTES):
+            batches.append([])
+            elements = size = 0
+        batches[-1].append(sent)
+        elements += sent.elements
+        size += sent.size + 1
     return [batch for batch in batches if batch]
 
 
 class Writer:
-    """Writes entries and their content through the one client of the run."""
+    """Writes entries and their content through the one client of the run. Every answer it
+    reads is checked: an answer of another shape fails the post (exit 3), never silently
+    drops what was to be written under it."""
 
-    def __init__(self, source: NotionSource) -> None:
+    def __init__(self, source: NotionSource, max_file_bytes: int) -> None:
         self.source = source
         self.client = source.client
+        self.max_file_bytes = max_file_bytes
+
+    def call(self, doing: str, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - explain() re-raises what it does not know
+            raise explain(error, what, doing) from error
+
+    def answer(self, answer: Any, what: str, kind: str) -> dict[str, Any]:
+        problem = shapes.problem_of(answer, (kind,))
+        if problem:
+            raise BadAnswer(f"Notion answered something that is not the API's shape when {what}: {problem}.")
+        return answer
+
+    def create(self, data_source_id: str, plan: PostPlan, properties: dict[str, Any]) -> dict[str, Any]:
+        """A new entry holding the marker alone."""
+        page = self.call("creating", f"an entry for {plan.slug}", self.client.pages.create,
+                         parent={"data_source_id": data_source_id}, properties=properties, children=[MARKER])
+        return self.answer(page, f"creating an entry for {plan.slug}", "page")
+
+    def fill(self, plan: PostPlan, blocks: list[dict[str, Any]], files: list[str]) -> None:
+        """An entry's whole content, then its properties (its status among them), then the
+        marker goes: until that last request, sync does not publish it."""
+        assert plan.post is not None and plan.page is not None
+        page_id = plan.page["id"]
+        uploads = {name: self.upload(plan.post.bundle, name) for name in files if plan.post.bundle is not None}
+        listed = self.source.children(page_id)
+        marker = next((block for block in listed if is_import_marker(block)), None)
+        if marker is None:  # an entry replaced (--update): marked before anything of it changes
+            marker = self.append_checked(page_id, [MARKER])[0]
+        for block in listed:
+            if block["id"] != marker["id"]:
+                self.call("deleting", f"block {block['id']}", self.client.blocks.delete, block["id"])
+        self.append(page_id, _with_uploads(blocks, uploads))
+        self.answer(self.call("writing", f"the properties of entry {page_id}", self.client.pages.update, page_id,
+                              properties=plan.properties), f"writing the properties of entry {page_id}", "page")
+        self.call("deleting", f"the import marker of entry {page_id}", self.client.blocks.delete, marker["id"])
+
+    def append_checked(self, parent_id: str, request: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The blocks one request created, one for each block sent, in order."""
+        what = f"appending {len(request)} blocks under {parent_id}"
+        answer = self.call("writing", f"blocks under {parent_id}", self.client.blocks.children.append, parent_id,
+                           children=request)
+        results = self.answer(answer, what, "list")["results"]
+        problems = [problem for item in results if (problem := shapes.problem_of(item, ("block",)))]
+        if problems or len(results) != len(request):
+            why = problems[0] if problems else "a list of another length"
+            raise BadAnswer(f"Notion answered {len(results)} blocks when {what} ({why}): what goes under them "
+                              "cannot be placed.")
+        return results
 
     def append(self, parent_id: str, blocks: list[dict[str, Any]]) -> None:
-        """Blocks under a parent, as deep as they go, each request within Notion's limits."""
+        """Blocks under a parent, as deep as they go, level by level, each request within
+        Notion's limits (`_batches`)."""
         for batch in _batches(blocks):
-            request = [_shallow(block, _inline_children(block)) for block in batch]
-            created = self.source.call(f"block {parent_id}", self.client.blocks.children.append, parent_id,
-                                       children=request)["results"]
-            for block, made in zip(batch, created):
-                children = _payload(block).get("children") or []
-                if not children or block["type"] == "table":
-                    continue
-                if not _inline_children(block):
-                    self.append(made["id"], children)
-                elif any(_payload(child).get("children") for child in children):
+            made = self.append_checked(parent_id, [sent.request for sent in batch])
+            for sent, block in zip(batch, made):
+                children = payload(sent.block).get("children") or []
+                inline = children[:sent.inline]
+                if any(payload(child).get("children") for child in inline):
                     # The second level was written with its parent: find its ids, then go deeper.
-                    listed = self.source.children(made["id"])
-                    for child, made_child in zip(children, listed):
-                        if _payload(child).get("children"):
-                            self.append(made_child["id"], _payload(child)["children"])
+                    listed = self.source.children(block["id"])
+                    if len(listed) != len(inline):
+                        raise BadAnswer(f"Notion lists {len(listed)} blocks under block {block['id']}, which was "
+                                          f"written with {len(inline)}: what goes under them cannot be placed.")
+                    for child, made_child in zip(inline, listed):
+                        if payload(child).get("children"):
+                            self.append(made_child["id"], payload(child)["children"])
+                if children[sent.inline:]:
+                    self.append(block["id"], children[sent.inline:])
 
     def upload(self, folder: Path, relative: str) -> str:
-        """A bundle file through the File Upload API (single part); its file upload id. Only a
-        regular file inside the bundle is read, never through a symbolic link."""
-        data = read_inside(folder, relative, MAX_UPLOAD_BYTES)
+        """A bundle file through the File Upload API, its file upload id: in one part up to
+        20 MB, else in parts of 10 MB, never more than one part in memory. Only a regular
+        file inside the bundle is read, never through a symbolic link."""
         name = PurePosixPath(relative).name
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        upload = self.source.call(f"a file upload for {name}", self.client.file_uploads.create,
-                                  filename=name, content_type=content_type)
-        self.source.call(f"file upload {upload['id']}", self.client.file_uploads.send, upload["id"],
-                         file=(name, data, content_type))
+        what = f"the file upload of {name}"
+        with open_inside(folder, relative) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > self.max_file_bytes:
+                raise ValueError(f"{relative} has {size:,} bytes, over the {self.max_file_bytes:,} this import uploads")
+            if size <= SINGLE_PART_BYTES:
+                upload = self.answer(self.call("creating", what, self.client.file_uploads.create, filename=name,
+                                               content_type=content_type), f"creating {what}", "file_upload")
+                done = self.call("sending", what, self.client.file_uploads.send, upload["id"],
+                                 file=(name, _read(handle, size, relative), content_type))
+            else:
+                parts = -(-size // PART_BYTES)
+                upload = self.answer(self.call("creating", what, self.client.file_uploads.create, mode="multi_part",
+                                               number_of_parts=parts, filename=name, content_type=content_type),
+                                     f"creating {what}", "file_upload")
+                for number in range(1, parts + 1):
+                    part = _read(handle, min(PART_BYTES, size - (number - 1) * PART_BYTES), relative)
+                    self.call("sending", f"part {number} of {parts} of {what}", self.client.file_uploads.send,
+                              upload["id"], file=(name, part, content_type), part_number=str(number))
+                done = self.call("completing", what, self.client.file_uploads.complete, upload["id"])
+            if handle.read(1):
+                raise ValueError(f"{relative} grew while it was being uploaded")
+        if self.answer(done, f"sending {what}", "file_upload")["status"] != "uploaded":
+            raise BadAnswer(f"Notion did not take {what}: its status is {done['status']!r}, not 'uploaded'.")
         return upload["id"]
 
-    def clear(self, page_id: str) -> None:
-        for block in self.source.children(page_id):
-            self.source.call(f"block {block['id']}", self.client.blocks.delete, block["id"])
+
+def _read(handle: IO[bytes], size: int, relative: str) -> bytes:
+    data = handle.read(size)
+    if len(data) != size:
+        raise ValueError(f"{relative} shrank while it was being uploaded")
+    return data
 
 
 def _with_uploads(blocks: list[dict[str, Any]], uploads: dict[str, str]) -> list[dict[str, Any]]:
-    blocks = copy.deepcopy(blocks)
-
-    def walk(value: Any) -> None:
+    """The blocks with each `local:` file upload id replaced by the id of its upload."""
+    def walk(value: Any) -> Any:
         if isinstance(value, dict):
             upload = value.get("file_upload")
             if isinstance(upload, dict) and str(upload.get("id", "")).startswith(LOCAL_FILE):
-                upload["id"] = uploads[upload["id"][len(LOCAL_FILE):]]
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
+                return {**value, "file_upload": {**upload, "id": uploads[upload["id"][len(LOCAL_FILE):]]}}
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
 
-    walk(blocks)
-    return blocks
+    return walk(blocks)
 
 
-def _failed(plan: PostPlan, error: NotionError) -> None:
-    plan.action = "failed"
-    plan.error = str(error)
-    cause = error.__cause__
-    plan.network = not (isinstance(cause, APIResponseError) and cause.code == APIErrorCode.ValidationError)
+def _with_post_links(plan: PostPlan, urls: dict[str, str]) -> list[dict[str, Any]]:
+    """The blocks with each link to a post of this import pointing to its entry; a link to a
+    post whose entry could not be created keeps its text, unlinked (reported)."""
+    assert plan.conversion is not None
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {key: walk(item) for key, item in value.items()}
+            link = out.get("link")
+            if isinstance(link, dict) and str(link.get("url", "")).startswith(POST_LINK):
+                slug = link["url"][len(POST_LINK):]
+                if urls.get(slug):
+                    out["link"] = {"url": urls[slug]}
+                else:
+                    del out["link"]
+                    plan.notes.append(Note(f"link to the post {slug!r}: its import failed; its text is kept, unlinked"))
+            return out
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return walk(plan.conversion.blocks)
+
+
+def _unpublished(values: dict[str, Any], config: Config, schema: dict[str, Any]) -> dict[str, Any]:
+    """The properties a new entry is created with: a status the blog does not publish (the
+    first of `[publish] drafts`; without one, the data source's default), the real one
+    written with the content."""
+    name = config.status_property
+    kind = schema.get(name, {}).get("type")
+    if kind not in ("status", "select"):
+        return values
+    held = {key: value for key, value in values.items() if key != name}
+    if config.drafts:
+        held[name] = PROPERTY_WRITERS[kind](config.drafts[0])
+    return held
+
+
+def _failed(plan: PostPlan, error: NotionError, state: str) -> None:
+    """A post failed on Notion: exit 3, unless Notion refused what the post holds (400)."""
+    invalid = isinstance(error, Refused) and error.code == "validation_error"
+    plan.fail(f"{error} {state}".strip(), network=not invalid)
+
+
+def _refused(error: NotionError) -> bool:
+    """Whether Notion answered that it did not do the request (a 4xx): after anything else (a
+    5xx, a lost connection, a timeout, an answer of another shape) it may have done it."""
+    return isinstance(error, (Refused, NotFound, Unauthorized, RateLimited))
+
+
+# What became of an entry when its post failed, at each step.
+LOST_CREATE = ("Notion may have created the entry before the answer was lost; if it did, the entry is unpublished "
+               "and marked as incomplete (sync does not publish it), and running the import again finds it by its "
+               "slug and completes it.")
+MARKED = ("The entry {url} is marked as incomplete, so sync does not publish it{kept}: run the import again to "
+          "complete it.")
+
+
+def _state(plan: PostPlan) -> str:
+    assert plan.page is not None
+    kept = "" if plan.action == "create" else " (its earlier post stays as it was)"
+    return MARKED.format(url=Entry(plan.page, ()).url, kept=kept)
 
 
 def import_posts(paths: list[Path], config: Config, data_source_id: str, *, token: str,
                  options: SourceOptions = SourceOptions(), update: bool = False, dry_run: bool = False,
-                 section: str = "posts") -> ImportReport:
-    """One import: plan every post, then (unless `dry_run`) create the new entries, and write
-    the content of the new ones (and of the existing ones with `update`). A post that fails is
-    reported and the others go on."""
+                 section: str = "posts", progress: Callable[[str, PostPlan], None] | None = None) -> ImportReport:
+    """One import: plan and convert every post, then (unless `dry_run`) create the new
+    entries, unpublished and marked, and write the content of each (and of the existing ones
+    with `update`, or left marked by an earlier import). A post that fails is reported and the
+    others go on. `progress(event, plan)` hears "entry" when a post's new entry is created
+    (or could not be), and "done" when a post is settled."""
+    tell = progress or (lambda event, plan: None)
     client = make_client(token, options)
     try:
         source = NotionSource(client, options)
-        report, found_id, existing = plan_import(paths, config, source, data_source_id, update)
-        # Links to posts point to their entries: those already there, and those of this import.
-        links = {slug: page["url"] for slug, page in existing.items() if page.get("url")}
-        if dry_run:
-            planned = {p.slug: "https://www.notion.so/" for p in report.plans if p.action == "create"}
-            for plan in report.plans:
-                if plan.post is not None and plan.action in ("create", "update"):
-                    plan.notes += _convert(plan, links | planned, section).notes
-            return report
-        writer = Writer(source)
-        for plan in report.plans:  # the entries first, so posts can link to each other
-            try:
-                if plan.action == "create":
-                    plan.page = source.call(f"a new entry for {plan.slug}", client.pages.create,
-                                             parent={"data_source_id": found_id}, properties=plan.properties)
-                elif plan.action == "update":
-                    assert plan.page is not None
-                    plan.page = source.call(f"entry {plan.page['id']}", client.pages.update, plan.page["id"],
-                                             properties=plan.properties)
-            except NotionError as error:
-                _failed(plan, error)
-        links |= {p.slug: p.page["url"] for p in report.plans if p.page is not None and p.action != "failed"}
+        report, found_id, existing, schema = plan_import(paths, config, source, data_source_id, update)
+        writing = ("create", "update", "complete")
+        # Links to posts point to their entries: those already there, and those this import creates.
+        links = {slug: Entry(page, ()).url for slug, page in existing.items()}
+        links |= {plan.slug: POST_LINK + plan.slug for plan in report.plans if plan.action == "create"}
+        max_bytes = min(int(config.limits.download_max_mb * 2**20), MAX_FILE_BYTES)
         for plan in report.plans:
-            if plan.action not in ("create", "update"):
-                continue
-            assert plan.post is not None and plan.page is not None
-            conversion = _convert(plan, links, section)
-            plan.notes += conversion.notes
-            try:
-                uploads = {name: writer.upload(plan.post.bundle, name) for name in conversion.files
-                           if plan.post.bundle is not None}
-                if plan.action == "update":
-                    writer.clear(plan.page["id"])
-                writer.append(plan.page["id"], _with_uploads(conversion.blocks, uploads))
-            except NotionError as error:
-                _failed(plan, error)
-                plan.error += " The entry exists with part of its content: run the import again with --update."
-            except (OSError, ValueError) as error:  # a bundle file swapped for a link, or too large
-                plan.action, plan.error = "failed", f"a bundle file cannot be uploaded: {error}"
+            if plan.action in writing:
+                _convert(plan, links, section, min(config.limits.max_depth, MAX_DEPTH), max_bytes)
+            if dry_run or plan.action not in writing:
+                tell("done", plan)
+        if dry_run:
+            return report
+        writer = Writer(source, max_bytes)
+        for plan in report.plans:  # the entries first, so posts can link to each other
+            if plan.action == "create":
+                try:
+                    plan.page = writer.create(found_id, plan, _unpublished(plan.properties, config, schema))
+                except NotionError as error:
+                    _failed(plan, error, "" if _refused(error) else LOST_CREATE)
+                tell("entry" if plan.page else "done", plan)
+        created = {plan.slug: Entry(plan.page, ()).url for plan in report.plans if plan.action == "create" and plan.page}
+        for plan in report.plans:
+            if plan.action in writing:
+                _write(writer, plan, created)
+                tell("done", plan)
         return report
     finally:
         client.close()
 
 
-def _convert(plan: PostPlan, links: dict[str, str], section: str) -> Conversion:
+def _convert(plan: PostPlan, links: dict[str, str], section: str, max_depth: int, max_bytes: int) -> None:
+    """The post as Notion blocks, before anything is written: what cannot be converted fails
+    that post alone."""
     assert plan.post is not None
-    ctx = ImportContext(post_links=links, section=section, bundle_files=plan.post.bundle_files())
-    return to_blocks(plan.post.body, ctx)
+    ctx = ImportContext(post_links=links, section=section, bundle_files=plan.post.bundle_files(), max_depth=max_depth)
+    try:
+        conversion = to_blocks(plan.post.body, ctx)
+        _within_requests(conversion.blocks)
+        for name in conversion.files:
+            assert plan.post.bundle is not None
+            size = os.lstat(plan.post.bundle / name).st_size
+            if size > max_bytes:
+                raise Unholdable(f"{name} has {size:,} bytes, more than the {max_bytes:,} a sync downloads into a "
+                                 "bundle ([limits] download_max_mb): the post would be rejected at every sync. Make the "
+                                 "file smaller or link it from elsewhere, or raise download_max_mb")
+    except Unholdable as error:
+        plan.fail(f"cannot be imported as it is: {error}.")
+    except Exception as error:  # noqa: BLE001 - one post's conversion must not end the run
+        plan.fail(f"could not be converted ({type(error).__name__}: {error}). This is a bug in notion-hugo: please "
+                  "report it with the post; the other posts go on.")
+    else:
+        plan.conversion = conversion
+        plan.notes += conversion.notes
+
+
+def _within_requests(blocks: list[dict[str, Any]]) -> None:
+    """Each block fits in a request (`_sent` says which does not), checked before any is written."""
+    stack = list(blocks)
+    while stack:
+        block = stack.pop()
+        _sent(block)
+        stack += payload(block).get("children") or []
+
+
+def _write(writer: Writer, plan: PostPlan, urls: dict[str, str]) -> None:
+    """One post's content, properties and status; a failure fails that post alone."""
+    assert plan.conversion is not None
+    try:
+        writer.fill(plan, _with_post_links(plan, urls), plan.conversion.files)
+    except NotionError as error:
+        _failed(plan, error, _state(plan))
+    except (OSError, ValueError) as error:  # a bundle file swapped for a link, or changed, or too large
+        plan.fail(f"cannot be written: {error}. {_state(plan)}")
+    except Exception as error:  # noqa: BLE001 - one post's failure must not end the run
+        plan.fail(f"could not be written ({type(error).__name__}: {error}). This is a bug in notion-hugo: please "
+                  f"report it. {_state(plan)}")

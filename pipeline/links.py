@@ -46,6 +46,9 @@ class RenderContext:
     titles: dict[str, str] = field(default_factory=dict)
     linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
     local_files: dict[str, str] = field(default_factory=dict)  # downloaded file URL -> file in the bundle
+    # An inline database that is a source of the site -> its exported entries, in order: a
+    # child_database block shows them as a table (render/pages.py)
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
     options: RenderOptions = RenderOptions()
     page_url: str = ""  # the Notion page rendered: notices link its blocks
     notices: list[Notice] = field(default_factory=list)
@@ -98,6 +101,12 @@ class RenderContext:
 
     def list_like(self, block_type: str) -> bool:
         return self._rules().list_like(block_type)
+
+
+def table_key(database_id: str) -> str:
+    """An inline database's key among a run's links: its value says which rows its table shows,
+    and a page showing the table records it, so a row added or gone renders that page again."""
+    return "table:" + database_id
 
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")

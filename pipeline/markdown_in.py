@@ -9,19 +9,30 @@ saying what was done instead.
 
 Request shapes: developers.notion.com/reference/block (block objects, `children` inside the
 type's payload), /reference/rich-text (text, equation; annotations), /reference/file-object
-(`external`, `file_upload`); the limits of /reference/request-limits are the writer's
-(`import_posts`), except 2,000 characters a text object and 100 items a rich text array,
-which are met here where the text is cut.
+(`external`, `file_upload`). Of the limits of /reference/request-limits, the writer
+(`import_posts`) keeps those of a request (children a request, nesting, bytes); those of one
+block are met here, by `_fit` after the conversion: 2,000 characters a text object and a URL,
+1,000 an equation, 100 items a rich text array. Nothing is cut: a text too long for one block
+goes on in the next, and what cannot be held so is reported (`Note`) or fails its post alone
+(`Unholdable`).
+
+Every pattern here runs in linear time on any input (bench/pathological.py), and every
+recursion is bounded (`MAX_MARKDOWN_NESTING`, `MAX_HTML_DEPTH`, the post's `max_depth`): one
+post's input can fail that post, never hold or end the run.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
+from bs4 import MarkupResemblesLocatorWarning
+from bs4.exceptions import ParserRejectedMarkup
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from markdownify import markdownify
@@ -31,10 +42,25 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
 from pipeline.bundle import file_suffix, publishable
+from pipeline.render import MAX_DEPTH
 
-MAX_TEXT = 2000  # characters a text object (developers.notion.com/reference/request-limits)
+MAX_TEXT = 2000  # characters a text object, and a URL (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
+MAX_EQUATION = 1000  # characters an equation's expression (same)
+# The rich text of one block, as JSON bytes: well under the 500 KB a request may carry
+# (request-limits), so that the writer can always send a block by itself.
+MAX_TEXT_BYTES = 200_000
+# markdown-it stops reading at this depth of nested containers and drops the rest of the post
+# without a word (its `maxNesting`, 20 in the CommonMark preset): set past the deepest post a
+# sync shows (a list takes two levels a level of nesting), and checked after every parse.
+MAX_MARKDOWN_NESTING = 2 * MAX_DEPTH + 4
+MAX_HTML_DEPTH = 64  # elements nested in one raw HTML fragment: markdownify recurses per element
 LOCAL_FILE = "local:"  # a file_upload id standing for a bundle file until it is uploaded
+
+
+class Unholdable(ValueError):
+    """A post that neither Notion nor the blog could hold as it is: it fails alone, and the
+    message says what to change."""
 
 
 def text_objects(text: str) -> list[dict[str, Any]]:
@@ -69,15 +95,19 @@ FENCE_LANGUAGES = {
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif", ".tif", ".tiff")
 _FILE_KINDS = {".pdf": "pdf", ".mp4": "video", ".webm": "video", ".mov": "video", ".mp3": "audio", ".wav": "audio",
                ".ogg": "audio", ".m4a": "audio"}
-_SHORTCODE = re.compile(r"^\{\{[<%]\s*([A-Za-z0-9_/-]+)(.*?)[>%]\}\}$", re.S)
+# Possessive quantifiers (`++`, `*+`) where a name meets what follows it: backtracking into
+# the name would make a failed match quadratic in its length (`{{< highlight aaaa… >}}`).
+_SHORTCODE = re.compile(r"^\{\{[<%]\s*+([A-Za-z0-9_/-]++)(.*?)[>%]\}\}$", re.S)
 _SHORTCODE_INLINE = re.compile(r"\{\{[<%]\s*([A-Za-z0-9_/-]+)")
 _REF_LINK = re.compile(r"\]\(\s*\{\{[<%]\s*(?:rel)?ref\s+\"([^\"]+)\"\s*[>%]\}\}\s*\)")
 _REF_SCHEME = "hugo-ref:"
 # A leading emoji (with variation selectors, skin tones and joiners), then a space: a callout's icon.
+# A skin tone is an emoji and a modifier both: without the possessive quantifiers, a run of
+# them that no space follows would be tried every way it splits (exponential time).
 _EMOJI = re.compile(
     "^((?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u2190-\u21FF\u3030\u303D\u3297\u3299"
     "\u00A9\u00AE\u203C\u2049\u2122\u2139]"
-    "[\uFE0F\u20E3\U0001F3FB-\U0001F3FF]*\u200D?)+)[ \t]"
+    "[\uFE0F\u20E3\U0001F3FB-\U0001F3FF]*+\u200D?)++)[ \t]"
 )
 _TAG = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)([^>]*)>$", re.S)
 _MARK_TAGS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "del": "strikethrough",
@@ -108,8 +138,10 @@ class ImportContext:
     post_links: dict[str, str] = field(default_factory=dict)  # slug of an imported post → its Notion page URL
     section: str = "posts"  # the Hugo section whose /<section>/<slug>/ links point to posts
     bundle_files: frozenset[str] = frozenset()  # files beside the post (bundle-relative paths)
+    max_depth: int = MAX_DEPTH  # levels of nested blocks a sync reads and shows ([limits] max_depth)
     conversion: Conversion = field(default_factory=Conversion)
     _noted: set[str] = field(default_factory=set)
+    _level: int = 0  # how deep `convert_nodes` has gone
 
     def note(self, message: str) -> None:
         if message not in self._noted:
@@ -118,10 +150,25 @@ class ImportContext:
 
     def local_file(self, url: str) -> str | None:
         """The bundle file a relative URL names, or None."""
-        if urlsplit(url).scheme or url.startswith(("/", "#")):
+        parts = _split(url)
+        if parts is None or parts.scheme or url.startswith(("/", "#")):
             return None
-        path = unquote(urlsplit(url).path).lstrip("./")
+        path = unquote(parts.path).lstrip("./")
         return path if path in self.bundle_files else None
+
+    def too_deep(self, depth: int) -> Unholdable:
+        return Unholdable(
+            f"its blocks nest {depth} levels deep (lists, quotes, callouts or toggles one inside another), "
+            f"and a sync reads and shows {self.max_depth}: Notion could hold the post, the blog could not. "
+            "Move the deepest items up a level, then import it again.")
+
+
+def _split(url: str) -> SplitResult | None:
+    """A URL's parts, or None for text urllib cannot read as one (`http://[oops`)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def parser() -> MarkdownIt:
@@ -136,21 +183,78 @@ def parser() -> MarkdownIt:
     # Hugo's passthrough reads `$$…$$` blocks but no `$…$` inline math: dollarmath's inline rule
     # (the first of that name) goes, texmath's `\(…\)` stays.
     md.inline.ruler.disable("math_inline")
+    md.options["maxNesting"] = MAX_MARKDOWN_NESTING
     return md
 
 
 _PARSER = parser()
 
 
+def parse(markdown: str) -> list[SyntaxTreeNode]:
+    """The top-level nodes of Markdown text. A token at the parser's nesting limit means that
+    markdown-it stopped there and dropped the rest: that post is refused, never cut."""
+    tokens = _PARSER.parse(markdown)
+    if any(token.level >= MAX_MARKDOWN_NESTING - 1 for token in tokens):
+        raise Unholdable(
+            f"its Markdown nests lists and quotes more than {MAX_MARKDOWN_NESTING // 2} levels deep, where the "
+            "Markdown reader stops (the rest of the post would be lost). Move the deepest items up a level.")
+    try:
+        return SyntaxTreeNode(tokens).children
+    except ValueError as error:  # the footnote plugin leaves a footnote defined inside another unclosed
+        raise Unholdable(f"the Markdown reader cannot make a tree of it ({error}), as happens with a footnote "
+                         "defined inside another footnote's definition: move that definition out") from None
+
+
 def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
-    """The Notion blocks of a post body."""
+    """The Notion blocks of a post body, each within Notion's limits for one block."""
     markdown = _REF_LINK.sub(lambda m: "](" + _REF_SCHEME + m.group(1).replace(" ", "%20") + ")", markdown)
-    root = SyntaxTreeNode(_PARSER.parse(markdown))
-    ctx.conversion.blocks = convert_nodes(root.children, ctx)
+    nodes = parse(markdown)
+    # <aside> and <details> span HTML blocks that markdown-it does not nest: how deep they go
+    # is counted first, in one pass, so that converting them cannot take the square of it.
+    opened = deepest = 0
+    for node in (inner for top in nodes for inner in top.walk() if inner.type == "html_block"):
+        opened += _depth(node.content, "aside") + _depth(node.content, "details")
+        deepest = max(deepest, opened)
+    if deepest > ctx.max_depth:
+        raise ctx.too_deep(deepest)
+    blocks = convert_nodes(nodes, ctx)
+    depth = nesting(blocks)
+    if depth > ctx.max_depth:
+        raise ctx.too_deep(depth)
+    ctx.conversion.blocks = _fit(blocks, ctx)
     return ctx.conversion
 
 
+def nesting(blocks: list[dict[str, Any]]) -> int:
+    """How many levels deep blocks go (1: none has children), counted without recursion."""
+    deepest = 0
+    stack = [(block, 1) for block in blocks]
+    while stack:
+        block, level = stack.pop()
+        deepest = max(deepest, level)
+        stack += [(child, level + 1) for child in payload(block).get("children") or ()]
+    return deepest
+
+
+def payload(block: dict[str, Any]) -> dict[str, Any]:
+    """A request block's payload: `block[block["type"]]`, where its children are too."""
+    return block[block["type"]]
+
+
 def convert_nodes(nodes: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict[str, Any]]:
+    # Each level of nested containers (Markdown's, and <aside>/<details> spread over HTML
+    # blocks, which markdown-it does not nest) is a level here: bounded, before Python's own
+    # recursion limit, at what a post could show anyway.
+    ctx._level += 1
+    try:
+        if ctx._level > 2 * ctx.max_depth + 8:
+            raise ctx.too_deep(ctx._level)
+        return _convert_nodes(nodes, ctx)
+    finally:
+        ctx._level -= 1
+
+
+def _convert_nodes(nodes: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     i = 0
     while i < len(nodes):
@@ -312,8 +416,14 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
         target = unquote(href[len(_REF_SCHEME):])
         href = '{{< relref "' + target + '" >}}'
     else:
-        parts = urlsplit(href)
+        parts = _split(href)
+        if parts is None:
+            ctx.note(f"link to {href!r}: not a URL that can be read; its text is kept, unlinked")
+            return None
         if parts.scheme in ("http", "https", "mailto"):
+            if len(href) > MAX_TEXT:
+                ctx.note(f"a link of {len(href):,} characters, over the 2,000 Notion holds: its text is kept, unlinked")
+                return None
             return href
         target = parts.path if parts.path.startswith(f"/{ctx.section}/") else ""
     if target:
@@ -342,25 +452,84 @@ def _alt(node: SyntaxTreeNode) -> str:
 
 def _text_block(kind: str, text: list[dict[str, Any]], children: list[dict[str, Any]] | None = None,
                 **extra: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {"rich_text": text[:MAX_RICH_TEXT], **extra}
+    """A block holding rich text, of any length: `_fit` makes it fit."""
+    payload: dict[str, Any] = {"rich_text": text, **extra}
     if children:
         payload["children"] = children
-    block = {"type": kind, kind: payload}
-    if len(text) > MAX_RICH_TEXT:
-        # The rest of a very long, many-styled text follows as paragraphs of its own.
-        rest = [_text_block("paragraph", text[i:i + MAX_RICH_TEXT]) for i in range(MAX_RICH_TEXT, len(text), MAX_RICH_TEXT)]
-        return {"_many": [block, *rest]}
-    return block
+    return {"type": kind, kind: payload}
 
 
-def _flatten(blocks: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any]]:
+# --- Notion's limits for one block ---------------------------------------------------------------
+
+
+def _fit(blocks: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any]]:
+    """The blocks, each within Notion's limits for one block: a text of more pieces (or bytes)
+    than a block holds goes on in blocks after it (code in code blocks, any other text in
+    paragraphs); a caption or a table cell, which cannot, keeps its text and loses the styles
+    of its last pieces. Each is reported. Recursion is bounded: `nesting` was checked."""
     out = []
     for block in blocks:
-        if "_many" in block:
+        value = payload(block)
+        if "children" in value:
+            value["children"] = _fit(value["children"], ctx)
+        if "caption" in value:
+            value["caption"] = _fitted(value["caption"], ctx)
+        if block["type"] == "table_row":
+            value["cells"] = [_fitted(cell, ctx) for cell in value["cells"]]
+        if "rich_text" not in value:
+            out.append(block)
+            continue
+        chunks = _chunks([_held(item, ctx) for item in value["rich_text"]])
+        value["rich_text"] = chunks[0]
+        out.append(block)
+        if len(chunks) > 1 and block["type"] == "code":
+            ctx.note("a code block longer than one Notion code block holds (100 pieces of 2,000 characters): "
+                     "it goes on in the code blocks after it")
+            out += [{"type": "code", "code": {"rich_text": chunk, "language": value["language"]}} for chunk in chunks[1:]]
+        elif len(chunks) > 1:
             ctx.note("a text of more than 100 differently styled pieces (Notion's limit a block): its rest "
                      "follows in paragraphs of its own")
-        out += block["_many"] if "_many" in block else [block]
+            out += [_text_block("paragraph", chunk) for chunk in chunks[1:]]
     return out
+
+
+def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Rich text in runs of at most MAX_RICH_TEXT items and MAX_TEXT_BYTES bytes."""
+    chunks: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for item in items:
+        weight = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+        if chunks[-1] and (len(chunks[-1]) >= MAX_RICH_TEXT or size + weight > MAX_TEXT_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += weight
+    return chunks
+
+
+def _held(item: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
+    """An equation too long for Notion's 1,000 characters becomes its TeX as text."""
+    if item["type"] != "equation" or len(item["equation"]["expression"]) <= MAX_EQUATION:
+        return item
+    ctx.note("an inline equation of more than 1,000 characters (Notion's limit): kept as its TeX text")
+    return {key: value for key, value in item.items() if key != "equation"} | {
+        "type": "text", "text": {"content": "\\(" + item["equation"]["expression"] + "\\)"}}
+
+
+def _fitted(items: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, Any]]:
+    """Rich text that cannot go on in another block (a caption, a table cell), within 100
+    items: the last pieces are merged into plain text, their styles and links dropped."""
+    items = [_held(item, ctx) for item in items]
+    if len(items) <= MAX_RICH_TEXT:
+        return items
+    ctx.note("a caption or table cell of more than 100 differently styled pieces (Notion's limit): the "
+             "styles and links of its last pieces are dropped, their text kept")
+    for keep in range(MAX_RICH_TEXT - 1, -1, -1):
+        rest = text_objects("".join(_plain(item) for item in items[keep:]))
+        if keep + len(rest) <= MAX_RICH_TEXT:
+            return items[:keep] + rest
+    raise Unholdable("a caption or table cell of more than 200,000 characters, which no Notion text holds: "
+                     "shorten it, or move its text into paragraphs")
 
 
 def _first_text(children: list[SyntaxTreeNode], ctx: ImportContext) -> tuple[list[dict[str, Any]], list[SyntaxTreeNode]]:
@@ -385,7 +554,7 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
     blocks = [_text_block("paragraph", rich_text(inline, ctx))]
     images = [child for child in inline.children if child.type == "image"]
     blocks += [block for image in images for block in _media_block(image, ctx, caption=False)]
-    return _flatten(blocks, ctx)
+    return blocks
 
 
 def _media_paragraph(node: SyntaxTreeNode) -> list[SyntaxTreeNode] | None:
@@ -420,7 +589,7 @@ def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True)
         ctx.note(f"{kind} {url!r} is not of a type the blog publishes (images, audio, video, PDF, "
                  "documents): not uploaded, its text is kept instead")
         label = text or _alt(node) or url
-        return [_text_block("paragraph", text_objects(label)[:MAX_RICH_TEXT])]
+        return [_text_block("paragraph", text_objects(label))]
     if local is not None:
         if local not in ctx.conversion.files:
             ctx.conversion.files.append(local)
@@ -430,12 +599,18 @@ def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True)
     else:
         ctx.note(f"{kind} {url!r} is neither in the bundle nor an http(s) URL: its text is kept instead")
         label = text or _alt(node) or url
-        return [_text_block("paragraph", text_objects(label)[:MAX_RICH_TEXT])]
+        return [_text_block("paragraph", text_objects(label))]
     if node.type == "link":
         label = rich_text(node, ctx) or []
-        return [{"type": kind, kind: {**source, "caption": label[:MAX_RICH_TEXT]}}]
-    payload = {**source, "caption": text_objects(text)[:MAX_RICH_TEXT] if text and caption else []}
+        return [{"type": kind, kind: {**source, "caption": label}}]
+    payload = {**source, "caption": text_objects(text) if text and caption else []}
     return [{"type": "image", "image": payload}]
+
+
+# `{{< highlight LANG [options] >}}code{{< /highlight >}}`, seen from after the name. The
+# language is read possessively: backtracking into it, each of its lengths would be tried
+# against the rest of the text (12 s for a 40 KB name, issue #14).
+_HIGHLIGHT = re.compile(r'\s*+"?([A-Za-z0-9_+#.-]++)"?[^>%]*+[>%]\}\}\n?(.*?)\n?\{\{[<%]\s*+/highlight\s*+', re.S)
 
 
 def _shortcode(name: str, args: str, whole: str, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -444,16 +619,15 @@ def _shortcode(name: str, args: str, whole: str, ctx: ImportContext) -> list[dic
         url = (f"https://www.youtube.com/watch?v={video.group(1)}" if name == "youtube"
                else f"https://vimeo.com/{video.group(1)}")
         return [{"type": "video", "video": {"type": "external", "external": {"url": url}, "caption": []}}]
-    highlighted = re.fullmatch(r'\s*"?([A-Za-z0-9_+#.-]+)"?[^>%]*[>%]\}\}\n?(.*?)\n?\{\{[<%]\s*/highlight\s*', args, re.S)
+    highlighted = _HIGHLIGHT.fullmatch(args)
     if name == "highlight" and highlighted:
         return _code(highlighted.group(1), highlighted.group(2), ctx)
     figure = re.search(r'src="([^"]+)"', args)
     if name == "figure" and figure:
         alt = re.search(r'(?:alt|caption)="([^"]*)"', args)
-        node = SyntaxTreeNode(_PARSER.parse(f"![{alt.group(1) if alt else ''}]({figure.group(1)})"))
-        return convert_nodes(node.children, ctx)
+        return convert_nodes(parse(f"![{alt.group(1) if alt else ''}]({figure.group(1)})"), ctx)
     ctx.note(f"Hugo shortcode {name!r}: Notion has no shortcodes; it is kept as text, which the blog will show as typed")
-    return [_text_block("paragraph", text_objects(whole)[:MAX_RICH_TEXT])]
+    return [_text_block("paragraph", text_objects(whole))]
 
 
 def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -461,7 +635,7 @@ def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, 
     if level > 4:
         ctx.note(f"h{level} heading: Notion has four heading levels; it became a heading 4")
     kind = f"heading_{min(level, 4)}"
-    return _flatten([_text_block(kind, rich_text(node.children[0] if node.children else None, ctx))], ctx)
+    return [_text_block(kind, rich_text(node.children[0] if node.children else None, ctx))]
 
 
 def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -482,7 +656,7 @@ def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
             blocks.append(_text_block("numbered_list_item", text, children, **extra))
         else:
             blocks.append(_text_block("bulleted_list_item", text, children))
-    return _flatten(blocks, ctx)
+    return blocks
 
 
 def _checkbox(item: SyntaxTreeNode) -> bool | None:
@@ -503,7 +677,7 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
 
 def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     text, rest = _first_text(node.children, ctx)
-    return _flatten([_text_block("quote", text, convert_nodes(rest, ctx))], ctx)
+    return [_text_block("quote", text, convert_nodes(rest, ctx))]
 
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -517,11 +691,7 @@ def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
     if language is None:
         ctx.note(f"code language {info!r} is not one of Notion's: the code is kept as plain text")
         language = "plain text"
-    text = text_objects(code)
-    if len(text) > MAX_RICH_TEXT:
-        ctx.note("a code block longer than 200,000 characters: cut into several code blocks")
-    return [{"type": "code", "code": {"rich_text": text[i:i + MAX_RICH_TEXT], "language": language}}
-            for i in range(0, max(1, len(text)), MAX_RICH_TEXT)]
+    return [{"type": "code", "code": {"rich_text": text_objects(code), "language": language}}]
 
 
 def convert_math(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -569,14 +739,39 @@ def convert_html(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
 
 
 _PRE = re.compile(r'<pre><code(?: class="language-([^"]*)")?>(.*)</code></pre>', re.S)
-_ROW = re.compile(r"<tr>(.*?)</tr>", re.S | re.I)
-_CELL = re.compile(r"<(th|td)([^>]*)>(.*?)</\1>", re.S | re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Element:
+    name: str
+    attributes: str
+    inner: str  # its HTML up to the first closing tag of its name
+    start: int  # where its opening tag begins
+    end: int  # where its closing tag ends
+
+
+def _elements(fragment: str, names: str) -> list[_Element]:
+    """Each element named one of `names` (a regex alternation), left to right. In linear
+    time: a lazy `<tr>(.*?)</tr>` would scan to the end again from every unclosed tag."""
+    opening = re.compile(rf"<({names})\b([^<>]*)>", re.I)
+    lower = fragment.lower()
+    found = []
+    position = 0
+    while (tag := opening.search(fragment, position)) is not None:
+        name = tag.group(1).lower()
+        end = lower.find(f"</{name}>", tag.end())
+        if end < 0:
+            break
+        position = end + len(name) + 3
+        found.append(_Element(name, tag.group(2), fragment[tag.end():end], tag.start(), position))
+    return found
 
 
 def _html_table(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
     """An HTML table (what a GFM table cannot say: no header row, or a header column) as a
     Notion table with the headers it has."""
-    rows = [[(tag.lower(), attributes, inner) for tag, attributes, inner in _CELL.findall(row)] for row in _ROW.findall(fragment)]
+    rows = [[(cell.name, cell.attributes, cell.inner) for cell in _elements(row.inner, "th|td")]
+            for row in _elements(fragment, "tr")]
     if not rows or not all(rows):
         return _from_html(fragment, ctx)
     column_header = all(tag == "th" for tag, _, _ in rows[0])
@@ -588,21 +783,73 @@ def _html_table(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
                                         "has_row_header": row_header, "children": children}}]
 
 
+# Elements that have no closing tag: they do not nest.
+_VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"))
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
+
+
+def _html_depth(fragment: str) -> int:
+    """How deep elements nest in an HTML fragment, unclosed ones counted as open."""
+    depth = deepest = 0
+    for tag in _ANY_TAG.finditer(fragment):
+        closing, name, self_closing = tag.groups()
+        if name.lower() in _VOID or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+# A `<` whose tag does not close before the next `<` (or the end).
+_UNCLOSED = re.compile(r"<(?=[^<>]*+(?:<|$))")
+
+
+def _tamed(fragment: str) -> str:
+    """HTML the standard library's parser (under markdownify) reads in linear time: it scans
+    to the end again from every `<` it cannot close (40 KB of `<a x ` took 23 s). Comments go
+    (markdownify leaves them out anyway), and a `<` whose tag does not close before the next
+    `<` is taken as text (`&lt;`)."""
+    kept = []
+    position = 0
+    while (start := fragment.find("<!--", position)) >= 0 and (end := fragment.find("-->", start + 4)) >= 0:
+        kept.append(fragment[position:start])
+        position = end + 3
+    return _UNCLOSED.sub("&lt;", "".join(kept) + fragment[position:])
+
+
 def _from_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True, strip=["script", "style"]).strip()
+    fragment = _tamed(fragment)
+    if _html_depth(fragment) > MAX_HTML_DEPTH:
+        # markdownify walks the elements recursively: past this depth, its text is what a
+        # post can keep (500 unclosed <div>s would end the run with a RecursionError).
+        return _html_text(fragment, f"raw HTML nested more than {MAX_HTML_DEPTH} elements deep", ctx)
+    try:
+        with warnings.catch_warnings():  # a fragment that reads like a URL is HTML here all the same
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            markdown = markdownify(fragment, heading_style="ATX", bullets="-", escape_misc=True,
+                                   strip=["script", "style"]).strip()
+    except ParserRejectedMarkup:  # the standard library's parser asserts on `<![x` (a "marked section")
+        return _html_text(fragment, "raw HTML the HTML parser rejects", ctx)
     tags = sorted(set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", fragment)) - {"p", "br", "a", "strong", "em", "code"})
     if tags:
         ctx.note(f"raw HTML ({', '.join('<' + tag + '>' for tag in tags)}) converted to Markdown by markdownify")
-    nodes = SyntaxTreeNode(_PARSER.parse(markdown)).children
+    nodes = parse(markdown)
     if any(n.type == "html_block" for n in nodes):  # markdownify kept HTML it has no Markdown for: its text
         nodes = [n for n in nodes if n.type != "html_block"]
     return convert_nodes(nodes, ctx)
 
 
+def _html_text(fragment: str, why: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Raw HTML that cannot be converted, as its text: a paragraph, reported."""
+    ctx.note(f"{why}: its text is kept, without its tags")
+    text = " ".join(html.unescape(re.sub(r"<[^<>]*>", " ", fragment)).split())
+    return [_text_block("paragraph", text_objects(text))] if text else []
+
+
 def convert_unknown(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     ctx.note(f"Markdown {node.type!r} has no Notion block: its text is kept as a paragraph")
     text = node.content or "".join(child.content for child in node.walk() if child.type == "text")
-    return [_text_block("paragraph", text_objects(text)[:MAX_RICH_TEXT])] if text else []
+    return [_text_block("paragraph", text_objects(text))] if text else []
 
 
 # --- <aside> and <details> ----------------------------------------------------------------------
@@ -642,17 +889,17 @@ def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportCo
         head = re.sub(rf"</{tag}>\s*$", "", head.strip(), flags=re.I)
     summary: list[dict[str, Any]] = []
     if tag == "details":
-        found = re.search(r"<summary[^>]*>(.*?)</summary>", head, re.S | re.I)
-        if found:
-            head = head.replace(found.group(0), "", 1)
-            summary = _inline_html(found.group(1), ctx)
+        found = _elements(head, "summary")[:1]
+        for element in found:
+            summary = _inline_html(element.inner, ctx)
+            head = head[:element.start] + head[element.end:]
     tail = re.sub(rf"</{tag}>\s*$", "", tail.strip(), flags=re.I)
     if tag == "ol":
         return j, _lettered(opening, head, inner, ctx)
     blocks = (_from_html(head, ctx) if head.strip() else []) + convert_nodes(inner, ctx)
     blocks += _from_html(tail, ctx) if tail.strip() else []
     if tag == "details":
-        return j, _flatten([_text_block("toggle", summary, blocks)], ctx)
+        return j, [_text_block("toggle", summary, blocks)]
     return j, [_callout(blocks)]
 
 
@@ -675,7 +922,7 @@ def _lettered(opening: str, head: str, inner: list[SyntaxTreeNode], ctx: ImportC
         if index == 0 and start and start.group(1) != "1":
             extra["list_start_index"] = int(start.group(1))
         blocks.append(_text_block("numbered_list_item", text, convert_nodes(rest, ctx), **extra))
-    return _flatten(blocks, ctx)
+    return blocks
 
 
 def _depth(fragment: str, tag: str) -> int:
@@ -686,16 +933,27 @@ def _inline_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
     """Inline HTML (a summary, a table cell) as rich text: its tags as marks and links, its
     text unescaped, `\\(…\\)` as equations. Markdown is not read inside HTML, as Hugo does not."""
     runs = _Runs()
-    for part in re.split(r"(<[^>]+>)", fragment.strip()):
+    for part in re.split(r"(<[^<>]+>)", fragment.strip()):
         if part.startswith("<") and part.endswith(">"):
             _html_inline(part, runs, ctx)
             continue
-        for i, piece in enumerate(re.split(r"\\\((.*?)\\\)", part, flags=re.S)):
+        for i, piece in enumerate(_math_split(part)):
             if i % 2:
                 runs.equation(html.unescape(piece))
             else:
                 runs.add(html.unescape(piece).replace("\n", " "))
     return runs.result()
+
+
+def _math_split(text: str) -> list[str]:
+    """Text and `\\(…\\)` equations alternately (as `re.split` with a group gives them), in
+    linear time: an unclosed `\\(` leaves the rest as text."""
+    pieces = []
+    position = 0
+    while (start := text.find("\\(", position)) >= 0 and (end := text.find("\\)", start + 2)) >= 0:
+        pieces += [text[position:start], text[start + 2:end]]
+        position = end + 2
+    return pieces + [text[position:]]
 
 
 def _callout(blocks: list[dict[str, Any]]) -> dict[str, Any]:

@@ -31,6 +31,19 @@ def plain_text(rich_text: Iterable[dict[str, Any]] | None) -> str:
     return "".join(as_text(item.get("plain_text")) for item in as_objects(rich_text))
 
 
+# The text of the callout `notion-hugo import` puts in an entry while it writes the entry's
+# content, and removes last (pipeline.import_posts): sync rejects an entry that holds it, and
+# a re-run of the import completes that entry. No half-written post goes live.
+IMPORT_MARKER = ("This entry is being imported by notion-hugo, and the blog does not publish it until the import is "
+                 "complete. If this note stays, the import was interrupted: run `notion-hugo import` again on its post; "
+                 "it completes the entry and removes this note.")
+
+
+def is_import_marker(block: dict[str, Any]) -> bool:
+    """Whether a block object (as the API returns it) is the import's marker."""
+    return block.get("type") == "callout" and plain_text(as_object(block.get("callout")).get("rich_text")) == IMPORT_MARKER
+
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """One Notion block object as the API returns it, with its children fetched."""
@@ -104,7 +117,7 @@ class Post:
     """What one entry becomes on disk: `<slug>/index.md` plus files beside it."""
 
     entry_id: str
-    slug: str
+    slug: str  # the bundle's folder in the output folder: the slug, or a page tree's path ("" its root)
     text: str  # the whole index.md, front matter included
     last_edited_time: str
     files: dict[str, bytes] = field(default_factory=dict)  # bundle-relative name -> bytes
@@ -115,3 +128,13 @@ class Post:
     # minute, so a later edit in that minute would not show; such a page is read again next time.
     settled: bool = True
     title: str = ""  # what a link to this post from another shows; kept for runs that read one entry
+    # Where it sits beyond its folder, when not a plain `index.md` bundle: "index" (`_index.md`
+    # for a section, `index.<code>.md` for a language) and "weight" (a page tree's order). A
+    # change rewrites the post even when its page was not edited.
+    place: dict[str, Any] = field(default_factory=dict)
+    sub_pages: list[str] | None = None  # a page tree's page: its sub-pages, in order, for the next run
+
+    @property
+    def index(self) -> str:
+        """The page's file in its bundle."""
+        return self.place.get("index", "index.md")

@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from pipeline.bundle import atomic_write, inside, refusal
-from pipeline.config import parse_config
+from pipeline.config import Config, load_config, parse_config
 from pipeline.errors import ConfigError, OutputError
 from pipeline.site import KitPlan, KitResult, check_loads, is_hugo_site, plan_kit, posts_folder, write_kit
 
@@ -75,6 +75,36 @@ def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir:
     where sync writes when --out is not given."""
     properties = data_source.get("properties") or {}
     taken: set[str] = set()
+    lines = [
+        f"# pipeline.toml, proposed by `notion-hugo init` from the data source {_title(data_source, data_source_id)!r}.",
+        "# Check each mapping, then run `notion-hugo validate` and `notion-hugo sync --dry-run`.",
+        "",
+        "[notion]",
+        f"data_source = {_toml(data_source_id)}",
+        "pages = []",
+        "",
+        *_publish_lines(properties, taken),
+        "",
+        "[links]",
+        'style = "relref"',
+    ]
+    if output_dir:
+        lines += ["", "[output]", f"dir = {_toml(output_dir)}  # the site's posts folder: sync writes <dir>/<slug>/index.md"]
+    lines += _front_matter_lines(properties, taken)
+    return "\n".join(lines) + "\n"
+
+
+def _title(found: dict[str, Any], found_id: str) -> str:
+    """A data source's or a page's title, as Notion shows it."""
+    title = found.get("title")
+    if not isinstance(title, list):  # a page: its title property
+        title = next((p.get("title") for p in (found.get("properties") or {}).values() if p.get("type") == "title"), [])
+    return "".join(t.get("plain_text", "") for t in title or ()) or found_id
+
+
+def _publish_lines(properties: dict[str, dict[str, Any]], taken: set[str], prefix: str = "") -> list[str]:
+    """The [publish] and [slug] tables proposed for a data source's properties (`prefix`: of a
+    [[sources]] table's own); the properties they use join `taken`."""
     status = _find(properties, ("status", "select"), ("status", "state", "publish status"), taken)
     slug = _find(properties, ("rich_text",), ("slug", "url", "permalink"), taken)
     taken.update(n for n in (status, slug) if n)
@@ -82,31 +112,23 @@ def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir:
     if status:
         options = [o["name"] for o in (properties[status].get(properties[status]["type"]) or {}).get("options", ())]
         published = [o for o in options if o.lower() in ("published", "done", "live", "public")] or published
-    title = "".join(t.get("plain_text", "") for t in data_source.get("title") or ()) or data_source_id
-    lines = [
-        f"# pipeline.toml, proposed by `notion-hugo init` from the data source {title!r}.",
-        "# Check each mapping, then run `notion-hugo validate` and `notion-hugo sync --dry-run`.",
-        "",
-        "[notion]",
-        f"data_source = {_toml(data_source_id)}",
-        "pages = []",
-        "",
-        "[publish]",
+    return [
+        f"[{prefix}publish]",
         f"status_property = {_toml(status or 'Status')}" + ("" if status else "  # no status property found: add one in Notion"),
         f"published = {_toml(published)}",
         'drafts = ["Draft"]',
         "include_drafts = false",
         "",
-        "[slug]",
+        f"[{prefix}slug]",
         f"property = {_toml(slug or 'Slug')}" + ("" if slug else "  # no slug property found: slugs come from titles"),
-        "",
-        "[links]",
-        'style = "relref"',
     ]
-    if output_dir:
-        lines += ["", "[output]", f"dir = {_toml(output_dir)}  # the site's posts folder: sync writes <dir>/<slug>/index.md"]
+
+
+def _front_matter_lines(properties: dict[str, dict[str, Any]], taken: set[str], prefix: str = "") -> list[str]:
+    """The [[front_matter]] tables proposed for a data source's properties, in the blog's order."""
+    lines: list[str] = []
     for wanted in WANTED:
-        lines += ["", "[[front_matter]]", f"key = {_toml(wanted.key)}"]
+        lines += ["", f"[[{prefix}front_matter]]", f"key = {_toml(wanted.key)}"]
         if wanted.key == "draft":
             lines.append('derived = "draft"  # from the status: anything but published is a draft')
             continue
@@ -127,7 +149,56 @@ def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir:
             lines.append(f"style = {_toml(wanted.style)}")
         if wanted.extra:
             lines.append(wanted.extra)
+    return lines
+
+
+# What a page of a page tree has: its title and its timestamps (developers.notion.com/reference/page:
+# a page outside a data source has the title property only).
+PAGE_FRONT_MATTER = [
+    "", "[[sources.front_matter]]", 'key = "title"', 'fallback = "title"', 'style = "single-quoted"',
+    "", "[[sources.front_matter]]", 'key = "date"', 'fallback = "created_time"', 'style = "single-quoted"',
+    "", "[[sources.front_matter]]", 'key = "draft"', 'derived = "draft"',
+]
+
+
+def propose_source(kind: str, found_id: str, found: dict[str, Any], section: str, language: str, site: Config) -> str:
+    """A [[sources]] table to add to pipeline.toml: a data source (`kind` "data_source") with its
+    own publish rules and front matter when the site's mapping names properties it lacks, or a
+    page tree ("page") with the front matter a page has."""
+    what = "page tree" if kind == "page" else "data source"
+    lines = ["", f"# The {what} {_title(found, found_id)!r}, added by `notion-hugo init`.", "[[sources]]",
+             f"{'page' if kind == 'page' else 'data_source'} = {_toml(found_id)}", f"section = {_toml(section)}"]
+    if language:
+        lines.append(f"language = {_toml(language)}")
+    if kind == "page":
+        return "\n".join(lines + PAGE_FRONT_MATTER) + "\n"
+    properties = found.get("properties") or {}
+    reads = site.languages.property if site.languages and not language else ""
+    missing = [name for name in replace(site, language_property=reads).mapped_properties if name not in properties]
+    if missing:
+        taken: set[str] = set()
+        lines += [f"# Its own mapping: the site's names {', '.join(map(repr, missing))}, which it lacks.",
+                  *_publish_lines(properties, taken, "sources."), *_front_matter_lines(properties, taken, "sources.")]
     return "\n".join(lines) + "\n"
+
+
+def add_source(config_path: Path, kind: str, found_id: str, found: dict[str, Any], section: str, language: str) -> str:
+    """Append a [[sources]] table to an existing pipeline.toml, leaving its text as it is; the
+    whole file is loaded back and checked (sections, languages) before it is written."""
+    from pipeline.site_sync import site_sources  # the checks a sync makes of the sources
+
+    site = load_config(config_path)
+    old = config_path.read_text(encoding="utf-8")
+    table = propose_source(kind, found_id, found, section, language, site)
+    text = check_loads(config_path, old + ("" if old.endswith("\n") or not old else "\n") + table).decode("utf-8")
+    try:
+        config = parse_config(tomllib.loads(text), str(config_path))
+        site_sources(replace(config, root=str(config_path.parent)))
+    except ConfigError as error:
+        raise ConfigError(f"{config_path} would not be a valid config with that source, so nothing was written: "
+                          f"{error}") from None
+    atomic_write(inside(config_path.parent, config_path.name, {config_path.name}), text.encode("utf-8"))
+    return table
 
 
 # The reusable Action (action.yml at this repository's root), as a blog's workflow names it.

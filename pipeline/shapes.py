@@ -2,7 +2,7 @@
 
 An answer that does not have the keys, types and `object` kind the API reference gives is not
 "an empty data source" or "a page without blocks": it is a failure of Notion (or of whatever
-answers in its place), reported as a `NotionError` (exit 3) before a single file is touched.
+answers in its place), reported as a `BadAnswer` (a `NotionError`, exit 3) before a single file is touched.
 Only what the pipeline reads is checked; extra keys are fine.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.errors import NotionError
+from pipeline.errors import BadAnswer
 
 # The keys each object kind must carry, and their JSON types, as far as the pipeline reads them.
 # Shape: developers.notion.com/reference/intro#pagination (object "list": results, next_cursor,
@@ -24,18 +24,19 @@ REQUIRED: dict[str, dict[str, tuple[type, ...]]] = {
     "block": {"id": _STRING, "type": _STRING, "has_children": (bool,)},
     "data_source": {"id": _STRING, "properties": (dict,)},
     "database": {"id": _STRING, "data_sources": (list,)},
+    "file_upload": {"id": _STRING, "status": _STRING},  # /reference/file-upload
 }
 _JSON_NAME = {str: "a string", bool: "true or false", list: "an array", dict: "an object", type(None): "null"}
 
 
-def _fault(what: str, detail: str) -> NotionError:
-    return NotionError(
+def _fault(what: str, detail: str) -> BadAnswer:
+    return BadAnswer(
         f"Notion answered something that is not the API's shape while reading {what}: {detail}. "
         "Nothing was written; try again later, and check NOTION_BASE_URL if it keeps happening."
     )
 
 
-def _problem(answer: Any, kinds: tuple[str, ...]) -> str | None:
+def problem_of(answer: Any, kinds: tuple[str, ...]) -> str | None:
     """What is wrong with one object, or None."""
     if not isinstance(answer, dict):
         return f"expected {' or '.join(kinds)} object, got {_JSON_NAME.get(type(answer), type(answer).__name__)}"
@@ -53,7 +54,7 @@ def _problem(answer: Any, kinds: tuple[str, ...]) -> str | None:
 
 def checked(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
     """The answer, if it is an object of one of these kinds with the keys the pipeline reads."""
-    problem = _problem(answer, kinds)
+    problem = problem_of(answer, kinds)
     if problem:
         raise _fault(what, problem)
     return answer
@@ -63,7 +64,7 @@ def checked_list(answer: Any, what: str, *kinds: str) -> dict[str, Any]:
     """A page of a paginated list whose every result is an object of one of these kinds."""
     checked(answer, what, "list")
     for index, item in enumerate(answer["results"]):
-        problem = _problem(item, kinds)
+        problem = problem_of(item, kinds)
         if problem:
             raise _fault(what, f"results[{index}]: {problem}")
     if answer["has_more"] and not answer["next_cursor"]:
@@ -86,5 +87,5 @@ def checked_option(page: dict[str, Any], name: str, what: str) -> None:
         raise _fault(what, f"page {page['id']}: property {name!r} is not a select or status value")
 
 
-def repeated_cursor(what: str, cursor: str) -> NotionError:
+def repeated_cursor(what: str, cursor: str) -> BadAnswer:
     return _fault(what, f"the cursor {cursor[:40]!r} came back a second time (the list would never end)")

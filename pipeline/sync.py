@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 from typing import Any, Callable, Iterator
 
 from pipeline import bundle, shapes
+from pipeline.cache import BlockCache, Cached
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
-from pipeline.model import Block, Entry, Post, Problem, as_object
+from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
 from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
 from pipeline.render.plugins import load_plugins
-from pipeline.source import NotionSource, SourceOptions, block_files, download_files, make_client
+from pipeline.source import NotionSource, SourceOptions, api_version, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
 
 
@@ -78,14 +79,17 @@ def exportable(page: dict[str, Any], config: Config, from_query: bool) -> bool:
     return status_of(page, config) in config.exported_statuses
 
 
-def read_pages(source: NotionSource, selection: Selection, config: Config) -> tuple[list[dict[str, Any]], list[Problem]]:
+def read_pages(source: NotionSource, selection: Selection, config: Config,
+               queried: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The page objects to export, in query order, then the single pages; and what keeps a
-    named entry from being read as one."""
+    named entry from being read as one. `queried`: the data source's entries as a query with
+    this config just answered them (not asked again)."""
     if selection.entries:
         return read_entries(source, selection, config)
     pages: list[dict[str, Any]] = []
     if selection.data_source:
-        entries = source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
+        entries = queried if queried is not None else \
+            source.query(selection.data_source, status_filter(config), tuple(config.mapped_properties))
         for page in entries:
             shapes.checked_option(page, config.status_property, f"data source {selection.data_source}")
         check_mapping(source, selection.data_source, entries, config)
@@ -139,7 +143,7 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         # {"type": "status", "status": {"options": [{"name": …}, …]}}
         prop = found["properties"].get(config.status_property)
         payload = prop.get(prop.get("type"), {}) if isinstance(prop, dict) else {}
-        options = {o.get("name") for o in payload.get("options", ()) if isinstance(o, dict)} \
+        options = {o["name"] for o in payload.get("options", ()) if isinstance(o, dict) and isinstance(o.get("name"), str)} \
             if isinstance(payload, dict) and isinstance(payload.get("options"), list) else set()
     lines = [f"{where} {name!r} is not a property of the data source"
              for name, where in config.mapped_properties.items() if name not in properties]
@@ -155,11 +159,17 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         )
 
 
-def permalink(slug: str, section: str, style: str) -> str:
+def permalink(slug: str, section: str, style: str, lang: str = "", prefix: str = "") -> str:
+    """Where a post is, for a link: `slug` is its bundle's folder (a path in a page tree, "" for
+    a section's own page). On a multilingual site, `lang` is its language (relref looks the page
+    up in that language) and `prefix` what a permalink starts with (/zh; "" for the default)."""
+    path = "/" + "/".join(part for part in (section, slug) if part)
     if style == "relref":
         # Hugo resolves it at build time and fails the build if the post is missing.
-        return '{{< relref "/' + section + "/" + slug + '" >}}'
-    return f"/{section}/{slug}/"
+        if lang:
+            return '{{< relref path="' + path + '" lang="' + lang + '" >}}'
+        return '{{< relref "' + path + '" >}}'
+    return f"{prefix}{path}/"
 
 
 @dataclass(slots=True)
@@ -171,30 +181,44 @@ class Candidate:
     metadata: dict[str, Any]
     slug: str
     problems: list[Problem]
+    path: str | None = None  # its bundle's folder, when not the slug (a page tree's page)
+    place: dict[str, Any] = field(default_factory=dict)  # Post.place
+    sub_pages: list[str] | None = None  # Post.sub_pages
 
     @property
     def valid(self) -> bool:
         return not any(p.rejects for p in self.problems)
 
+    @property
+    def folder(self) -> str:
+        return self.slug if self.path is None else self.path
+
+    @property
+    def index(self) -> str:
+        return self.place.get("index", bundle.INDEX)
+
+
+def check_page(page: dict[str, Any], config: Config) -> Candidate:
+    """Front matter, slug and schema of one page."""
+    entry = Entry(page=page, blocks=())
+    title = "(untitled)"
+    try:
+        title = page_title(page) or title
+        metadata = front_matter(page, config)
+        slug = slug_of(page, config)
+        problems = check_front_matter(entry, title, metadata, slug, config)
+    except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
+        metadata, slug = {}, ""
+        problems = [Problem("error", title, entry.url, "properties",
+                            f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
+                            "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
+                            "The other entries are written.")]
+    return Candidate(entry, title, metadata, slug, problems)
+
 
 def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
     """Front matter, slug and schema for every page; slugs kept by the first in query order."""
-    candidates = []
-    for page in pages:
-        entry = Entry(page=page, blocks=())
-        title = "(untitled)"
-        try:
-            title = page_title(page) or title
-            metadata = front_matter(page, config)
-            slug = slug_of(page, config)
-            problems = check_front_matter(entry, title, metadata, slug, config)
-        except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
-            metadata, slug = {}, ""
-            problems = [Problem("error", title, entry.url, "properties",
-                                f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
-                                "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
-                                "The other entries are written.")]
-        candidates.append(Candidate(entry, title, metadata, slug, problems))
+    candidates = [check_page(page, config) for page in pages]
     for problem in check_unique_slugs((c.entry, c.title, c.slug) for c in candidates if c.valid):
         next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)
     return candidates
@@ -212,11 +236,12 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
     record = manifest.pages.get(candidate.entry.id)
     if not record or not record.get("settled", False):
         return False
-    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.slug:
+    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.folder \
+            or record.get("place", {}) != candidate.place:
         return False
     if any(link_target(page_id, links, titles) != shown for page_id, shown in (record.get("links") or {}).items()):
         return False
-    index = out_dir / candidate.slug / "index.md"
+    index = out_dir / bundle.bundle_path(candidate.folder, candidate.index)
     return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
 
 
@@ -286,12 +311,18 @@ class Rendering:
     links: dict[str, str]
     titles: dict[str, str]
     started: datetime
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)  # RenderContext.tables
 
 
 def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Post | None, list[Problem]]:
     config, downloads, links, titles = run.config, run.downloads, run.links, run.titles
     title = candidate.title
     problems = check_links(entry, title)
+    # An entry `notion-hugo import` is still writing, or whose import was cut short: never half a post.
+    problems += [Problem("error", title, entry.url, f"block {block.id} (callout)",
+                         "notion-hugo import has not finished writing this entry (or was interrupted): run "
+                         "`notion-hugo import` again on its post to complete it. Its earlier post, if any, stays as it was.")
+                 for block in entry.blocks if is_import_marker(block.data)]
     problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
     problems += [
         Problem("error", title, entry.url, f"block {block.id} ({block.type})",
@@ -323,15 +354,17 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     ]
     if any(p.rejects for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url,
+                        tables=run.tables)
     body = run.renderer.render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
     if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
         return None, problems
     post = Post(
-        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
+        entry.id, candidate.folder, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
-        settled=settled(entry.last_edited_time, run.started), title=candidate.title,
+        settled=settled(entry.last_edited_time, run.started), title=candidate.title, place=candidate.place,
+        sub_pages=candidate.sub_pages,
     )
     return post, problems
 
@@ -390,6 +423,24 @@ def fingerprint(config: Config, renderer: Renderer) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Share:
+    """One source's share of a run over the whole site (pipeline/site_sync.py), which reads
+    every source before it writes any: this source's entries, read and checked; where every
+    exported page of the site lives and its title; which of its manifest's posts the run covers
+    (a source removes only those); the block trees read already (a page tree's changed pages);
+    and the inline databases it can show as tables."""
+
+    manifest: str  # its manifest's file name (bundle.manifest_name)
+    candidates: list[Candidate]
+    problems: list[Problem]
+    links: dict[str, str]
+    titles: dict[str, str]
+    covered: frozenset[str]
+    fetched: dict[str, Entry] = field(default_factory=dict)
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """One run of `sync`, as asked."""
 
@@ -404,6 +455,9 @@ class Job:
     allow_removal: bool = False
     progress: Callable[[str, int], None] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    cache_dir: Path | None = None  # where fetched trees are kept between runs (pipeline/cache.py)
+    queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
+    site: Share | None = None  # a source of a whole-site run: read already, with the others
 
 
 def renderer_for(config: Config) -> Renderer:
@@ -424,6 +478,8 @@ def sync(
     progress: Callable[[str, int], None] | None = None,
     renderer: Renderer | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    cache_dir: Path | None = None,
+    queried: list[dict[str, Any]] | None = None,
 ) -> Report:
     """One run: read what changed, check everything, write the valid posts atomically, holding
     the output folder's lock (`[limits] lock_wait`) unless it is a dry run.
@@ -432,10 +488,13 @@ def sync(
     them with `force`, or when the config or the renderer's rules changed). Invalid entries
     keep their earlier output; with a whole data source, bundles of entries no longer in it are
     removed. `renderer`: the rules to render with (default: the built-in ones and
-    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests).
+    pipeline.toml's `[render] plugins`). `clock` tells the time (a fake in tests). `cache_dir`:
+    keep fetched trees there, and render unedited pages from them (pipeline/cache.py).
+    `queried`: the data source's entries as a query just answered them (the preview's poll),
+    not queried again.
     """
     job = Job(config, selection, token, out_dir, options, renderer or renderer_for(config), dry_run, force,
-              allow_removal, progress, clock)
+              allow_removal, progress, clock, cache_dir, queried)
     if dry_run:
         return _sync(job)
     with bundle.locked(out_dir, config.limits.lock_wait):
@@ -446,35 +505,51 @@ def _sync(job: Job) -> Report:
     config, selection, out_dir, options = job.config, job.selection, job.out_dir, job.options
     report = Report()
     started = job.clock()
-    manifest = bundle.Manifest.load(out_dir)
+    site = job.site
+    manifest = bundle.Manifest.load(out_dir, site.manifest if site else bundle.MANIFEST)
     stamp = fingerprint(config, job.renderer)
     reuse = not job.force and manifest.fingerprint == stamp
     client = make_client(job.token, options, progress=job.progress)
     try:
         source = NotionSource(client, options, job.progress)
-        pages, report.problems = read_pages(source, selection, config)
-        candidates = check_pages(pages, config)
+        if site is None:
+            pages, report.problems = read_pages(source, selection, config, job.queried)
+            candidates = check_pages(pages, config)
+        else:  # read and checked with the rest of the site, which links across every source
+            candidates, report.problems = site.candidates, list(site.problems)
         section = out_dir.name
-        links: dict[str, str] = {}
-        titles: dict[str, str] = {}
+        links: dict[str, str] = dict(site.links) if site else {}
+        titles: dict[str, str] = dict(site.titles) if site else {}
         if selection.entries:
             # The other posts are not read: links to them come from the manifest, as last written.
             check_slugs_against(candidates, manifest, selection.entries)
             others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
             links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
             titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
-        links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
-        titles |= {c.entry.id: c.title for c in candidates if c.valid}
+        if site is None:
+            links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
+            titles |= {c.entry.id: c.title for c in candidates if c.valid}
         # A named entry is read again whatever the manifest says: an edit in the minute of the
         # last sync leaves last_edited_time as it was.
         kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
                 and unchanged(c, manifest, links, titles, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
-        entries = {e.id: e for e in source.entries([c.entry.page for c in to_fetch])}
+        cache = block_cache(job)
+        read_before = site.fetched if site else {}  # a page tree's edited pages, read whole to find their sub-pages
+        # --force and named entries read Notion itself; otherwise an unedited page's tree is the
+        # one fetched before (a rendering change then costs the query alone).
+        hits = {} if cache is None or job.force or selection.entries else \
+            {c.entry.id: hit for c in to_fetch
+             if c.entry.id not in read_before and (hit := cache.load(c.entry.page)) and whole(hit, config)}
+        fetched = source.entries([c.entry.page for c in to_fetch if c.entry.id not in hits and c.entry.id not in read_before])
+        fetched += [read_before[c.entry.id] for c in to_fetch if c.entry.id in read_before]
+        entries = {e.id: e for e in fetched} | {page_id: hit.entry for page_id, hit in hits.items()}
     finally:
         client.close()
-    downloads = download_files((url for e in entries.values() for url in bundled_files(e.blocks, config)), options)
-    run = Rendering(config, job.renderer, downloads, links, titles, started)
+    kept_files = {url: data for hit in hits.values() for url, data in hit.files.items()}
+    wanted = (url for e in entries.values() for url in bundled_files(e.blocks, config) if url not in kept_files)
+    downloads = download_files(wanted, options) | kept_files
+    run = Rendering(config, job.renderer, downloads, links, titles, started, site.tables if site else {})
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
@@ -492,23 +567,57 @@ def _sync(job: Job) -> Report:
         else:
             report.posts.append(post)
     # A run over the data source covers every entry; one over named pages or entries covers those.
-    covered = set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
+    covered = set(site.covered) if site else set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
     # removal window is kept as it was), and an allowed removal starts that window afresh.
-    removals = manifest.removals if not selection.data_source or selection.entries else []
-    if selection.data_source and not selection.entries and not job.allow_removal:
+    covers_all = site is not None or bool(selection.data_source and not selection.entries)
+    removals = manifest.removals if not covers_all else []
+    if covers_all and not job.allow_removal:
         removals = refuse_mass_removal(drop, manifest, config, started)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
     stamp = manifest.fingerprint if selection.entries else stamp
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     new_manifest.removals = removals
-    change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
+    change.unchanged += sorted(bundle.post_label(c.folder, c.index) for c in candidates if c.entry.id in kept)
     report.change = change
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
+        if cache is not None:
+            keep_fetched(cache, fetched, downloads, config, started)
+            if not selection.entries:
+                cache.prune()
     return report
+
+
+def block_cache(job: Job) -> BlockCache | None:
+    """The run's cache of fetched trees, keyed by what shapes a fetched tree: the API version
+    its answers have and how deep it was fetched. None without a folder, or behind a link."""
+    if job.cache_dir is None:
+        return None
+    cache = BlockCache(job.cache_dir, f"{api_version(job.options)}|depth={job.config.limits.max_depth}",
+                       int(job.config.limits.download_max_mb * 2**20))
+    return cache if cache.usable() else None
+
+
+def whole(hit: Cached, config: Config) -> bool:
+    """Whether a cached tree has the bytes of every Notion-hosted file its post bundles: their
+    signed URLs have expired since, so a tree without them is fetched again."""
+    return all(url in hit.files for url, kind in bundled_files(hit.entry.blocks, config).items() if kind == "file")
+
+
+def keep_fetched(cache: BlockCache, fetched: list[Entry], downloads: dict[str, bytes | Exception], config: Config,
+                 started: datetime) -> None:
+    """Keep the trees fetched this run that later runs may trust: read after their edit's minute
+    had ended (`settled`), with every file they bundle downloaded."""
+    for entry in fetched:
+        files = {url: downloads.get(url) for url in bundled_files(entry.blocks, config)}
+        if settled(entry.last_edited_time, started) and all(isinstance(data, bytes) for data in files.values()):
+            try:
+                cache.store(entry, {url: data for url, data in files.items() if isinstance(data, bytes)})
+            except OSError:  # a full disk or a read-only cache costs the next run requests, not this run's posts
+                return
 
 
 def check_slugs_against(candidates: list[Candidate], manifest: bundle.Manifest, named: tuple[str, ...]) -> None:
@@ -526,7 +635,7 @@ def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_di
         Problem("error", candidate.title, candidate.entry.url, "Slug",
                 f"{problem}. Move that file away, or give the entry another slug.")
         for name in sorted(bundle.post_files(post))
-        if (problem := bundle.refusal(out_dir, f"{post.slug}/{name}", manifest.files))
+        if (problem := bundle.refusal(out_dir, bundle.bundle_path(post.slug, name), manifest.owned))
     ]
 
 

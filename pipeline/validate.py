@@ -49,8 +49,9 @@ def check_front_matter(entry: Entry, title: str, metadata: dict[str, Any], slug:
     problems = []
     seen: set[str] = set()
     for error in sorted(_validator().iter_errors({**metadata, "slug": slug}), key=lambda e: list(map(str, e.absolute_path))):
-        if error.validator == "required":
-            key = re.search(r"'([^']+)'", error.message).group(1)
+        named = re.search(r"'([^']+)'", error.message) if error.validator == "required" else None
+        if named:
+            key = named.group(1)
         else:
             key = str(error.absolute_path[0]) if error.absolute_path else "(front matter)"
         if key in seen:  # one problem per property: the fix is the same
@@ -119,9 +120,9 @@ def check_links(entry: Entry, title: str) -> list[Problem]:
                 "error", title, entry.url, where,
                 f"link {url!r} is not an absolute http(s) URL: correct it (e.g. 'https://…') or remove the link.",
             ))
-        elif _SUSPICIOUS.search(url):
+        elif typo := _SUSPICIOUS.search(url):
             problems.append(Problem(
                 "warning", title, entry.url, where,
-                f"link {url!r} ends in {_SUSPICIOUS.search(url).group(0)!r}, which looks like a typo: check the link.",
+                f"link {url!r} ends in {typo.group(0)!r}, which looks like a typo: check the link.",
             ))
     return problems

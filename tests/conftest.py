@@ -18,6 +18,13 @@ TOKEN = "secret_test_token_d41d8cd98f00b204"
 DEFAULT_CONFIG_FILE = Path(str(DEFAULT_CONFIG))
 
 
+@pytest.fixture(autouse=True)
+def _own_block_cache(tmp_path_factory, monkeypatch):
+    """Each test's syncs keep fetched trees in a folder of its own (and none in ~/.cache): the
+    tests' workspaces reuse page ids and edit times with other content, which Notion never does."""
+    monkeypatch.setenv("NOTION_HUGO_CACHE", str(tmp_path_factory.mktemp("block-cache")))
+
+
 @pytest.fixture
 def seed_api():
     with NotionEmulator(load_store(SEED_STORE), token=TOKEN) as emulator:
@@ -57,3 +64,24 @@ def lay_out_demo_posts(into: Path) -> Path:
 @pytest.fixture
 def demo_posts(tmp_path) -> Path:
     return lay_out_demo_posts(tmp_path / "demo")
+
+
+@pytest.fixture
+def import_cli(notion_env, monkeypatch):
+    """`notion-hugo import` against an emulator, without the wait for Notion's rate limit (the
+    emulator has none): `import_cli(emulator, *args)`."""
+    import dataclasses
+
+    from click.testing import CliRunner
+
+    from pipeline import cli as cli_module
+
+    paced = cli_module.source_options_for
+    monkeypatch.setattr(cli_module, "source_options_for", lambda *args: dataclasses.replace(paced(*args), rate=0))
+
+    def run(emulator: NotionEmulator, *args: str):
+        notion_env(emulator)
+        return CliRunner().invoke(cli_module.main, ["import", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                                                    SEED_DATA_SOURCE, *args])
+
+    return run

@@ -52,8 +52,12 @@ def test_a_second_import_creates_and_changes_nothing(api, demo_posts):
         "2 posts: 0 created, 0 updated, 2 unchanged, 0 failed.",
     ]
     assert writes(api) == 0
-    assert [(r.method, r.path) for r in api.requests] == [
+    # Reads only: the data source, its entries, and each entry's own blocks, where an import
+    # cut short would have left its marker.
+    entries = {f"/v1/blocks/{page_id}/children" for page_id in api._api.pages}
+    assert [(r.method, r.path) for r in api.requests][:2] == [
         ("GET", f"/v1/data_sources/{SEED_DATA_SOURCE}"), ("POST", f"/v1/data_sources/{SEED_DATA_SOURCE}/query")]
+    assert {(r.method, r.path) for r in api.requests[2:]} == {("GET", path) for path in entries}
 
 
 def _page_id(api: NotionEmulator, slug: str) -> str:
@@ -81,7 +85,8 @@ def test_update_replaces_the_content_of_an_existing_entry(api, tmp_path):
     result = run("--update", str(posts))
     assert result.exit_code == 0, result.output
     assert result.output.startswith("updated hello")
-    assert api.count("DELETE", "/v1/blocks/") == 3
+    # The first import's marker; then the three old blocks, and the marker of the update.
+    assert api.count("DELETE", "/v1/blocks/") == 5
     out = tmp_path / "synced"
     synced = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE,
                                        "--out", str(out)])
@@ -100,7 +105,7 @@ def test_a_failed_post_does_not_stop_the_others_and_exits_1(api, tmp_path):
     assert result.stdout.splitlines()[1].startswith("created b-good-one")
     error, summary = result.stderr.splitlines()
     assert error.startswith("  error: Notion answered 400 ")
-    assert error.endswith("a new entry for a-bad-one: body failed validation: "
+    assert error.endswith("while creating an entry for a-bad-one: body failed validation: "
                           "body.properties.Tags.multi_select.length should be ≤ `100`, instead was `101`.")
     assert summary == "2 posts: 1 created, 0 updated, 0 unchanged, 1 failed."
 
@@ -208,7 +213,12 @@ def test_bundle_files_are_uploaded_and_come_back_into_the_bundle(api, tmp_path):
         f"![]({names['.png']})\n\n[The slides]({names['.pdf']})\n\n![Remote](https://example.com/r.png)\n\nRemote")
 
 
-def test_a_rate_limited_write_is_retried_after_retry_after(notion_env, demo_posts):
+def test_a_rate_limited_write_is_retried_after_retry_after(notion_env, demo_posts, monkeypatch):
+    from pipeline.source import REAL_TIME
+    from tests.fakeclock import FakeClock
+
+    clock = FakeClock()
+    monkeypatch.setattr(REAL_TIME, "sleep", clock.sleep)  # the CLI's runs wait on REAL_TIME
     # Request 3 is the first entry's creation (after the data source and its query): Notion
     # answers 429 to its first try.
     with NotionEmulator(store([]), token=TOKEN, faults=Faults(rate_limit_burst=[3])) as emulator:
@@ -217,3 +227,4 @@ def test_a_rate_limited_write_is_retried_after_retry_after(notion_env, demo_post
         assert result.exit_code == 0, result.output
         assert [r.status for r in emulator.requests if r.method == "POST" and r.path == "/v1/pages"] == [429, 200, 200]
         assert len(emulator._api.pages) == 2  # each created once
+    assert 1.0 in clock.sleeps  # the Retry-After the emulator answered, waited on the fake clock

@@ -119,3 +119,13 @@ def test_a_webhook_dispatch_syncs_the_pages_it_names_each_as_one_argument(tmp_pa
     assert hostile.endswith("--entry $(touch --entry pwned) --entry ;id") and not (tmp_path / "pwned").exists()
     many = " ".join(f"{n:032x}" for n in range(51))  # more than 50: one incremental run over all
     assert "--entry" not in _sync_step_arguments(tmp_path / "c", "false", many)
+
+
+def test_the_action_keeps_the_block_cache_between_runs():
+    names = [s.get("name") for s in ACTION_STEPS]
+    restore, save = step("Restore the fetched block trees"), step("Keep the fetched block trees")
+    assert names.index("Restore the fetched block trees") < names.index("Sync from Notion") < names.index("Keep the fetched block trees")
+    assert restore["uses"].startswith("actions/cache/restore@") and save["uses"].startswith("actions/cache/save@")
+    assert restore["with"]["path"] == save["with"]["path"] == step("Sync from Notion")["env"]["NOTION_HUGO_CACHE"]
+    assert restore["with"]["restore-keys"] == "notion-hugo-blocks-" and save["with"]["key"].startswith("notion-hugo-blocks-")
+    assert save["if"] == "always()"  # a failed sync's trees are whole ones, worth keeping

@@ -7,7 +7,7 @@ import html
 from typing import Callable
 
 from pipeline.links import RenderContext
-from pipeline.model import Block
+from pipeline.model import Block, as_objects
 from pipeline.render.depth import too_deep
 from pipeline.render.text import html_block, icon, then
 from pipeline.richtext import HEADING, escaped, to_html
@@ -51,7 +51,7 @@ def render_tab(block: Block, r: RenderContext) -> str:
         emoji = icon(tab.value)
         content = tab_r.children(tab)
         if r.options.tabs == "details":
-            label = " ".join(part for part in (html.escape(emoji), to_html(tab.value.get("rich_text"), tab_r)) if part)
+            label = " ".join(part for part in (html.escape(emoji), to_html(as_objects(tab.value.get("rich_text")), tab_r)) if part)
             opening = f'<details class="notion-tab"{" open" if i == 0 else ""}>\n<summary>{label or f"Tab {i + 1}"}</summary>'
             parts.append(f"{opening}\n\n{content}\n\n</details>" if content else f"{opening}\n</details>")
         else:

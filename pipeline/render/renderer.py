@@ -66,7 +66,7 @@ class Renderer:
         """Changes whenever an added rule could render differently: the source files of the
         modules its rules live in (helpers beside a rule included), and which rule serves
         which type. Empty when no rule was added, so adding none changes no earlier output."""
-        added = [(f"block:{name}", rule) for name, rule in self.rules.items()]
+        added: list[tuple[str, Callable[..., Any]]] = [(f"block:{name}", rule) for name, rule in self.rules.items()]
         added += [(f"mention:{name}", rule) for name, rule in self.mention_rules.items()]
         if not added:
             return ""

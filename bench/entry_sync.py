@@ -1,0 +1,91 @@
+"""`sync --entry` against a full incremental sync after one edit (issue #15, 4): requests and
+wall time, in the same run, over bench/generate.py's data source of 600 posts.
+
+The blog is first synced whole (no latency, no limit: setting up). Then one entry is edited
+(its last_edited_time moves, one paragraph changes), and two copies of the synced folder take
+the edit, against the emulator at Notion's documented pace (latency 0.1 s, 3 requests a second,
+bursts of 10): one by a plain incremental `sync`, one by `sync --entry <that page>`, which is
+what a webhook's dispatch runs.
+
+    .venv/bin/python bench/entry_sync.py               # 600 posts
+    .venv/bin/python bench/entry_sync.py --posts 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import generate  # noqa: E402
+from notion_emulator import NotionEmulator  # noqa: E402
+from pipeline.config import load_default_config  # noqa: E402
+from pipeline.source import SourceOptions  # noqa: E402
+from pipeline.sync import Selection, sync  # noqa: E402
+
+TOKEN = "secret_bench_token_0123456789abcdef"
+LATENCY, RATE, BURST = 0.1, 3.0, 10
+
+
+def edited(store: dict) -> tuple[dict, str]:
+    """The store with its first entry edited: (store, that page's id)."""
+    store = copy.deepcopy(store)
+    page_id = store["entries"][generate.DATA_SOURCE_ID][0]
+    store["pages"][page_id]["last_edited_time"] = "2026-12-01T09:00:00.000Z"
+    for block_id in store["children"][page_id]:
+        block = store["blocks"][block_id]
+        if block["type"] == "paragraph" and block["paragraph"]["rich_text"]:
+            item = block["paragraph"]["rich_text"][0]
+            item["plain_text"] = item["text"]["content"] = "Edited in Notion."
+            break
+    return store, page_id
+
+
+def timed(store: dict, out: Path, selection: Selection) -> dict[str, float]:
+    config = load_default_config()
+    with NotionEmulator(store, token=TOKEN, latency=LATENCY, rate=RATE, burst=BURST) as emulator:
+        started = time.monotonic()
+        report = sync(config, selection, token=TOKEN, out_dir=out, options=SourceOptions(base_url=emulator.base_url))
+        wall = time.monotonic() - started
+        assert report.exit_code == 0 and len(report.change.written) == 1, report.change
+        return {"requests": len(emulator.requests), "wall": wall}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=600)
+    args = parser.parse_args()
+    store = generate.data_source_store(args.posts)
+    changed, page_id = edited(store)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base" / "posts"
+        with NotionEmulator(store, token=TOKEN) as emulator:
+            sync(load_default_config(), Selection(generate.DATA_SOURCE_ID, ()), token=TOKEN, out_dir=base,
+                 options=SourceOptions(base_url=emulator.base_url, rate=0))
+        full_out, entry_out = Path(tmp) / "full" / "posts", Path(tmp) / "entry" / "posts"
+        shutil.copytree(base, full_out)
+        shutil.copytree(base, entry_out)
+        full = timed(changed, full_out, Selection(generate.DATA_SOURCE_ID, ()))
+        entry = timed(changed, entry_out, Selection(generate.DATA_SOURCE_ID, (), (page_id,)))
+        same = (full_out / ".notion-hugo.json").exists() and all(
+            (entry_out / p.relative_to(full_out)).read_bytes() == p.read_bytes()
+            for p in full_out.rglob("*.md"))
+    print(f"One entry edited in a data source of {args.posts} posts; emulator latency {LATENCY:g} s, {RATE:g} req/s:")
+    print("| run | requests | wall |")
+    print("| --- | --- | --- |")
+    print(f"| full incremental `sync` | {full['requests']} | {full['wall']:.2f} s |")
+    print(f"| `sync --entry` | {entry['requests']} | {entry['wall']:.2f} s |")
+    print(f"ratio --entry/full: requests {entry['requests'] / full['requests']:.3f}, wall {entry['wall'] / full['wall']:.3f}; "
+          f"the same posts written: {same}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
