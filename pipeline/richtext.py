@@ -15,6 +15,8 @@ Hugo specifics this module relies on (site config: Goldmark with its default ext
 - Equations are written for Goldmark's passthrough extension, which sites enable for math:
   blocks as `$$` lines, inline as `\\(…\\)`; `<`, `>`, `&` are entity-escaped inside them,
   since passthrough copies them into the page as they are.
+- Linkify (on by default) runs a bare URL or an email address on over `` ` ``, `*` and `~`
+  markup (`**john**@example.com` is one address): such markup is written as HTML tags there.
 """
 
 from __future__ import annotations
