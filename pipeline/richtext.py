@@ -15,6 +15,8 @@ Hugo specifics this module relies on (site config: Goldmark with its default ext
 - Equations are written for Goldmark's passthrough extension, which sites enable for math:
   blocks as `$$` lines, inline as `\\(…\\)`; `<`, `>`, `&` are entity-escaped inside them,
   since passthrough copies them into the page as they are.
+- Linkify (on by default) runs a bare URL or an email address on over `` ` ``, `*` and `~`
+  markup (`**john**@example.com` is one address): such markup is written as HTML tags there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -168,12 +171,14 @@ def _date_only(pattern: str) -> str:
     return out
 
 
-def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str) -> list[_Run]:
+def _runs(items: Iterable[dict[str, Any]], ctx: RenderContext, newline: str, links: bool = True) -> list[_Run]:
     """Runs ready to nest: taken apart where whitespace meets text, whitespace settled, the
-    edges trimmed, then put back together where neighbours share marks and link."""
+    edges trimmed, then put back together where neighbours share marks and link. Without
+    `links` (a link's own text), the text of a link only, joined to its neighbours."""
     pieces: list[_Run] = []
     for item in as_objects(items):
         text, href = _run_text(item, ctx)
+        href = href if links else None
         notes = as_object(item.get("annotations"))
         marks = frozenset(name for name in (*_EMPHASIS, "underline", "code") if notes.get(name))
         color = color_of(notes)
@@ -343,8 +348,10 @@ HEADING = Where(newline=" ", braces=True)
 CELL = Where(newline="<br>", cell=True)
 LABEL = Where(newline="\\\n", label=True, before="[")
 
+# A line of dashes (and spaces) is a setext underline or a thematic break (`-- -`); ending in
+# a colon (`-:`), the delimiter row of a one-column table, the line above its header.
 _LINE_START = re.compile(
-    r"^(?P<indent>[ \t]*)(?:(?P<mark>[#>:|=+]|[-*](?=[ \t]|$)|[-=]+[ \t]*$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=[ \t]|$))"
+    r"^(?P<indent>[ \t]*)(?:(?P<mark>[#>:|=+]|[-*](?=[ \t]|$)|-[- \t]*:?[ \t]*$)|(?P<num>\d{1,9})(?P<dot>[.)])(?=[ \t]|$))"
 )
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -360,6 +367,12 @@ _LINKIFY_BREAK = re.compile(r"[\s<]")
 def _bare_url_at_end(text: str) -> bool:
     tail = _LINKIFY_BREAK.split(text)[-1]
     return "://" in tail or "www." in tail
+
+
+# Linkify also takes an email address, its local part a run of these characters, markup
+# included: `**john**@example.com` is one address, `**` and all.
+_EMAIL_LOCAL = string.ascii_letters + string.digits + "!#$%&'*+-./=?^_`{|}~"
+_EMAIL_AHEAD = re.compile(f"[{re.escape(_EMAIL_LOCAL)}]*@[A-Za-z0-9]")
 
 
 def _kind(ch: str) -> str:
@@ -386,12 +399,19 @@ class _Markdown:
     character that will follow: emphasis, links and code are written as Markdown where their
     neighbours let Goldmark read them back, else as the equivalent HTML tags."""
 
-    def __init__(self, where: Where, tildes: bool) -> None:
+    def __init__(self, where: Where, tildes: bool, plain: str) -> None:
         self.where = where
         self.tildes = tildes  # `~` could pair into strikethrough: escape every typed one
         self.in_link = where.label  # brackets in a link's text must be escaped
         self.stars = 0  # enclosing elements written with `*` delimiters
         self.url = ""  # text since the last tag, link or code: a bare URL in it may run on
+        self.plain = plain  # the text of every leaf, in order (an equation as a backslash)
+        self.written = 0  # how much of `plain` is written so far
+
+    def email_across(self, before: str) -> bool:
+        """Whether markup written here, after the Markdown character `before`, could be read
+        as part of an email address's local part running on to an `@` in the text ahead."""
+        return len(before) == 1 and before in _EMAIL_LOCAL and _EMAIL_AHEAD.match(self.plain, self.written) is not None
 
     def nodes(self, nodes: Sequence[_Node], before: str, after: str, run: tuple[str, str] | None = None) -> str:
         """`run`: inside a `*` or `**` element, the characters around its delimiters, which a
@@ -412,15 +432,18 @@ class _Markdown:
     def node(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None]) -> str:
         if node.kind == "text":
             self.url += node.text
+            self.written += len(node.text)
             return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
         # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
         # what follows one is written as HTML, whose `<` ends it.
         linkified = _bare_url_at_end(self.url)
         if node.kind == "math":
+            self.written += 1
             tex = passthrough_tex(node.text)
             markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
         elif node.kind == "code":
-            markdown = self.code(node.text, html_tag=linkified)
+            markdown = self.code(node.text, html_tag=linkified or self.email_across(before[-1:]))
+            self.written += len(node.text)
         elif node.kind == "a":
             markdown = self.link(node, before, linkified)
         elif node.kind in ("span", "u"):
@@ -433,9 +456,7 @@ class _Markdown:
     def link(self, node: _Node, before: str, linkified: bool) -> str:
         self.in_link = True
         inner = self.nodes(node.children, before + "[", "]")
-        self.in_link = self.where.label
-        if self.where.label:
-            return inner  # a link inside a link's text: its text only
+        self.in_link = False
         return f'<a href="{node.href}">{inner}</a>' if linkified else f"[{inner}]({node.href})"
 
     def tag(self, node: _Node, before: str) -> str:
@@ -452,7 +473,11 @@ class _Markdown:
         allowed where none is open; and two elements' `*` runs must not touch (`*a***b**`)."""
         delimiter = _DELIMITERS[node.kind]
         star = delimiter[0] == "*"
-        if not linkified and not (star and _DELIMITERS.get(previous.kind if previous else "", "").startswith("*")):
+        start = self.written
+        if (
+            not linkified and not (star and _DELIMITERS.get(previous.kind if previous else "", "").startswith("*"))
+            and not self.email_across(before[-1:])
+        ):
             outer = before[-1:] if edges[0] is None else edges[0]
             follow = after if edges[1] is None else edges[1]
             self.stars += star
@@ -467,8 +492,10 @@ class _Markdown:
             if (
                 _opens(outer, first) and not (ambiguous and _closes(outer, first))
                 and _closes(last, follow) and not (ambiguous and _opens(last, follow))
+                and not self.email_across(inner[-1:])
             ):
                 return delimiter + inner + delimiter
+        self.written = start
         self.url = ""  # the tag ends a bare URL
         inner = self.nodes(node.children, before + f"<{node.kind}>", "<")
         self.url = ""
@@ -510,7 +537,9 @@ class _Markdown:
     def as_entity(self, ch: str, nxt: str, last: bool) -> bool:
         """Where a backslash escape would not do."""
         if ch == "\\":
-            return nxt == "\n"  # Goldmark reads `\\\` at a line's end as no line break
+            # Goldmark reads `\\\` at a line's end as no line break, and passthrough reads
+            # `\\` before its opener (`\(` of an equation that follows) as escaping the opener.
+            return nxt == "\n" or (last and nxt == "\\")
         if ch == "[":
             return self.in_link  # not `\[`: with passthrough, `\[…\]` is display math
         # Goldmark joins an escaped `~` to the `~~` delimiters right after it.
@@ -566,12 +595,13 @@ def passthrough_tex(expression: str) -> str:
 
 
 def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Where) -> str:
-    runs = _runs(items, ctx, where.newline)
+    # Links inside a link's text are its text only: two code spans they kept apart would touch.
+    runs = _runs(items, ctx, where.newline, links=not where.label)
     if not runs:
         return ""
-    plain = "".join(run.text for run in runs if "equation" not in run.marks)
+    plain = "".join("\\" if "equation" in run.marks else run.text for run in runs)
     tildes = plain.count("~") >= 2 or any("strikethrough" in run.marks for run in runs)
-    markdown = _Markdown(where, tildes).nodes(_nest(runs), where.before, "]" if where.label else "")
+    markdown = _Markdown(where, tildes, plain).nodes(_nest(runs), where.before, "]" if where.label else "")
     return _escape_line_starts(markdown)
 
 

@@ -89,28 +89,33 @@ class Renderer:
         if too_deep(blocks, ctx):
             return ""
         parts: list[str] = []
+        # The last block shown. One that shows nothing changes nothing around it: list items
+        # on either side of it are one list, as Markdown reads them (and as the import of this
+        # Markdown gives them back), not a loose list that looks unlike Notion's.
         previous: Block | None = None
         number = 0
-        for i, block in enumerate(blocks):
+        lettered = False  # inside the <ol> of a lettered or roman list
+        for block in blocks:
             starts_list = previous is None or previous.type != "numbered_list_item"
             if block.type == "numbered_list_item":
                 number = _number(block.value.get("list_start_index")) if starts_list else number + 1
             text = self.render_block(block, ctx.at(block, number))
-            style = list_style(block)
-            if style and text:
-                # A lettered or roman list is HTML around its items; its first item sets the style.
-                if starts_list:
-                    text = f'<ol type="{style}" start="{number}">\n' + text
-                if list_style(blocks[i + 1] if i + 1 < len(blocks) else None) is None:
-                    text += "\n</ol>"
             if text == "":
-                previous = block
                 continue
+            # A lettered or roman list is HTML around its items; its first item sets the style.
+            style = list_style(block)
+            if lettered and style is None:
+                parts[-1] += "\n</ol>"
+            elif style and not lettered:
+                text = f'<ol type="{style}" start="{number}">\n' + text
+            lettered = style is not None
             if parts:
                 same_list = previous is not None and previous.type == block.type and spec_of(block.type).list_like
                 parts.append("\n" if same_list else "\n\n")
             parts.append(text)
             previous = block
+        if lettered:
+            parts[-1] += "\n</ol>"
         return "".join(parts)
 
     def render_block(self, block: Block, ctx: RenderContext) -> str:
