@@ -386,9 +386,10 @@ class _Markdown:
     character that will follow: emphasis, links and code are written as Markdown where their
     neighbours let Goldmark read them back, else as the equivalent HTML tags."""
 
-    def __init__(self, where: Where, tildes: bool) -> None:
+    def __init__(self, where: Where, tildes: bool, math: tuple[str, str] = ("\\(", "\\)")) -> None:
         self.where = where
         self.tildes = tildes  # `~` could pair into strikethrough: escape every typed one
+        self.math = math  # an inline equation's delimiters (INLINE_MATH)
         self.in_link = where.label  # brackets in a link's text must be escaped
         self.stars = 0  # enclosing elements written with `*` delimiters
         self.url = ""  # text since the last tag, link or code: a bare URL in it may run on
@@ -412,13 +413,14 @@ class _Markdown:
     def node(self, node: _Node, before: str, after: str, previous: _Node | None, edges: tuple[str | None, str | None]) -> str:
         if node.kind == "text":
             self.url += node.text
-            return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
+            escaped_text = self.escape(node.text, before[-1:], after)
+            return typographer_proof(escaped_text, before, linkify=not self.in_link).replace("\n", self.where.newline)
         # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
         # what follows one is written as HTML, whose `<` ends it.
         linkified = _bare_url_at_end(self.url)
         if node.kind == "math":
             tex = passthrough_tex(node.text)
-            markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
+            markdown = self.math[0] + (tex.replace("|", "&#124;") if self.where.cell else tex) + self.math[1]
         elif node.kind == "code":
             markdown = self.code(node.text, html_tag=linkified)
         elif node.kind == "a":
@@ -538,6 +540,92 @@ class _Markdown:
         return False
 
 
+# --- Goldmark's typographer ------------------------------------------------------------------
+
+# What Goldmark's typographer (on in Hugo unless a site turns it off) turns into typographic
+# characters in text: ' and " into curly quotes, -- and --- into dashes, ... into an ellipsis,
+# << and >> into guillemets (github.com/yuin/goldmark, extension/typographer.go: it reads the
+# source from a trigger character on, and never an escaped one). `<` is always escaped already.
+_TYPOGRAPHIC = re.compile(r"['\"]|-{2,}|\.{3,}|>{2,}")
+# What Goldmark's linkify makes a link of (extension/linkify.go), which the typographer never
+# reads and where a backslash would end the link's address: an http(s), ftp or www. address
+# that starts a text (after any markup), or follows whitespace or `(`, outside an open `[`.
+_URL_PATH = r"""(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=();,'">^{}\[\]`]*)?"""
+_LINKIFY = re.compile(r"(?:(?:https?|ftp)://[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?::\d+)?|www\.[-a-zA-Z0-9@:%._+~#=]{1,256}"
+                      r"\.[a-z]+)" + _URL_PATH)
+_LINKIFY_AFTER = frozenset(" \t\n(")
+
+
+def linkified_end(text: str, start: int) -> int:
+    """Where the address Goldmark's linkify reads at `start` ends (`start` when there is none):
+    its regex match less the trailing punctuation linkify gives back to the text."""
+    match = _LINKIFY.match(text, start)
+    if match is None:
+        return start
+    end = match.end()
+    if text[end - 1] == ".":
+        end -= 1
+    elif text[end - 1] == ")":
+        end -= max(0, text.count(")", start, end) - text.count("(", start, end))
+    while end > start + 1 and text[end - 1] in "?!.,:*_~":
+        end -= 1
+    return end
+
+
+_BRACKET = re.compile(r"\\.|[\[\]]", re.S)
+
+
+def _brackets(markdown: str, depth: int = 0) -> int:
+    """How many `[` are open at the end of `markdown` (escaped ones are text): Goldmark's linkify
+    does not read inside one, since it could be a link's text."""
+    for match in _BRACKET.finditer(markdown):
+        if match.group(0) == "[":
+            depth += 1
+        elif match.group(0) == "]":
+            depth = max(0, depth - 1)
+    return depth
+
+
+def typographer_proof(markdown: str, before: str = "", *, linkify: bool = True) -> str:
+    """Escaped Markdown of typed text (`_Markdown.escape`'s) with every sequence Goldmark's
+    typographer would change escaped too, so a post shows the characters typed in Notion
+    whether the site's typographer is on or off, and no site-wide setting has to change: `\\'`,
+    `\\"`, `-\\-`, `..\\.`, `>\\>`. Bare URLs that linkify makes links of are left as they are
+    (`before`: the Markdown written before the text, which follows markup or starts a line;
+    `linkify`: False inside a link's text, where linkify does not read)."""
+    if not _TYPOGRAPHIC.search(markdown):
+        return markdown
+    out: list[str] = []
+    i = 0
+    depth = _brackets(before)
+    trigger = True  # a text starts after markup or at a line's start: linkify reads there
+    while i < len(markdown):
+        ch = markdown[i]
+        if linkify and trigger and not depth and (end := linkified_end(markdown, i)) > i:
+            out.append(markdown[i:end])
+            i, trigger = end, False
+            continue
+        if ch == "\\" and i + 1 < len(markdown):
+            out.append(markdown[i:i + 2])  # an escape already: its character is not the typographer's
+            i, trigger = i + 2, False
+            continue
+        match = _TYPOGRAPHIC.match(markdown, i)
+        if match is None:
+            depth = _brackets(ch, depth)
+            trigger = ch in _LINKIFY_AFTER
+            out.append(ch)
+            i += 1
+            continue
+        run = match.group(0)
+        if run in ("'", '"'):
+            out.append("\\" + run)
+        else:  # no two dashes or angle quotes, and no three dots, left side by side
+            every = 3 if run[0] == "." else 2
+            out.append("".join("\\" + c if k % every == every - 1 else c for k, c in enumerate(run)))
+        i, trigger = match.end(), False
+    return "".join(out)
+
+
 def _escape_line_starts(markdown: str) -> str:
     """Text that would start a heading, quote, list, table, setext underline or definition."""
 
@@ -565,13 +653,20 @@ def passthrough_tex(expression: str) -> str:
     return re.sub(r"\n\s*\n", "\n", text)
 
 
+# An inline equation's passthrough delimiters, by `[render] math`: LaTeX's, or GitHub's `$`…`$`,
+# which no hand-written post plausibly holds (the site kit adds it to the site's passthrough).
+# Both start with punctuation, as `_Markdown.lead` says of an equation; `$` is always escaped in
+# text and in the TeX, so neither delimiter can be typed.
+INLINE_MATH = {"latex": ("\\(", "\\)"), "github": ("$`", "`$")}
+
+
 def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Where) -> str:
     runs = _runs(items, ctx, where.newline)
     if not runs:
         return ""
     plain = "".join(run.text for run in runs if "equation" not in run.marks)
     tildes = plain.count("~") >= 2 or any("strikethrough" in run.marks for run in runs)
-    markdown = _Markdown(where, tildes).nodes(_nest(runs), where.before, "]" if where.label else "")
+    markdown = _Markdown(where, tildes, INLINE_MATH[ctx.options.math]).nodes(_nest(runs), where.before, "]" if where.label else "")
     return _escape_line_starts(markdown)
 
 
