@@ -22,7 +22,8 @@ import yaml
 from pipeline.bundle import atomic_write, inside, refusal
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError, OutputError
-from pipeline.site import KitPlan, KitResult, check_loads, is_hugo_site, plan_kit, posts_folder, write_kit
+from pipeline.config import RenderOptions
+from pipeline.site import KitPlan, KitResult, check_loads, is_hugo_site, plan_kit, posts_folder, propose_render, write_kit
 
 # The blog's front matter (the seed post's keys, in its order): which Notion property types
 # can feed each key, which names suggest it, and what to use when none fits.
@@ -70,9 +71,11 @@ def _toml(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir: str = "") -> str:
+def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir: str = "",
+                   render: RenderOptions | None = None) -> str:
     """pipeline.toml's text; `output_dir` (relative to the file's folder) becomes `[output] dir`,
-    where sync writes when --out is not given."""
+    where sync writes when --out is not given; `render` (a Hugo site's `propose_render`) the
+    [render] options that need no Goldmark setting the site lacks."""
     properties = data_source.get("properties") or {}
     taken: set[str] = set()
     status = _find(properties, ("status", "select"), ("status", "state", "publish status"), taken)
@@ -105,6 +108,13 @@ def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir:
     ]
     if output_dir:
         lines += ["", "[output]", f"dir = {_toml(output_dir)}  # the site's posts folder: sync writes <dir>/<slug>/index.md"]
+    if render:
+        lines += ["", "[render]", "# What the site's Goldmark reads already, so its other pages stay as they are (README: The Hugo side).",
+                  f"html = {_toml(render.html)}  # " + ("the site allows raw HTML" if render.html == "raw" else
+                                                        "the site kit's shortcodes: the site keeps raw HTML off"),
+                  f"math = {_toml(render.math)}  # " + ("the site's passthrough is on: $$…$$ and \\(…\\)" if render.math == "latex"
+                                                        else "```math fences and $`…`$, which no hand-written post holds"),
+                  'callouts = "aside"  # or "alerts": > [!TIP] blockquotes (Hugo 0.134 or later)']
     for wanted in WANTED:
         lines += ["", "[[front_matter]]", f"key = {_toml(wanted.key)}"]
         if wanted.key == "draft":
@@ -215,6 +225,7 @@ class InitPlan:
     workflow: bytes | None = None  # to write at WORKFLOW in the site; None when it is not, or is already so
     workflow_kept: Path | None = None  # the site's own workflow, left as it is (no --force)
     kit: KitPlan | None = None
+    render: RenderOptions | None = None  # proposed for the site's [render] table
 
 
 def _writable(root: Path, relative: str, force: bool) -> Path:
@@ -238,6 +249,7 @@ def plan_init(site_dir: Path, config: Path, *, workflow: bool, with_kit: bool, f
     if not is_hugo_site(site_dir):
         return plan
     plan.output = posts_folder(site_dir)
+    plan.render = propose_render(site_dir)
     if workflow:
         path = inside(site_dir, WORKFLOW, {WORKFLOW})
         text = workflow_text(ACTION, os.path.relpath(config, site_dir), plan.output).encode("utf-8")
@@ -247,7 +259,7 @@ def plan_init(site_dir: Path, config: Path, *, workflow: bool, with_kit: bool, f
             plan.workflow = text
     if with_kit:
         try:
-            plan.kit = plan_kit(site_dir, force=force)
+            plan.kit = plan_kit(site_dir, force=force, render=plan.render)
         except (FileExistsError, ConfigError) as error:
             raise ConfigError(f"{error}\n(--no-site-kit sets up the rest without the kit.)") from None
     return plan
@@ -257,7 +269,7 @@ def apply_init(plan: InitPlan, data_source_id: str, data_source: dict[str, Any])
     """Write pipeline.toml (loaded back and checked as a config first), the workflow and the
     kit that `plan_init` planned; the kit's result, or None without one."""
     relative_output = os.path.relpath(plan.site_dir / plan.output, plan.config.parent) if plan.output else ""
-    text = check_loads(plan.config, propose_config(data_source_id, data_source, relative_output))
+    text = check_loads(plan.config, propose_config(data_source_id, data_source, relative_output, plan.render))
     try:
         parse_config(tomllib.loads(text.decode("utf-8")), str(plan.config))
     except ConfigError as error:
