@@ -51,8 +51,10 @@ class Post:
     offset: int = 0  # lines of front matter before the Markdown
 
 
-def hand_written_posts(site_dir: Path, content_dir: str) -> list[Post]:
-    """The site's Markdown content files, parsed, but for the bundles a pipeline manifest lists."""
+def hand_written_posts(site_dir: Path, content_dir: str, *, typographer: bool = True) -> list[Post]:
+    """The site's Markdown content files, parsed, but for the bundles a pipeline manifest lists.
+    With the site's typographer on, `<<` and `>>` are its guillemets before anything else reads
+    them (`<<b>` holds no HTML tag then)."""
     content = Path(site_dir) / content_dir
     ours: set[Path] = set()
     for manifest in content.rglob(MANIFEST):
@@ -69,6 +71,8 @@ def hand_written_posts(site_dir: Path, content_dir: str) -> list[Post]:
         front = _FRONT_MATTER.match(text)
         body = text[front.end():] if front else text
         offset = text[:front.end()].count("\n") if front else 0
+        if typographer:
+            body = body.replace("<<", "«").replace(">>", "»")
         posts.append(Post(path.relative_to(site_dir).as_posix(), parser.parse(body), offset))
     return posts
 
@@ -96,27 +100,34 @@ def delimited(posts: Iterable[Post], pairs: Iterable[tuple[str, str]]) -> list[F
 
 
 def _passthrough(text: str, pairs: list[tuple[str, str]]) -> bool:
-    """Whether Goldmark's passthrough extension, with these delimiters, finds an equation in
-    this inline Markdown: read from left to right, as Goldmark does, an opener (not escaped,
-    `\\` before one escaping it) followed by its closer with something between, outside code
-    spans, which a backtick before the opener starts."""
+    """Whether Goldmark's passthrough extension, with these delimiters, reads this inline
+    Markdown otherwise than Goldmark alone: read from left to right, as Goldmark does, an opener
+    (not escaped; `\\\\` before one escapes it) outside code spans, which a backtick before the
+    opener starts. With its closer after it, and something between, it is an equation; without,
+    passthrough still takes the opener as plain text: a backslash in it then shows (`\\(`), and
+    a backtick in it no longer opens a code span."""
     i = 0
     while i < len(text):
         for opener, closer in pairs:
             if text.startswith(opener, i):
                 end = text.find(closer, i + len(opener))
-                if end > i + len(opener):
+                if end > i + len(opener) or "\\" in opener or (opener.endswith("`") and _code_span_at(text, i + len(opener) - 1)):
                     return True
         if text[i] == "\\":
             i += 2  # an escape, or passthrough's `\\` before an opener
             continue
         if text[i] == "`":
-            run = len(text[i:]) - len(text[i:].lstrip("`"))
-            closing = re.compile(r"(?<!`)" + "`" * run + r"(?!`)").search(text, i + run)
-            i = closing.end() if closing else i + run
+            i = _code_span_at(text, i) or i + len(text[i:]) - len(text[i:].lstrip("`"))
             continue
         i += 1
     return False
+
+
+def _code_span_at(text: str, i: int) -> int:
+    """Where the code span that the backtick run at `i` opens ends, or 0 when it opens none."""
+    run = len(text[i:]) - len(text[i:].lstrip("`"))
+    closing = re.compile(r"(?<!`)" + "`" * run + r"(?!`)").search(text, i + run)
+    return closing.end() if closing else 0
 
 
 def math_fences(posts: Iterable[Post]) -> list[Found]:

@@ -274,7 +274,9 @@ def kit_needs(site_dir: Path, render: RenderOptions, themes: list[Path]) -> KitN
     def found(finder: Any, *args: Any) -> tuple[adoption.Found, ...]:
         nonlocal posts
         if posts is None:
-            posts = adoption.hand_written_posts(site_dir, str(site_settings(site_dir).get("contentdir", "content")))
+            content = str(site_settings(site_dir).get("contentdir", "content"))
+            typographer = own.get("markup.goldmark.extensions.typographer.disable") is not True
+            posts = adoption.hand_written_posts(site_dir, content, typographer=typographer)
         return tuple(finder(posts, *args))
 
     if render.html == "raw" and own.get(UNSAFE) is not True:
