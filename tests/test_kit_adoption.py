@@ -210,3 +210,19 @@ def test_every_block_renders_the_same_through_the_kits_shortcodes_as_through_raw
         assert "raw HTML omitted" not in contents[1], post.name
         compared += 1
     assert compared > 80
+
+
+def test_the_posts_githubs_math_forms_reach_are_reported_and_no_other(tmp_path: Path) -> None:
+    """On a site in Hugo's defaults the kit adds $`…`$ and the ```math hook: a hand-written post
+    holding either changes (even an unclosed $` takes the backtick of the code span after it),
+    and the kit names exactly those."""
+    posts = dict(HAND_POSTS, shell=FRONT.format(title="shell", day=20) + "Run $`pwd` first.\n",
+                 fence=FRONT.format(title="fence", day=21) + "```math\nx^2\n```\n")
+    blog = make_site(tmp_path / "blog", posts)
+    before = build(blog, tmp_path / "before")
+    result = run("site-kit", str(blog))
+    assert result.exit_code == 0, result.output
+    changes = [line for line in result.output.splitlines() if line.startswith("change:")]
+    assert [change.rsplit(": ", 1)[1] for change in changes] == ["content/posts/shell/index.md:6",
+                                                                 "content/posts/fence/index.md:6"]
+    assert changed_pages(before, build(blog, tmp_path / "after"), posts) == ["fence", "shell"]
