@@ -45,7 +45,7 @@ import yaml
 
 from pipeline import adoption
 from pipeline.bundle import atomic_write, inside, refusal
-from pipeline.config import RenderOptions
+from pipeline.config import RenderOptions, load_config
 from pipeline.errors import ConfigError, OutputError
 
 # Kit files, relative both to pipeline/site/ (package data) and to the Hugo site root.
@@ -234,8 +234,6 @@ def propose_render(site_dir: Path) -> RenderOptions:
 
 def render_options(site_dir: Path) -> RenderOptions:
     """The [render] options of the site's pipeline.toml, else those `propose_render` proposes."""
-    from pipeline.config import load_config
-
     config = Path(site_dir) / "pipeline.toml"
     return load_config(config).render if config.is_file() else propose_render(site_dir)
 
