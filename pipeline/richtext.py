@@ -557,6 +557,9 @@ _URL_PATH = r"""(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=();,'">^{}\[\]`]*)?"""
 _LINKIFY = re.compile(r"(?:(?:https?|ftp)://[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?::\d+)?|www\.[-a-zA-Z0-9@:%._+~#=]{1,256}"
                       r"\.[a-z]+)" + _URL_PATH)
 _LINKIFY_AFTER = frozenset(" \t\n(")
+# typographer_proof's pieces: an escape, a typographic sequence, a bracket, a character linkify
+# may start after, or a run of none of these (any other character alone).
+_TOKEN = re.compile(r"\\.|['\"]|-{2,}|\.{3,}|>{2,}|[\[\] \t\n(]|[^\\'\"\-.>\[\] \t\n(]+|.", re.S)
 
 
 def linkified_end(text: str, start: int) -> int:
@@ -600,32 +603,29 @@ def typographer_proof(markdown: str, before: str = "", *, linkify: bool = True) 
         return markdown
     out: list[str] = []
     i = 0
-    depth = _brackets(before)
+    depth: int | None = None  # `[` open before here: counted when an address needs it
     trigger = True  # a text starts after markup or at a line's start: linkify reads there
     while i < len(markdown):
-        ch = markdown[i]
-        if linkify and trigger and not depth and (end := linkified_end(markdown, i)) > i:
-            out.append(markdown[i:end])
-            i, trigger = end, False
-            continue
-        if ch == "\\" and i + 1 < len(markdown):
-            out.append(markdown[i:i + 2])  # an escape already: its character is not the typographer's
-            i, trigger = i + 2, False
-            continue
-        match = _TYPOGRAPHIC.match(markdown, i)
-        if match is None:
-            depth = _brackets(ch, depth)
-            trigger = ch in _LINKIFY_AFTER
-            out.append(ch)
-            i += 1
-            continue
-        run = match.group(0)
-        if run in ("'", '"'):
-            out.append("\\" + run)
-        else:  # no two dashes or angle quotes, and no three dots, left side by side
-            every = 3 if run[0] == "." else 2
-            out.append("".join("\\" + c if k % every == every - 1 else c for k, c in enumerate(run)))
-        i, trigger = match.end(), False
+        if linkify and trigger and (end := linkified_end(markdown, i)) > i:
+            if depth is None:
+                depth = _brackets(markdown[:i], _brackets(before))
+            if not depth:
+                out.append(markdown[i:end])
+                i, trigger = end, False
+                continue
+        token = _TOKEN.match(markdown, i)
+        assert token is not None  # the last alternative takes any character
+        text = token.group(0)
+        if text in ("'", '"'):
+            text = "\\" + text
+        elif text[0] in "-.>" and len(text) > 1 and text[0] == text[1]:  # no two dashes or angle quotes, no three dots
+            every = 3 if text[0] == "." else 2
+            text = "".join("\\" + c if k % every == every - 1 else c for k, c in enumerate(text))
+        elif text in ("[", "]") and depth is not None:
+            depth = _brackets(text, depth)
+        out.append(text)
+        trigger = text in _LINKIFY_AFTER
+        i = token.end()
     return "".join(out)
 
 
