@@ -10,7 +10,7 @@ Goldmark would not read it as emphasis.
 
 Hugo specifics this module relies on (site config: Goldmark with its default extensions, the
 typographer on or off; raw HTML allowed, or with `[render] html = "shortcodes"` the inline HTML
-written as HTML inside the kit's shortcode by pipeline.render.hugo):
+written as HTML inside the kit's shortcode by pipeline.render.goldmark):
 - Shortcodes (`{{<`, `{{%`) are expanded before Markdown, even inside code: they are broken
   up or entity-escaped wherever Notion text goes.
 - What the typographer would change in text (quotes, `--`, `...`, `>>`) is escaped

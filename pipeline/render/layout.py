@@ -9,7 +9,7 @@ from typing import Callable
 from pipeline.links import RenderContext
 from pipeline.model import Block
 from pipeline.render.depth import too_deep
-from pipeline.render import hugo
+from pipeline.render import goldmark
 from pipeline.render.text import icon, then
 from pipeline.richtext import HEADING, escaped, to_html
 
@@ -25,7 +25,7 @@ def columns(name: str) -> Callable[[Block, RenderContext], str]:
 
     def render_column(block: Block, r: RenderContext) -> str:
         body = r.children(block)
-        return body if r.options.columns == "flatten" else hugo.element(name, {"class": f"notion-{name}"}, body, r)
+        return body if r.options.columns == "flatten" else goldmark.element(name, {"class": f"notion-{name}"}, body, r)
 
     return render_column
 
@@ -53,7 +53,7 @@ def render_tab(block: Block, r: RenderContext) -> str:
         content = tab_r.children(tab)
         if r.options.tabs == "details":
             label = " ".join(part for part in (html.escape(emoji), to_html(tab.value.get("rich_text"), tab_r)) if part)
-            parts.append(hugo.tab(label or f"Tab {i + 1}", i == 0, content, r))
+            parts.append(goldmark.tab(label or f"Tab {i + 1}", i == 0, content, r))
         else:
             label = " ".join(part for part in (escaped(emoji, HEADING), tab_r.text(tab.value.get("rich_text"), HEADING)) if part)
             parts.append(then("#### " + (label or f"Tab {i + 1}"), content))

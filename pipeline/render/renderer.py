@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
-from pipeline.render import hugo
+from pipeline.render import goldmark
 from pipeline.render.depth import too_deep
 from pipeline.render.specs import BLOCKS, FALLBACK, spec_of
 from pipeline.render.text import list_style
@@ -83,7 +83,7 @@ class Renderer:
     def render_page(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """The Markdown body of a page: its blocks, with one trailing newline."""
         ctx = replace(ctx, renderer=self)
-        return hugo.keep_paragraphs(self.render_blocks(blocks, ctx).strip("\n"), ctx)
+        return goldmark.keep_paragraphs(self.render_blocks(blocks, ctx).strip("\n"), ctx)
 
     def render_blocks(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """Blocks listed one after the other, in the context of the block that holds them."""
@@ -101,15 +101,15 @@ class Renderer:
             if style and text:
                 # A lettered or roman list is HTML around its items; its first item sets the style.
                 if starts_list:
-                    text = hugo.list_open(style, number, ctx) + text
+                    text = goldmark.list_open(style, number, ctx) + text
                 if list_style(blocks[i + 1] if i + 1 < len(blocks) else None) is None:
-                    text += hugo.list_close(ctx)
+                    text += goldmark.list_close(ctx)
             if text == "":
                 previous = block
                 continue
             if parts:
                 same_list = previous is not None and previous.type == block.type and spec_of(block.type).list_like
-                parts.append((hugo.item_separator(ctx) if style else "\n") if same_list else "\n\n")
+                parts.append((goldmark.item_separator(ctx) if style else "\n") if same_list else "\n\n")
             parts.append(text)
             previous = block
         return "".join(parts)
@@ -135,7 +135,7 @@ class Renderer:
         return (spec.render if spec is not None else self.fallback)(block, ctx)
 
     def text(self, rich_text: Any, ctx: RenderContext, where: Where = PARAGRAPH) -> str:
-        return hugo.rich_text(rich_text, ctx, where)
+        return goldmark.rich_text(rich_text, ctx, where)
 
     def children(self, block: Block, ctx: RenderContext) -> str:
         return self.render_blocks(block.children, ctx.inside())

@@ -6,7 +6,7 @@ from typing import Any
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
-from pipeline.render import hugo
+from pipeline.render import goldmark
 from pipeline.richtext import CELL, to_html
 
 
@@ -47,4 +47,4 @@ def html_table(rows: list[list[list[dict[str, Any]]]], column_header: bool, row_
             cells.append(f"<{tag}{scope}>{to_html(cell, r)}</{tag}>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
     lines.append("</table>")
-    return hugo.html("\n".join(lines), r)
+    return goldmark.html("\n".join(lines), r)

@@ -9,7 +9,7 @@ from typing import Callable
 
 from pipeline.links import RenderContext
 from pipeline.model import Block, as_text, plain_text
-from pipeline.render import hugo
+from pipeline.render import goldmark
 from pipeline.richtext import HEADING, PARAGRAPH, SHORTCODE_OPEN, Where, entity_braces, escaped, passthrough_tex
 
 
@@ -39,7 +39,7 @@ def block_text(block: Block, r: RenderContext, where: Where = PARAGRAPH) -> str:
     """A block's own rich text, in the block's color when colors are on. The span goes around
     Markdown escaped for the start and end of a line: its tags' `>` and `<` are punctuation,
     which every escaping and flanking rule here treats as it treats a line's ends."""
-    return hugo.colored(block, r.text(block.value.get("rich_text"), where), where, r)
+    return goldmark.colored(block, r.text(block.value.get("rich_text"), where), where, r)
 
 
 _TASK_START = re.compile(r"\[([ \txX])\](\()?")
@@ -94,7 +94,7 @@ def render_numbered_list_item(block: Block, r: RenderContext) -> str:
     if list_style(block):
         # An item of an HTML list (the renderer writes the <ol>): blank lines inside the <li>
         # so its Markdown is rendered.
-        return hugo.element("item", {}, then(item_text(block, r), r.children(block)), r)
+        return goldmark.element("item", {}, then(item_text(block, r), r.children(block)), r)
     marker = f"{r.number}. "
     return attach(marker + item_text(block, r), block, r, max(4, len(marker)))
 
@@ -128,13 +128,13 @@ def icon(value: dict) -> str:
 def render_callout(block: Block, r: RenderContext) -> str:
     # `<aside>` as Notion's export writes it. Its color is the whole box's, as in Notion (gray
     # background by default), not its text's. With `[render] callouts = "alerts"`, a blockquote
-    # alert whose type says what the icon or colour said (`hugo.alert_type`).
+    # alert whose type says what the icon or colour said (`goldmark.alert_type`).
     emoji = escaped(icon(block.value), PARAGRAPH)
     text = r.text(block.value.get("rich_text"))
     body = then(f"{emoji} {text}".strip(), r.children(block))
     if r.options.callouts == "alerts":
-        return f"> [!{hugo.alert_type(block)}]" + ("\n" + quote(body) if body else "")
-    return hugo.element("callout", hugo.callout_style(block, r), body, r)
+        return f"> [!{goldmark.alert_type(block)}]" + ("\n" + quote(body) if body else "")
+    return goldmark.element("callout", goldmark.callout_style(block, r), body, r)
 
 
 def render_divider(block: Block, r: RenderContext) -> str:
@@ -172,7 +172,7 @@ def render_code(block: Block, r: RenderContext) -> str:
         # Raw HTML on one line (newlines as entities), so indenting it in a list item cannot
         # change the code.
         body = entity_braces(html.escape(code, quote=False)).replace("\n", "&#10;")
-        fenced = hugo.html(f'<pre><code class="language-{language}">{body}</code></pre>', r)
+        fenced = goldmark.html(f'<pre><code class="language-{language}">{body}</code></pre>', r)
     else:
         longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
         fence = "`" * max(3, longest + 1)
@@ -182,4 +182,4 @@ def render_code(block: Block, r: RenderContext) -> str:
 
 def render_equation(block: Block, r: RenderContext) -> str:
     expression = as_text(block.value.get("expression")).strip()
-    return hugo.block_equation(expression, passthrough_tex(expression), r) if expression else ""
+    return goldmark.block_equation(expression, passthrough_tex(expression), r) if expression else ""

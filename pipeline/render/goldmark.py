@@ -1,5 +1,5 @@
-"""The forms a post takes for Hugo, by the `[render]` options a site needs them in: what the
-site's Goldmark already reads, so that adopting notion-hugo changes none of its other pages.
+"""The forms a post takes for the site's Goldmark, by the `[render]` options: what the site's
+Goldmark already reads, so that adopting notion-hugo changes none of its other pages.
 
 `html = "raw"` writes the pipeline's HTML as it is (the site must allow raw HTML);
 `html = "shortcodes"` writes the same elements through the site kit's shortcodes
