@@ -437,7 +437,7 @@ class _FilterCompiler:
             names = self._names(arg, f"{where}.{op}")
 
             def chosen(v: Any) -> set[str]:
-                return {o.get("name") for o in (v or []) if isinstance(o, dict)}
+                return {o["name"] for o in (v or []) if isinstance(o, dict) and isinstance(o.get("name"), str)}
 
             if op == "contains":
                 return lambda v: bool(chosen(v) & names)
@@ -509,6 +509,10 @@ class _Api:
         # Called after each successful write with (api, method, path, body, answer): the
         # webhook subscription's hook (webhooks.py), when there is one.
         self.on_write: Callable[..., None] | None = None
+        # Set by NotionEmulator.start: where uploaded files are served, and the clock edits are stamped with.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.base_url = ""
+        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
 
     # -- routing
     _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
@@ -604,7 +608,7 @@ class _Api:
         cursor = _one(query, "start_cursor")
         # Trashed children are not listed (the API drops deleted blocks from a
         # parent's children; they stay retrievable by id).
-        items = [self.blocks[c] for c in self.children.get(block_id, []) if c in self.blocks]
+        items = [self._child(c) for c in self.children.get(block_id, []) if c in self.blocks or c in self.pages]
         items = [b for b in items if not _trashed(b)]
         results, next_cursor, has_more = _paginate(items, cursor, size, "query")
         # Shape: notion-sdk-js api-endpoints/blocks.ts `ListBlockChildrenResponse`
@@ -617,6 +621,19 @@ class _Api:
             "type": "block",
             "block": {},
         }
+
+    def _child(self, child_id: str) -> dict[str, Any]:
+        """A listed child: its block, or for a sub-page (a page id listed among its parent's
+        children, as a page tree's store holds them) the `child_page` block the API lists in the
+        parent's place. Shape: developers.notion.com/reference/block#child-page (the block's id
+        is the page's, `child_page.title` its title); the sub-page's own `parent` is
+        {"type": "page_id", "page_id": <the parent>} (developers.notion.com/reference/parent-object)
+        and GET /v1/pages/{id} retrieves it (developers.notion.com/reference/retrieve-a-page).
+        A `child_page` block stored under `blocks` whose page is not under `pages` is a sub-page
+        the integration cannot read: listed, and 404 on retrieval."""
+        if child_id in self.blocks:
+            return self.blocks[child_id]
+        return _page_as_block(self.pages[child_id], bool(self.children.get(child_id)))
 
     def query_data_source(self, data_source_id: str, *, query: dict[str, list[str]], body: Any) -> dict[str, Any]:
         # Shape: developers.notion.com/reference/query-a-data-source
@@ -832,6 +849,7 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK adds ~40 ms to every answer.
     disable_nagle_algorithm = True
     server: _Server
+    log_entry: tuple[tuple[int, int, int], str, str]  # this request's place in the log (NotionEmulator._handle)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
@@ -924,7 +942,7 @@ class NotionEmulator:
         server = _Server((self._host, self._port), _Handler)
         server.emulator = self
         host, port = server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{host!s}:{port}"  # an IPv4 address: a str
         files = self.store.get("files", {}) or {}
         local: dict[str, str] = {}
         self._files = {}
@@ -1006,6 +1024,7 @@ class NotionEmulator:
         parts = urlsplit(h.path)
         path = parts.path
         slot = self._log_start(method, path)
+        h.log_entry = (slot, method, path)  # the status is logged before the answer leaves (`_send`)
         ordinal = slot[2]
         status = 0
         try:
@@ -1146,10 +1165,14 @@ class NotionEmulator:
               truncate: bool, head: bool = False, drip: float = 0.0) -> int:
         if self.latency > 0:
             time.sleep(self.latency)
+        # Logged before a byte of the answer is sent: a client that has its answer finds it in
+        # `requests` with its status, however loaded the machine.
+        slot, method, path = h.log_entry
+        self._log_end(slot, method, path, status)
         if drip:
             reason = h.responses.get(status, ("",))[0]
-            head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
-            for byte in head.encode("latin-1") + body:
+            status_line = f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+            for byte in status_line.encode("latin-1") + body:
                 h.wfile.write(bytes([byte]))
                 h.wfile.flush()
                 time.sleep(drip)

@@ -86,13 +86,18 @@ class Delivery:
         return self.status is not None and 200 <= self.status < 300
 
 
-def events_of(api: Any, method: str, path: str, body: Any, answer: dict[str, Any]) -> list[tuple[str, str, list[str], list[str]]]:
+# (event type, page id, updated block ids, updated property ids)
+Event = tuple[str, str, list[str], list[str]]
+
+
+def events_of(api: Any, method: str, path: str, body: Any, answer: dict[str, Any]) -> list[Event]:
     """(event type, page id, updated block ids, updated property ids) for one successful write."""
     body = body if isinstance(body, dict) else {}
     if method == "POST" and path == "/v1/pages":
         return [("page.created", answer["id"], [], [])]
     if method == "PATCH" and _PAGES.match(path):
-        page_id, events = answer["id"], []
+        page_id = answer["id"]
+        events: list[Event] = []
         changed = list(body.get("properties") or {})
         if changed:
             values = answer.get("properties", {})

@@ -7,7 +7,13 @@ back by the read endpoints exactly as a synced workspace is.
 
 References (each shape below cites the one it follows):
 - developers.notion.com/reference/post-page (create a page: parent, properties, children)
-- developers.notion.com/reference/patch-page (update page properties, in_trash)
+- developers.notion.com/reference/patch-page (update page properties, in_trash, cover)
+- developers.notion.com/reference/page (`cover`: a file object, external or Notion-hosted)
+- developers.notion.com/reference/update-a-data-source and /reference/update-data-source-properties
+  (PATCH /v1/data_sources/{id}: `properties` keyed by name or id; a property schema object
+  adds or changes a property, `{"name": …}` renames it, null removes it; the title's type
+  cannot change; a status property's options cannot be set through the API; returns the data
+  source)
 - developers.notion.com/reference/patch-block-children ("up to two levels of nesting in a
   single request", "a limit of 100 block children", returns a list of the first-level blocks)
 - developers.notion.com/reference/delete-a-block (sets in_trash, returns the block)
@@ -160,8 +166,9 @@ def form_data(content_type: str, raw: bytes) -> dict[str, Any]:
     )
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         fields[name] = (filename, part.get_content_type(), data) if filename is not None else data.decode("utf-8")
     return fields
@@ -581,6 +588,11 @@ def _option(spec: dict[str, Any], raw: Any, path: str, create: bool) -> dict[str
         raise ApiError(400, "validation_error",
                        f"body failed validation: body.{path}.name should be one of the property's options "
                        f"({names}), instead was `{_json_repr(raw['name'])}`.")
+    if "," in raw["name"]:
+        # Shape: developers.notion.com/reference/property-object#select ("Commas (",") are not
+        # valid for select values"); the wording follows the API's validation messages.
+        raise ApiError(400, "validation_error", f"body failed validation: body.{path}.name should not contain "
+                                                f"commas, instead was `{_json_repr(raw['name'])}`.")
     option = {"id": str(uuid.uuid4()), "name": raw["name"], "color": "default", "description": None}
     options.append(option)
     return {"id": option["id"], "name": option["name"], "color": "default"}
@@ -611,7 +623,8 @@ def _create_page(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
     database_id = (data_source.get("parent") or {}).get("database_id")
     page = {
         "object": "page", "id": page_id, "created_time": now, "last_edited_time": now,
-        "created_by": _BOT_USER, "last_edited_by": _BOT_USER, "cover": body.get("cover"), "icon": body.get("icon"),
+        "created_by": _BOT_USER, "last_edited_by": _BOT_USER, "cover": _cover(api, body.get("cover")),
+        "icon": body.get("icon"),
         "parent": {"type": "data_source_id", "data_source_id": data_source_id, "database_id": database_id},
         "archived": False, "in_trash": False, "is_locked": False,
         "properties": {
@@ -626,6 +639,19 @@ def _create_page(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
     api.children.setdefault(page_id, [])
     _store(api, tree, {"type": "page_id", "page_id": page_id})
     return page
+
+
+def _cover(api: Any, value: Any) -> dict[str, Any] | None:
+    """A page cover as the API returns it: a file object without caption (an uploaded file
+    becomes type `file`), or None."""
+    # Shape: developers.notion.com/reference/page (cover: external or file), and post-page /
+    # patch-page (a request's cover: external, or file_upload).
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _invalid("body", "cover", "an object or `null`", value)
+    found = _file_value(api, value, "cover")
+    return {key: item for key, item in found.items() if key not in ("caption", "name")}
 
 
 def _update_page(api: Any, page_id: str, *, body: dict[str, Any]) -> dict[str, Any]:
@@ -643,8 +669,117 @@ def _update_page(api: Any, page_id: str, *, body: dict[str, Any]) -> dict[str, A
             page["in_trash"] = page["archived"] = bool(body[flag])
     if "icon" in body:
         page["icon"] = body["icon"]
+    if "cover" in body:
+        page["cover"] = _cover(api, body["cover"])
     page["last_edited_time"] = _now(api)
     return page
+
+
+# Property types a request may create or change a property to (update-data-source-properties:
+# "Possible values of this key are …"); status is not among them.
+_SCHEMA_TYPES = frozenset(("title", "rich_text", "number", "select", "multi_select", "date", "people", "files",
+                           "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup", "created_time",
+                           "created_by", "last_edited_time", "last_edited_by"))
+
+
+def _update_data_source(api: Any, data_source_id: str, *, body: dict[str, Any]) -> dict[str, Any]:
+    # Shape: developers.notion.com/reference/update-a-data-source
+    data_source = api.data_sources.get(data_source_id)
+    if data_source is None:
+        raise _not_found("data_source", data_source_id)
+    _check_payload(body)
+    given = body.get("properties", {})
+    if not isinstance(given, dict):
+        raise _invalid("body", "properties", "an object", given)
+    schema: dict[str, Any] = data_source.setdefault("properties", {})
+    by_id = {unquote(str(spec.get("id"))): name for name, spec in schema.items()}
+    pages = [api.pages[page_id] for page_id in api.entries.get(data_source_id, []) if page_id in api.pages]
+    for key, change in given.items():
+        name = key if key in schema else by_id.get(unquote(key))
+        path = f"properties.{key}"
+        if change is None:
+            if name is None:
+                raise ApiError(400, "validation_error", f"{key} is not a property that exists.")
+            if schema[name]["type"] == "title":
+                raise ApiError(400, "validation_error", f"body failed validation: body.{path} cannot remove the title.")
+            del schema[name]
+            for page in pages:
+                page["properties"].pop(name, None)
+            continue
+        if not isinstance(change, dict):
+            raise _invalid("body", path, "an object or `null`", change)
+        kinds = [kind for kind in change if kind not in ("name", "description")]
+        if len(kinds) > 1 or any(kind not in _SCHEMA_TYPES for kind in kinds):
+            raise _invalid("body", path, "a property schema object of one type", change)
+        new_name = change.get("name", name or key)
+        if not isinstance(new_name, str) or not new_name.strip():
+            raise _invalid("body", f"{path}.name", "a non-empty string", new_name)
+        if new_name != name and new_name in schema:
+            raise ApiError(400, "validation_error", f"body failed validation: body.{path}.name `{new_name}` is the "
+                                                    "name of another property.")
+        if name is None:  # a new property
+            if not kinds:
+                raise _invalid("body", path, "a property schema object with a type", change)
+            if kinds[0] == "title":
+                raise ApiError(400, "validation_error", f"body failed validation: body.{path}: a data source has one "
+                                                        "title property.")
+            spec = {"id": _property_id(schema), "name": new_name, "description": None, "type": kinds[0],
+                    kinds[0]: _schema_config(kinds[0], change[kinds[0]], path)}
+            schema[new_name] = spec
+            for page in pages:
+                page["properties"][new_name] = {"id": spec["id"], "type": spec["type"],
+                                                spec["type"]: _empty_value(spec["type"])}
+            continue
+        spec = schema.pop(name)
+        if kinds and kinds[0] == spec["type"] and kinds[0] in ("select", "multi_select"):
+            # "If an existing option is omitted, it will be removed … New options will be added"
+            # (update-data-source-properties); an existing one keeps its id and color.
+            known = {option["name"]: option for option in spec[kinds[0]].get("options", [])}
+            given = _schema_config(kinds[0], change[kinds[0]], path)["options"]
+            spec[kinds[0]] = {"options": [known.get(option["name"], option) for option in given]}
+        elif kinds and kinds[0] != spec["type"]:
+            if spec["type"] == "title":
+                raise ApiError(400, "validation_error", f"body failed validation: body.{path}: the type of the "
+                                                        "title property cannot change.")
+            spec = {**{k: v for k, v in spec.items() if k != spec["type"]}, "type": kinds[0],
+                    kinds[0]: _schema_config(kinds[0], change[kinds[0]], path)}
+        spec["name"] = new_name
+        schema[new_name] = spec
+        for page in pages:
+            if name in page["properties"]:
+                page["properties"][new_name] = page["properties"].pop(name)
+    if "title" in body:
+        data_source["title"] = _rich_text(api, body["title"], "title")
+    data_source["last_edited_time"] = _now(api)
+    return data_source
+
+
+def _property_id(schema: dict[str, Any]) -> str:
+    """A new property's id: a few URL-encoded characters, as the API's are (`tk%3B6`)."""
+    taken = {spec.get("id") for spec in schema.values()}
+    while True:
+        candidate = uuid.uuid4().hex[:4]
+        if candidate not in taken:
+            return candidate
+
+
+def _schema_config(kind: str, config: Any, path: str) -> dict[str, Any]:
+    """A property schema object's configuration as the API returns it: select and
+    multi-select options get ids and colors; other types keep theirs (an empty object)."""
+    if not isinstance(config, dict):
+        raise _invalid("body", f"{path}.{kind}", "an object", config)
+    if kind not in ("select", "multi_select"):
+        return dict(config)
+    options = config.get("options", [])
+    if not isinstance(options, list):
+        raise _invalid("body", f"{path}.{kind}.options", "an array", options)
+    out = []
+    for i, option in enumerate(options):
+        if not isinstance(option, dict) or not isinstance(option.get("name"), str) or "," in option["name"]:
+            raise _invalid("body", f"{path}.{kind}.options[{i}].name", "a string without commas", option)
+        out.append({"id": str(uuid.uuid4()), "name": option["name"], "color": option.get("color", "default"),
+                    "description": None})
+    return {"options": out}
 
 
 def _create_upload(api: Any, *, body: dict[str, Any]) -> dict[str, Any]:
@@ -753,6 +888,7 @@ def _uploaded(api: Any, record: dict[str, Any], content_type: str | None, filena
 ROUTES: list[tuple[str, re.Pattern[str], Callable[..., dict[str, Any]]]] = [
     ("POST", re.compile(r"^/v1/pages$"), _create_page),
     ("PATCH", re.compile(r"^/v1/pages/([^/]+)$"), _update_page),
+    ("PATCH", re.compile(r"^/v1/data_sources/([^/]+)$"), _update_data_source),
     ("PATCH", re.compile(r"^/v1/blocks/([^/]+)/children$"), _append_children),
     ("PATCH", re.compile(r"^/v1/blocks/([^/]+)$"), _update_block),
     ("DELETE", re.compile(r"^/v1/blocks/([^/]+)$"), _delete_block),

@@ -1,9 +1,12 @@
-"""Page bundles on disk: `<out>/<slug>/index.md` plus files beside it.
+"""Page bundles on disk: `<out>/<slug>/index.md` plus files beside it (in a page tree, a
+bundle's folder is a path, and a section's page is `_index.md`; on a multilingual site, each
+language's page is `index.<code>.md`, its files shared with its translations).
 
 Every file is written to a temporary file in the same folder and renamed into place, so a
 reader (or a crash) sees the old file or the new one, never half of one. The manifest
-(`.notion-hugo.json` in the output folder) lists what the pipeline wrote; only those files are
-ever deleted, and the manifest itself is written last.
+(`.notion-hugo.json` in the output folder, `.notion-hugo.<code>.json` for a source of one
+language) lists what the pipeline wrote; only those files are ever deleted, and the manifest
+itself is written last.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -26,6 +30,7 @@ from pipeline.errors import OutputError
 from pipeline.model import Post
 
 MANIFEST = ".notion-hugo.json"
+INDEX = "index.md"
 MANIFEST_FORMAT = "notion-hugo-manifest/1"
 _TEMP_PREFIX = ".notion-hugo-"  # only temporaries with this prefix are ever cleaned up
 _UMASK = os.umask(0)
@@ -57,6 +62,35 @@ def publishable(url: str) -> bool:
 
 
 
+def safe_file_name(name: str) -> str:
+    """A file name as a bundle holds it: letters, digits, `.`, `_` and `-` (any other run of
+    characters one `-`), never starting with a dot; "file" for a name with none of them."""
+    stem, dot, suffix = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "file"
+    suffix = re.sub(r"[^A-Za-z0-9]+", "", suffix)
+    return stem + ("." + suffix if dot and suffix else "")
+
+
+def bundle_names(files: list[tuple[str, bytes, str]]) -> dict[str, str]:
+    """URL → bundle-relative path for the files of one post, in reading order, each given as
+    (URL, bytes, the path wanted): the path kept, unless another file of other bytes took it
+    first (Hugo serves the bundle's files by name, and a case-insensitive disk would hold `A.png`
+    and `a.png` as one file), then `name-2.ext`, `name-3.ext`…. The same files give the same
+    names at every run."""
+    names: dict[str, str] = {}
+    taken: dict[str, bytes] = {"index.md": b""}
+    for url, data, wanted in files:
+        stem, dot, suffix = wanted.rpartition(".") if "." in PurePosixPath(wanted).name else (wanted, "", "")
+        name, n = wanted, 1
+        while name.lower() in taken and taken[name.lower()] != data:
+            n += 1
+            name = f"{stem}-{n}{dot}{suffix}"
+        taken[name.lower()] = data
+        names[url] = name
+    return names
+
+
+
 @contextlib.contextmanager
 def locked(out_dir: Path, wait: float) -> Iterator[None]:
     """An exclusive lock on the output folder for a whole run: two syncs into one folder would
@@ -85,6 +119,20 @@ def locked(out_dir: Path, wait: float) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 out_dir.rmdir()  # only if empty; before the lock goes, so no other run is inside
         os.close(fd)  # releases the lock
+
+
+def bundle_path(folder: str, name: str) -> str:
+    """The output-relative path of a file in a bundle folder ("" is the output folder itself)."""
+    return f"{folder}/{name}" if folder else name
+
+
+_MANIFEST_NAME = re.compile(r"\.notion-hugo(\.[a-z]{2,3}(-[a-z0-9]{2,8})*)?\.json")
+
+
+def manifest_name(language: str = "") -> str:
+    """The manifest of a source: `.notion-hugo.json`, or for a source of one language (two page
+    trees translating each other in one section) `.notion-hugo.<code>.json`."""
+    return f".notion-hugo.{language}.json" if language else MANIFEST
 
 
 def regular_files(root: Path) -> frozenset[str]:
@@ -205,21 +253,47 @@ class Manifest:
     # One record a run that removed posts: {"at": ISO time with offset, "removed": posts removed,
     # "posts": posts before the run}. Manifests written before the window have none.
     removals: list[dict[str, Any]] = field(default_factory=list)
+    name: str = MANIFEST  # its file in the output folder
+    # The files the other manifests of the folder list (another language's source), but their
+    # pages: a bundle's files named by their content, which translations share. Written again,
+    # never removed; another source's page is never this one's to write.
+    shared: frozenset[str] = frozenset()
 
     @property
     def files(self) -> frozenset[str]:
         """Every output-relative path the pipeline wrote and still owns."""
         return frozenset(path for record in self.pages.values() for path in record["files"])
 
+    @property
+    def owned(self) -> frozenset[str]:
+        """The paths a run may write: its own files, and those another source of the folder shares."""
+        return self.files | self.shared
+
     def removals_since(self, since: datetime) -> list[dict[str, Any]]:
         """The removal records of the runs at or after `since`, oldest first."""
         return [record for record in self.removals if datetime.fromisoformat(record["at"]) >= since]
 
     @classmethod
-    def load(cls, out_dir: Path) -> "Manifest":
-        """The manifest of an output folder (empty when there is none). One that cannot be
-        trusted stops the run: without it nothing says which files are ours."""
-        path = out_dir / MANIFEST
+    def load(cls, out_dir: Path, name: str = MANIFEST) -> "Manifest":
+        """The manifest of an output folder (empty when there is none), with the files its
+        siblings (the folder's other manifests) list. One that cannot be trusted stops the run:
+        without it nothing says which files are ours."""
+        own = cls._read(out_dir / name)
+        siblings = sorted(p for p in out_dir.glob(".notion-hugo*.json") if p.name != name and _MANIFEST_NAME.fullmatch(p.name)) \
+            if out_dir.is_dir() else []
+        own.name = name
+        own.shared = frozenset(path for sibling in siblings for path in cls._read(sibling).resources)
+        return own
+
+    @property
+    def resources(self) -> frozenset[str]:
+        """The files listed beside the posts' pages: images and other files of their bundles."""
+        pages = {bundle_path(record["slug"], str((record.get("place") or {}).get("index", INDEX)))
+                 for record in self.pages.values()}
+        return self.files - pages
+
+    @classmethod
+    def _read(cls, path: Path) -> "Manifest":
         if path.is_symlink():
             raise _untrusted(path, "it is a symbolic link")
         try:
@@ -243,7 +317,7 @@ class Manifest:
         if self.removals:
             data["removals"] = self.removals
         text = json.dumps(data, indent=2, ensure_ascii=False)
-        atomic_write(out_dir / MANIFEST, (text + "\n").encode("utf-8"))
+        atomic_write(out_dir / self.name, (text + "\n").encode("utf-8"))
 
 
 def _untrusted(path: Path, why: str) -> OutputError:
@@ -264,12 +338,14 @@ def _manifest_problem(data: Any) -> str | None:
         if not isinstance(record, dict) or not isinstance(record.get("slug"), str) \
                 or not isinstance(record.get("files"), list) or not isinstance(record.get("links", {}), dict):
             return f"the record of page {page_id!r} lacks a slug or its files"
+        # The slug names the bundle's folder: one folder name, a path in a page tree, or "" (a
+        # section's own page, in the output folder itself).
         slug = record["slug"]
-        if _relative_problem(slug) or "/" in slug:
-            return f"page {page_id!r} has the slug {slug!r}, which is not one folder name"
+        if slug and _relative_problem(slug):
+            return f"page {page_id!r} has the slug {slug!r}, which is not a folder inside the output folder"
         for file in record["files"]:
             problem = _relative_problem(file)
-            if problem or not file.startswith(slug + "/"):
+            if problem or not file.startswith(bundle_path(slug, "")) or (not slug and "/" in file):
                 return f"page {page_id!r} lists {file!r}, which is not a path inside its folder {slug}/"
     removals = data.get("removals", [])  # absent from manifests written before the removal window
     if not isinstance(removals, list) or not all(_removal_record(record) for record in removals):
@@ -292,14 +368,21 @@ def _removal_record(record: Any) -> bool:
 
 @dataclass(slots=True)
 class Change:
-    written: list[str] = field(default_factory=list)  # slugs whose files changed
+    # Posts by their bundle's folder (`post_label`): written when their files changed.
+    written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # bundle-relative paths deleted
     left: list[str] = field(default_factory=list)  # stale paths not removed, with the reason
 
 
 def post_files(post: Post) -> dict[str, bytes]:
-    return {"index.md": post.text.encode("utf-8"), **post.files}
+    return {post.index: post.text.encode("utf-8"), **post.files}
+
+
+def post_label(folder: str, index: str) -> str:
+    """How a run names a post: its folder when its page is `index.md` (the slug), else the path
+    of its page (`_index.md`, `guide/_index.md`, `hello/index.zh.md`)."""
+    return folder if index == INDEX else bundle_path(folder, index)
 
 
 def plan(
@@ -311,30 +394,34 @@ def plan(
     whose bundles are removed. Every other earlier record stays unless a post replaces it.
     """
     change = Change()
-    new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid not in drop}, fingerprint=fingerprint)
+    new = Manifest(pages={pid: rec for pid, rec in manifest.pages.items() if pid not in drop}, fingerprint=fingerprint,
+                   name=manifest.name, shared=manifest.shared)
     wanted: set[str] = set()
     for post in posts:
         files = post_files(post)
-        paths = [f"{post.slug}/{name}" for name in sorted(files)]
+        paths = [bundle_path(post.slug, name) for name in sorted(files)]
         wanted.update(paths)
         unchanged = all(
             (out_dir / path).is_file() and digest((out_dir / path).read_bytes()) == digest(data)
             for path, data in zip(paths, (files[n] for n in sorted(files)))
         )
-        (change.unchanged if unchanged else change.written).append(post.slug)
+        (change.unchanged if unchanged else change.written).append(post_label(post.slug, post.index))
         new.pages[post.entry_id] = {
             "slug": post.slug,
             "last_edited_time": post.last_edited_time,
-            "sha256": digest(files["index.md"]),
+            "sha256": digest(files[post.index]),
             "files": paths,
             "links": dict(sorted(post.links.items())),
             "settled": post.settled,
             "title": post.title,
+            # Only a page tree's or a language's page has these: other manifests stay as they were.
+            **({"place": post.place} if post.place else {}),
+            **({"sub_pages": post.sub_pages} if post.sub_pages is not None else {}),
         }
     still_listed = new.files
     for rec in manifest.pages.values():
         for path in rec["files"]:
-            if path in wanted or path in still_listed or not os.path.lexists(out_dir / path):
+            if path in wanted or path in still_listed or path in manifest.shared or not os.path.lexists(out_dir / path):
                 continue
             problem = refusal(out_dir, path, manifest.files)
             if problem:
@@ -358,18 +445,21 @@ def apply(out_dir: Path, posts: list[Post], change: Change, old: Manifest, new: 
     """Write the changed posts, remove what `plan` said, save the manifest. Each path is
     checked again right before it is touched (`inside`): the folder may have changed since."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    owned = old.files
-    _remove_stale_temporaries(out_dir, {path.split("/", 1)[0] for path in new.files} | {"."})
+    owned = old.owned | new.files  # translations in one bundle write the same file, named by its content
+    _remove_stale_temporaries(out_dir, {path.rsplit("/", 1)[0] if "/" in path else "." for path in new.files} | {"."})
     for post in posts:
-        if post.slug not in change.written:
+        if post_label(post.slug, post.index) not in change.written:
             continue
-        # index.md last: a new post never points at files that are not there yet.
-        for name, data in sorted(post_files(post).items(), key=lambda item: item[0] == "index.md"):
-            atomic_write(inside(out_dir, f"{post.slug}/{name}", owned), data)
+        # The page last: a new post never points at files that are not there yet.
+        for name, data in sorted(post_files(post).items(), key=lambda item: item[0] == post.index):
+            atomic_write(inside(out_dir, bundle_path(post.slug, name), owned), data)
     for path in change.removed:
         target = inside(out_dir, path, owned)
         target.unlink(missing_ok=True)
         folder = target.parent
-        if folder != out_dir and not folder.is_symlink() and folder.is_dir() and not any(folder.iterdir()):
+        # Up to the output folder, every folder the removal left empty (a page tree's branch, a
+        # nested slug's, a bundle's sub-folder), never one holding anything else.
+        while folder != out_dir and not folder.is_symlink() and folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
+            folder = folder.parent
     new.save(out_dir)

@@ -17,7 +17,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import click
 import httpx
@@ -28,6 +28,7 @@ from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
+from pipeline.site_sync import is_site
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
@@ -148,15 +149,17 @@ def format_problems(problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(report: Report) -> str:
+def markdown_report(report: Report, failures: Sequence[tuple[str, str]] = ()) -> str:
     """The report for a job summary (GitHub renders it): what Notion says is shown as text,
-    never as Markdown, HTML or a live link, on one line."""
+    never as Markdown, HTML or a live link, on one line. `failures`: sources not synced."""
     lines = ["## Notion sync", ""]
     exported = len(report.change.written) + len(report.change.unchanged)
-    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected.")
-    if report.problems:
+    lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected"
+                 + (f", {len(failures)} sources failed." if failures else "."))
+    problems = report.problems + [Problem("error", f"source {name}", "", "the source", why) for name, why in failures]
+    if problems:
         lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
-        for p in report.problems:
+        for p in problems:
             title = summary_text(p.entry_title)
             entry = f"[{title}]({p.entry_url})" if _NOTION_PAGE.fullmatch(p.entry_url or "") else title
             lines.append(f"| {p.severity} | {entry} | {summary_text(p.where)} | {summary_text(p.message)} |")
@@ -211,9 +214,10 @@ def main() -> None:
 
 
 def source_options_for(config: Config, base_url: str) -> SourceOptions:
-    pace = {key: value for key, value in (("rate", config.rate), ("burst", config.burst),
-                                          ("notion_version", config.notion_version)) if value is not None}
-    return SourceOptions(base_url=base_url, limits=config.limits, **pace)
+    """The source's options from pipeline.toml; what it leaves out keeps the source's default."""
+    default = SourceOptions()
+    return SourceOptions(base_url=base_url, limits=config.limits, rate=default.rate if config.rate is None else config.rate,
+                         burst=default.burst if config.burst is None else config.burst, notion_version=config.notion_version)
 
 
 def _config(path: Path | None) -> Config:
@@ -289,9 +293,12 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
 
     def action() -> int:
         config = _config(config_path)
+        meter = Progress(sys.stderr.isatty() if progress is None else progress)
+        if is_site(config) and not (data_source or pages):
+            return sync_whole_site(config, store, out_dir, entries, dry_run, force, allow_removal, meter, fmt, report_file,
+                                   None if no_cache else cache_dir or default_folder())
         out = out_dir or Path(config.output_dir or "output/content/posts")
         selection = _selection(config, data_source, pages, store, entries)
-        meter = Progress(sys.stderr.isatty() if progress is None else progress)
         with notion_endpoint(store) as (base_url, token):
             report = sync(config, selection, token=token, out_dir=out,
                           options=source_options_for(config, base_url), dry_run=dry_run, force=force,
@@ -307,27 +314,65 @@ def sync_command(config_path: Path | None, data_source: str | None, pages: tuple
     run_guarded(verbose, action)
 
 
-def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path) -> None:
+def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, entries: tuple[str, ...], dry_run: bool,
+                    force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None,
+                    cache_dir: Path | None) -> int:
+    """`sync` of a pipeline.toml with [[sources]] or [languages]: every source into its section."""
+    from pipeline.site_sync import sync_site
+
+    if out_dir is not None:
+        raise ConfigError("--out names one posts folder, and pipeline.toml describes a site: each source writes its "
+                          "section of [site] content. Leave --out out (or pass --data-source or --page with it to sync "
+                          "one source into one folder).")
+    if entries:
+        click.echo("note: with [[sources]] or [languages] in pipeline.toml, --entry runs an incremental sync of every "
+                   "source (only edited pages are read).", err=True)
+    with notion_endpoint(store) as (base_url, token):
+        site = sync_site(config, token=token, options=source_options_for(config, base_url), dry_run=dry_run,
+                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir)
+    meter.done()
+    report = site.combined()
+    failures = [(run.source.name, str(run.error)) for run in site.failed]
+    emit(report, fmt, dry_run, site.content_dir, failures)
+    if report_file is not None:
+        with report_file.open("a", encoding="utf-8") as handle:
+            handle.write(markdown_report(report, failures))
+    return site.exit_code
+
+
+def page_path(out_dir: Path, label: str) -> Path:
+    """The page file of a post, from how a run names it (`bundle.post_label`)."""
+    return out_dir / label if label.endswith(".md") else out_dir / label / "index.md"
+
+
+def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path, failures: list[tuple[str, str]] | None = None) -> None:
+    """The report of a run; `failures`: (source, why) of a whole-site run's sources that wrote nothing."""
     if fmt == "json":
-        say(json_text({
+        result: dict[str, Any] = {
             "written": report.change.written, "unchanged": report.change.unchanged,
             "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
-        }))
+        }
+        if failures is not None:
+            result["failed"] = [{"source": name, "message": why} for name, why in failures]
+        say(json_text(result))
         return
     verb = "would write" if dry_run else "wrote"
-    for slug in report.change.written:
-        say(f"{verb} {out_dir / slug / 'index.md'}", keep_newlines=False)
+    for label in report.change.written:
+        say(f"{verb} {page_path(out_dir, label)}", keep_newlines=False)
     for path in report.change.removed:
         say(f"{'would remove' if dry_run else 'removed'} {out_dir / path}", keep_newlines=False)
     for reason in report.change.left:
         say(f"left {reason}", err=True, keep_newlines=False)
     if report.problems:
         say(format_problems(report.problems), err=True)
+    for name, why in failures or ():
+        say(f"error: source {name} was not synced, and nothing of it was written or removed: {why}", err=True)
     say(
         f"{len(report.change.written) + len(report.change.unchanged)} posts ({len(report.change.written)} changed, "
         f"{len(report.change.unchanged)} unchanged), "
-        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected.",
+        f"{len(report.change.removed)} files removed, {len(report.rejected)} entries rejected"
+        + (f", {len(failures)} sources failed." if failures else "."),
         err=True,
     )
 
@@ -346,21 +391,33 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 
     def action() -> int:
         config = _config(config_path)
-        selection = _selection(config, data_source, pages, store)
+        failures: list[tuple[str, str]] | None = None
         with notion_endpoint(store) as (base_url, token):
-            report = check(config, selection, token=token, options=source_options_for(config, base_url))
+            if is_site(config) and not (data_source or pages):
+                from pipeline.site_sync import check_site
+
+                site = check_site(config, token=token, options=source_options_for(config, base_url))
+                report, code = site.combined(), site.exit_code
+                failures = [(run.source.name, str(run.error)) for run in site.failed]
+            else:
+                selection = _selection(config, data_source, pages, store)
+                report = check(config, selection, token=token, options=source_options_for(config, base_url))
+                code = report.exit_code
         if fmt == "json":
-            say(json_text({
-                "valid": len(report.posts), "rejected": report.rejected,
-                "problems": [p.as_dict() for p in report.problems],
-            }))
+            result: dict[str, Any] = {"valid": len(report.posts), "rejected": report.rejected,
+                                      "problems": [p.as_dict() for p in report.problems]}
+            if failures is not None:
+                result["failed"] = [{"source": name, "message": why} for name, why in failures]
+            say(json_text(result))
         else:
             if report.problems:
                 say(format_problems(report.problems))
+            for name, why in failures or ():
+                say(f"error: source {name} could not be checked: {why}", err=True)
             warnings = len(report.problems) - len(report.errors)
             click.echo(f"{len(report.posts) + len(report.rejected)} entries checked: {len(report.posts)} valid, "
                        f"{len(report.rejected)} rejected, {warnings} warnings.")
-        return report.exit_code
+        return code
 
     run_guarded(verbose, action)
 
@@ -378,9 +435,22 @@ def validate(config_path: Path | None, data_source: str | None, pages: tuple[str
 @click.option("--force", is_flag=True, help="Overwrite files that exist (never the site's posts).")
 @click.option("--store", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the data source from a store file through the local emulator.")
+@click.option("--section", metavar="FOLDER",
+              help="Add DATA_SOURCE to the existing pipeline.toml as a [[sources]] table filling this section of the "
+                   "site's content folder (e.g. docs), and write nothing else. DATA_SOURCE may then be a page too: "
+                   "the root of a page tree, whose sub-pages become the section's pages.")
+@click.option("--language", metavar="CODE",
+              help="With --section: the language of every page of the source (one of [languages] codes).")
+@click.option("--from-posts", "from_posts", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Propose the front matter from the posts in this folder: a property for each key they use, its "
+                   "type inferred, and a 'Front matter' property holding, as YAML, the keys no property can.")
+@click.option("--create-properties", is_flag=True,
+              help="With --from-posts: create the properties the data source lacks (it changes the data source's "
+                   "properties; without this flag, init only lists them).")
 @click.option("--verbose", is_flag=True, help="On failure, show the traceback too.")
 def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: bool, with_kit: bool, force: bool,
-         store: Path | None, verbose: bool) -> None:
+         store: Path | None, section: str | None, language: str | None, from_posts: Path | None,
+         create_properties: bool, verbose: bool) -> None:
     """Set up notion-hugo: write a pipeline.toml mapping DATA_SOURCE's properties to front matter.
 
     DATA_SOURCE is the id or URL of the Posts data source or of its database. Properties are
@@ -391,22 +461,65 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
     folder the default output, writes the workflow that syncs hourly through the reusable
     Action, and applies the site kit. It writes nothing into the posts folder, and replaces no
     file without --force.
+
+    With --section, init adds a source to the site's pipeline.toml instead: a data source, or a
+    page whose sub-pages (to any depth) become the pages of that section; the file's text is
+    kept, the new [[sources]] table appended after it.
+
+    With --from-posts DIR (a blog moving into Notion), the mapping follows the posts already
+    there: each front matter key they use gets a property of the type its values have, and a
+    key no property type fits (a map, a list of lists) is kept in a 'Front matter' rich text
+    property, as YAML; `import` fills them and `sync` writes every key back. The properties the
+    data source lacks are listed; --create-properties creates them.
     """
-    from pipeline.scaffold import WORKFLOW, apply_init, plan_init
+    from pipeline.scaffold import WORKFLOW, add_source, apply_init, create_properties_in, plan_from_posts, plan_init
 
     def action() -> int:
+        if language and not section:
+            raise ConfigError("--language is the language of a source that --section adds: give --section too.")
+        if section:
+            path = config_path or site_dir / "pipeline.toml"
+            if not path.exists():
+                raise ConfigError(f"{path}: no such file to add a source to. Write it first with `notion-hugo init "
+                                  "DATA_SOURCE` (the posts), then add the other sources with --section.")
+            source_id = require_notion_id(data_source, "Source")
+            with notion_endpoint(store) as (base_url, token):
+                options = SourceOptions(base_url=base_url)
+                client = make_client(token, options)
+                try:
+                    kind, found_id, found = NotionSource(client, options).data_source_or_page(source_id)
+                finally:
+                    client.close()
+            add_source(path, kind, found_id, found, section, language or "")
+            what = "the page tree" if kind == "page" else "the data source"
+            click.echo(f"added {what} {found_id} to {path} as section {section!r}: check it, then run "
+                       "`notion-hugo sync --dry-run`.")
+            return 0
         source_id = require_notion_id(data_source, "Data source")
+        if create_properties and from_posts is None:
+            raise ConfigError("--create-properties creates the properties --from-posts proposes: give --from-posts DIR.")
         # Everything but pipeline.toml is checked before Notion is asked, and nothing is written before it is.
         plan = plan_init(site_dir, config_path or site_dir / "pipeline.toml", workflow=workflow, with_kit=with_kit,
                          force=force)
+        proposal = None
         with notion_endpoint(store) as (base_url, token):
             options = SourceOptions(base_url=base_url)
             client = make_client(token, options)
             try:
-                found_id, found = NotionSource(client, options).data_source(source_id)
+                source = NotionSource(client, options)
+                found_id, found = source.data_source(source_id)
+                if from_posts is not None:
+                    proposal = plan_from_posts([from_posts], found, from_posts.absolute().name)
+                    if create_properties and proposal.create:
+                        create_properties_in(client, found_id, proposal)
+                        found_id, found = source.data_source(found_id)
+                        report_created(proposal)
+                        proposal = plan_from_posts([from_posts], found, from_posts.absolute().name)
             finally:
                 client.close()
-        kit = apply_init(plan, found_id, found)
+        kit = apply_init(plan, found_id, found, proposal)
+        if proposal is not None:
+            report_proposal(proposal)
         click.echo(f"wrote {plan.config}: check the mapping, then run `notion-hugo validate`.")
         if not plan.output:
             click.echo(f"{site_dir} is not a Hugo site (no hugo.toml, config.toml, hugo.yaml… nor config/): "
@@ -423,6 +536,27 @@ def init(data_source: str, site_dir: Path, config_path: Path | None, workflow: b
         return 0
 
     run_guarded(verbose, action)
+
+
+def report_created(proposal: Any) -> None:
+    for name, kind in proposal.create.items():
+        click.echo(f"created the property {name!r} ({kind.replace('_', ' ')}) in the data source")
+
+
+def report_proposal(proposal: Any) -> None:
+    """Where each front matter key of the posts goes, and what is still missing."""
+    click.echo(f"the front matter of {proposal.posts} posts:")
+    for row in proposal.keys:
+        where = ("the status (draft)" if row.derived else
+                 f"{row.property!r} ({row.kind.replace('_', ' ')}{'' if row.exists else ', missing'})" if row.kind
+                 else f"'Front matter' (YAML: {row.why})")
+        say(f"  {row.key} ({row.posts} posts) → {where}", keep_newlines=False)
+    for line in proposal.unreadable:
+        say(f"  not read: {line}", keep_newlines=False)
+    if proposal.create:
+        names = ", ".join(f"{name!r} ({kind.replace('_', ' ')})" for name, kind in proposal.create.items())
+        click.echo(f"the data source lacks {names}: pipeline.toml leaves them out (their keys would be dropped by "
+                   "import). Run init again with --create-properties --force to create them.")
 
 
 def report_kit(result: KitResult) -> None:
@@ -639,22 +773,25 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                               "(or NOTION_DATA_SOURCE).")
         if not repo:
             raise ConfigError("no repository to dispatch to: pass --repo OWNER/REPO (or set GITHUB_REPOSITORY).")
-        if repo_name(repo) is None:
+        repository = repo_name(repo)
+        if repository is None:
             raise ConfigError(f"--repo {escaped(repo)!r} is not OWNER/REPO as GitHub names a repository.")
         if max_wait < debounce:
             raise ConfigError(f"--max-wait ({max_wait:g} s) is shorter than --debounce ({debounce:g} s).")
-        tokens = {}
+        tokens: dict[str, str | None] = {}
         for variable in ("GITHUB_TOKEN", "NOTION_WEBHOOK_TOKEN"):
-            tokens[variable] = os.environ.get(variable, "").strip() or None
-            if tokens[variable]:
-                _SECRETS.append(tokens[variable])
-                problem = token_problem(tokens[variable], variable)
+            given = os.environ.get(variable, "").strip()
+            tokens[variable] = given or None
+            if given:
+                _SECRETS.append(given)
+                problem = token_problem(given, variable)
                 if problem:
                     raise ConfigError(f"{problem}: copy it again.")
-        if tokens["GITHUB_TOKEN"] is None:
+        github_token = tokens["GITHUB_TOKEN"]
+        if github_token is None:
             raise ConfigError(f"GITHUB_TOKEN is not set: create a fine-grained token with Contents: read and write on "
                               f"{repo} (github.com/settings/personal-access-tokens) and export it.")
-        github = GitHub(repo_name(repo), tokens["GITHUB_TOKEN"],
+        github = GitHub(repository, github_token,
                         base_url_from_environment("GITHUB_API_URL", "https://api.github.com", "GitHub"))
         settings = Settings(host=host, port=port, watched=Watched(selection.data_source, frozenset(selection.pages)),
                             github=github, notion_token=tokens["NOTION_WEBHOOK_TOKEN"], debounce=debounce,
@@ -720,23 +857,25 @@ def import_command(paths: tuple[Path, ...], config_path: Path | None, data_sourc
                     "stays unpublished and marked as incomplete (sync does not publish it): run the import again to "
                     "complete it.")) from None
         shown.done()
-        counts = [f"{report.count(kind)} {shown.verbs[kind]}" for kind in ("create", "update", "complete", "unchanged")
-                  if kind != "complete" or report.count(kind)]
-        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.", err=True)
+        counts = [f"{report.count(kind)} {shown.verbs[kind]}"
+                  for kind in ("create", "update", "complete", "unchanged", "skipped")
+                  if kind not in ("complete", "skipped") or report.count(kind)]
+        say(f"{len(report.plans)} posts: {', '.join(counts)}, {report.count('failed')} failed.")
         return report.exit_code
 
     run_guarded(verbose, action)
 
 
 class ImportLines:
-    """What `import` prints: each post's line as soon as it is settled (its error and notes
-    under it), and while the entries are created, a count on stderr on a terminal."""
+    """What `import` prints: the plan on one stream (stdout), each post's line as soon as it
+    is settled with its error and notes under it, then the counts; and while the entries are
+    created, a count on stderr on a terminal, which a redirected plan leaves out."""
 
     def __init__(self, dry_run: bool, counting: bool) -> None:
         self.verbs = {"create": "would create" if dry_run else "created",
                       "update": "would update" if dry_run else "updated",
                       "complete": "would complete" if dry_run else "completed", "unchanged": "unchanged",
-                      "failed": "failed"}
+                      "skipped": "skipped", "failed": "failed"}
         self.dry_run, self.counting, self.entries = dry_run, counting, 0
 
     def __call__(self, event: str, plan: Any) -> None:
@@ -750,7 +889,7 @@ class ImportLines:
         where = f" ({plan.page['url']})" if plan.page and plan.page.get("url") and not self.dry_run else ""
         say(f"{self.verbs[plan.action]} {plan.slug} from {plan.source}{where}", keep_newlines=False)
         if plan.error:
-            say(f"  error: {plan.error}", err=True, keep_newlines=False)
+            say(f"  error: {plan.error}", keep_newlines=False)
         for note in plan.notes:
             say(f"  note: {note.message}", keep_newlines=False)
 

@@ -40,6 +40,7 @@ class FrontMatterField:
     style: str = "plain"
     default: Any = None
     fallback: str | None = None
+    omit_empty: bool = False  # an empty property writes no key (a key only some posts have)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,9 @@ class RenderOptions:
     math: str = "latex"
     callouts: str = "aside"
     plugins: tuple[str, ...] = ()  # "module:function" rules from the blog's repository (render/plugins.py)
+    # The site's own shortcodes (and Hugo's) that import keeps as shortcodes: sync writes them
+    # back as shortcodes, which text typed in Notion never becomes otherwise.
+    shortcodes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,29 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Languages:
+    """The `[languages]` table: the site's language codes, its default language, and the select
+    property that gives an entry's language."""
+
+    codes: tuple[str, ...]
+    default: str  # [languages] default, else the first code
+    property: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One `[[sources]]` table: a data source, or the root page of a page tree, filling one
+    section of the site in one language (or by the Language property), with the site's config
+    and this source's own publish rules, slug and front matter."""
+
+    section: str
+    config: "Config"
+    data_source: str = ""
+    page: str = ""  # the root of a page tree
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     data_source: str = ""
     pages: tuple[str, ...] = ()
@@ -97,6 +124,9 @@ class Config:
     drafts: tuple[str, ...] = ("Draft",)
     include_drafts: bool = False
     slug_property: str = "Slug"
+    # A rich text property holding, as YAML, the front matter keys no row maps ("" when none):
+    # import fills it, sync merges it back (frontmatter.front_matter).
+    front_matter_yaml: str = ""
     link_style: str = "relref"
     rate: float | None = None  # None: the source's default
     burst: int | None = None
@@ -106,6 +136,12 @@ class Config:
     limits: Limits = Limits()
     output_dir: str = ""  # [output] dir, resolved against the config file's folder; "" when unset
     root: str = ""  # the folder of pipeline.toml, where [render] plugins live; "" for the default mapping
+    content_dir: str = ""  # [site] content, resolved like output_dir; "" when unset
+    languages: Languages | None = None
+    # The select property an entry's language is read from: [languages] property, for a data source
+    # whose source names no language; "" otherwise.
+    language_property: str = ""
+    sources: tuple[SourceConfig, ...] = ()
 
     @property
     def mapped_properties(self) -> dict[str, str]:
@@ -113,6 +149,10 @@ class Config:
         every property the front matter maps) → where pipeline.toml names each. The query asks
         for exactly these (and the title); the mapping check names the place of a missing one."""
         named = {self.status_property: "publish.status_property", self.slug_property: "slug.property"}
+        if self.language_property:
+            named[self.language_property] = "languages.property"
+        if self.front_matter_yaml:
+            named[self.front_matter_yaml] = "front_matter_yaml.property"
         for spec in self.front_matter:
             if spec.property:
                 named.setdefault(spec.property, f"front_matter {spec.key!r}")
@@ -139,7 +179,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         known = ", ".join(sorted(error.schema.get("properties", {})))
         return f"unknown key {', '.join(unknown)}; known keys are {known}"
     if error.validator == "oneOf":
-        return "give exactly one of `property`, `value` or `derived`"
+        return error.schema.get("x-hint", "give exactly one of `property`, `value` or `derived`")
     return error.message
 
 
@@ -150,30 +190,74 @@ def parse_config(data: dict[str, Any], source: str = "pipeline.toml") -> Config:
         lines = [f"{source}: {_key_path(e)}: {_describe(e)}" for e in errors]
         raise ConfigError("\n".join(lines))
     notion = data.get("notion", {})
+    languages = _languages(data.get("languages"), source)
+    # The schema checked the table; its arrays become tuples, as the options are frozen.
+    render: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                              for key, value in data.get("render", {}).items()}
+    config = Config(
+        data_source=notion.get("data_source", ""),
+        pages=tuple(notion.get("pages", ())),
+        **_mapping(data, source),
+        link_style=data.get("links", {}).get("style", "relref"),
+        rate=notion.get("rate"),
+        burst=notion.get("burst"),
+        notion_version=notion.get("notion_version"),
+        render=RenderOptions(**render),
+        limits=Limits(**data.get("limits", {})),
+        output_dir=data.get("output", {}).get("dir", ""),
+        content_dir=data.get("site", {}).get("content", ""),
+        languages=languages,
+        language_property=languages.property if languages and notion.get("data_source") else "",
+    )
+    sources = tuple(_source(config, data, table, f"sources[{i}]", source) for i, table in enumerate(data.get("sources", ())))
+    return replace(config, sources=sources)
+
+
+def _mapping(data: dict[str, Any], source: str, where: str = "") -> dict[str, Any]:
+    """The Config fields of a mapping: publish rules, the slug property and the front matter
+    (with the property holding, as YAML, what no row maps)."""
     publish = data.get("publish", {})
     fields = tuple(FrontMatterField(**row) for row in data.get("front_matter", ()))
     keys = [f.key for f in fields]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        raise ConfigError(f"{source}: front_matter: key {', '.join(duplicates)} is mapped twice")
-    return Config(
-        data_source=notion.get("data_source", ""),
-        pages=tuple(notion.get("pages", ())),
-        status_property=publish.get("status_property", "Status"),
-        published=tuple(publish.get("published", ("Published",))),
-        drafts=tuple(publish.get("drafts", ("Draft",))),
-        include_drafts=publish.get("include_drafts", False),
-        slug_property=data.get("slug", {}).get("property", "Slug"),
-        link_style=data.get("links", {}).get("style", "relref"),
-        rate=notion.get("rate"),
-        burst=notion.get("burst"),
-        notion_version=notion.get("notion_version"),
-        front_matter=fields,
-        render=RenderOptions(**{key: tuple(value) if isinstance(value, list) else value
-                                for key, value in data.get("render", {}).items()}),
-        limits=Limits(**data.get("limits", {})),
-        output_dir=data.get("output", {}).get("dir", ""),
-    )
+        raise ConfigError(f"{source}: {where}front_matter: key {', '.join(duplicates)} is mapped twice")
+    return {
+        "status_property": publish.get("status_property", "Status"),
+        "published": tuple(publish.get("published", ("Published",))),
+        "drafts": tuple(publish.get("drafts", ("Draft",))),
+        "include_drafts": publish.get("include_drafts", False),
+        "slug_property": data.get("slug", {}).get("property", "Slug"),
+        "front_matter_yaml": data.get("front_matter_yaml", {}).get("property", ""),
+        "front_matter": fields,
+    }
+
+
+def _languages(table: dict[str, Any] | None, source: str) -> Languages | None:
+    if table is None:
+        return None
+    codes = tuple(table["codes"])
+    default = table.get("default", codes[0])
+    if default not in codes:
+        raise ConfigError(f"{source}: languages.default: {default!r} is not one of languages.codes ({', '.join(codes)})")
+    return Languages(codes, default, table.get("property", ""))
+
+
+def _source(site: Config, data: dict[str, Any], table: dict[str, Any], where: str, source: str) -> SourceConfig:
+    """A [[sources]] table: the site's config (`data`, parsed), with the source's own publish,
+    slug and front_matter tables in place of the site's, reading no language property where the
+    source fixes its language."""
+    language = table.get("language", "")
+    if language and (site.languages is None or language not in site.languages.codes):
+        known = f"one of languages.codes ({', '.join(site.languages.codes)})" if site.languages else \
+            "a code of the [languages] table, which this file lacks"
+        raise ConfigError(f"{source}: {where}.language: {language!r} is not {known}")
+    tables = {key: table.get(key, data.get(key)) for key in ("publish", "slug", "front_matter", "front_matter_yaml")}
+    mapping = _mapping({key: value for key, value in tables.items() if value is not None}, source, f"{where}.")
+    read_from = site.languages.property if site.languages is not None and "data_source" in table and not language else ""
+    config = replace(site, data_source=table.get("data_source", ""), pages=(), output_dir="", sources=(),
+                     language_property=read_from, **mapping)
+    return SourceConfig(table["section"], config, table.get("data_source", ""), table.get("page", ""), language)
 
 
 def load_config(path: Path) -> Config:
@@ -190,7 +274,10 @@ def load_config(path: Path) -> Config:
     config = replace(parse_config(data, str(path)), root=str(path.parent))
     if config.output_dir:
         config = replace(config, output_dir=str(path.parent / config.output_dir))
-    return config
+    if config.content_dir:
+        config = replace(config, content_dir=str(path.parent / config.content_dir))
+    # Each source's config is the site's with its own mapping: it finds its plugins where the site does.
+    return replace(config, sources=tuple(replace(s, config=replace(s.config, root=config.root)) for s in config.sources))
 
 
 _UUID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})", re.I)
@@ -199,7 +286,7 @@ _NOTION_HOST = re.compile(r"^https?://([a-z0-9-]+\.)*(notion\.so|notion\.site|no
 
 def is_notion_url(url: str | None) -> bool:
     """A link into a Notion workspace (notion.so, *.notion.site, app.notion.com)."""
-    return bool(url) and _NOTION_HOST.match(url.strip()) is not None
+    return url is not None and _NOTION_HOST.match(url.strip()) is not None
 
 
 def notion_id(text: str) -> str | None:
@@ -212,16 +299,11 @@ def notion_id(text: str) -> str | None:
     if "://" in text:
         if not is_notion_url(text):
             return None
-        text = re.split(r"[?#]", text, maxsplit=1)[0]
-        matches = list(_UUID.finditer(text))
-        if not matches:
-            return None
-        match = matches[-1]
+        matches = list(_UUID.finditer(re.split(r"[?#]", text, maxsplit=1)[0]))
+        match = matches[-1] if matches else None
     else:
         match = _UUID.fullmatch(text)
-        if not match:
-            return None
-    return "-".join(match.groups()).lower()
+    return "-".join(match.groups()).lower() if match else None
 
 
 def require_notion_id(text: str, what: str) -> str:

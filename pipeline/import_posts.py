@@ -35,6 +35,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 from typing import IO, Any, Callable
 
 import frontmatter
@@ -44,11 +45,14 @@ from pipeline import shapes
 from pipeline.bundle import open_inside, read_inside, regular_files
 from pipeline.config import Config
 from pipeline.errors import BadAnswer, ConfigError, NotFound, NotionError, RateLimited, Refused, Unauthorized
-from pipeline.frontmatter import slug_of
-from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, payload, text_objects,
-                                  to_blocks)
+from pipeline.frontmatter import (HugoYAMLHandler, format_date, options_of, slug_of, synced_value, text_of,
+                                  yaml_text)
+from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, file_source, payload,
+                                  text_objects, to_blocks)
 from pipeline.model import IMPORT_MARKER, Entry, is_import_marker
 from pipeline.render import MAX_DEPTH
+from pipeline.validate import slug_problem
+from pipeline.site import is_hugo_site, list_all, site_settings
 from pipeline.source import NotionSource, SourceOptions, explain, make_client
 
 MAX_CHILDREN = 100  # block children a request (patch-block-children)
@@ -64,10 +68,6 @@ SINGLE_PART_BYTES = 20 * 2**20
 PART_BYTES = 10 * 2**20
 MAX_FILE_BYTES = 5 * 2**30
 MAX_POST_BYTES = 16 * 2**20  # a post's Markdown: far over any real post, under any memory worry
-# Values a post's YAML front matter may expand to through aliases. Hugo bounds aliases too
-# (parser/metadecoders: at most 10,000 references to one collection); a 365-byte alias bomb
-# expands to billions.
-MAX_FRONT_MATTER_VALUES = 10_000
 POST_LINK = "notion-hugo-post:"  # a link URL standing for a post of this import until its entry exists
 # The marker a new or replaced entry holds until its content is whole (`model.IMPORT_MARKER`).
 # Shape: developers.notion.com/reference/block#callout
@@ -99,7 +99,8 @@ class PostPlan:
     post: HugoPost | None
     source: Path
     slug: str
-    # create; update (--update); complete (an entry an earlier import left marked); unchanged; failed
+    # create; update (--update); complete (an entry an earlier import left marked); unchanged;
+    # skipped (not a post: a headless bundle); failed
     action: str
     properties: dict[str, Any] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
@@ -107,6 +108,9 @@ class PostPlan:
     error: str = ""
     network: bool = False  # failed on Notion or the network, not on the post
     conversion: Conversion | None = None  # the body as Notion blocks, once converted
+    # The page cover (a file object of the request, `local:` for a file to upload), from the
+    # front matter's `cover.image`; sync writes it back there (frontmatter.with_cover).
+    cover: dict[str, Any] | None = None
 
     def fail(self, error: str, network: bool = False) -> None:
         self.action, self.error, self.network = "failed", error, network
@@ -129,26 +133,51 @@ class ImportReport:
 # --- posts on disk -------------------------------------------------------------------------------
 
 
-def find_posts(paths: list[Path]) -> list[tuple[Path, Path | None]]:
-    """(Markdown file, bundle folder or None) for each post under these paths, in path order:
-    page bundles (`<slug>/index.md` with their files) and single `.md` files; `_index.md`
-    (a section's list page) is not a post. Folders are walked without following a symbolic
-    link; a linked `.md` is listed, so that reading it reports the link instead of skipping it."""
-    found: list[tuple[Path, Path | None]] = []
+def find_posts(paths: list[Path], section: str = "posts") -> list[tuple[Path, Path | None, str]]:
+    """(Markdown file, bundle folder or None, its path in the section) for each post under
+    these paths, in path order: page bundles (`<slug>/index.md` with their files) and single
+    `.md` files; `_index.md` (a section's list page) is not a post, nor a `.md` inside a bundle
+    (Hugo reads it as the bundle's resource). A post's path is where it sits under the section
+    folder (the nearest folder named `section` around it, else the folder given): nested folders
+    are kept, so `papermod/features/index.md` comes back at `papermod/features/`. Folders are
+    walked without following a symbolic link; a linked `.md` is listed, so that reading it
+    reports the link instead of skipping it."""
+    found: list[tuple[Path, Path | None, str]] = []
     for path in paths:
+        root = _section_root(path, section)
         if not path.is_dir() or path.is_symlink():
             if not path.is_file() and not path.is_symlink():
                 raise ConfigError(f"{path}: no such file or folder to import.")
-            found.append((path, path.parent if path.name == "index.md" else None))
+            bundle = path.parent if path.name == "index.md" else None
+            found.append((path, bundle, _post_path(path, bundle, root)))
             continue
+        bundles: set[Path] = set()
         for markdown in sorted(_markdown_files(path)):
-            if markdown.name == "_index.md":
+            if markdown.name == "_index.md" or any(folder in bundles for folder in markdown.parents):
                 continue
             if markdown.name == "index.md":
-                found.append((markdown, markdown.parent))
+                bundles.add(markdown.parent)
+                found.append((markdown, markdown.parent, _post_path(markdown, markdown.parent, root)))
             elif not (markdown.parent / "index.md").exists():  # a .md inside a bundle is the bundle's
-                found.append((markdown, None))
+                found.append((markdown, None, _post_path(markdown, None, root)))
     return list(dict.fromkeys(found))
+
+
+def _section_root(path: Path, section: str) -> Path:
+    """The folder posts' paths are taken from: the nearest folder named `section` holding the
+    path (or the path itself), else the folder given (a bundle's or a file's: its parent)."""
+    absolute = path.absolute()
+    for folder in ([absolute] if path.is_dir() else []) + list(absolute.parents):
+        if folder.name == section:
+            return folder
+    if path.is_dir() and not (path / "index.md").exists():
+        return absolute
+    return absolute.parent.parent if path.name == "index.md" else absolute.parent
+
+
+def _post_path(markdown: Path, bundle: Path | None, root: Path) -> str:
+    where = (bundle if bundle is not None else markdown.with_suffix("")).absolute()
+    return PurePosixPath(os.path.relpath(where, root).replace(os.sep, "/")).as_posix()
 
 
 def _markdown_files(root: Path) -> list[Path]:
@@ -160,63 +189,12 @@ def _markdown_files(root: Path) -> list[Path]:
     return found
 
 
-class HugoYAML(yaml.SafeLoader):
-    """YAML front matter as Hugo reads it. Its booleans are YAML 1.2's: `yes`, `no`, `on` and
-    `off` are text (Hugo 0.168 publishes a post with `draft: yes`, tests/test_import_hardening.py).
-    Its aliases may expand it to MAX_FRONT_MATTER_VALUES values at most, counted on the
-    document's graph before anything is built from it."""
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        values: dict[int, int] = {}  # node → how many values it expands to
-        entered: set[int] = set()
-        stack: list[tuple[yaml.Node, bool]] = [(node, False)]
-        while stack:
-            current, counted = stack.pop()
-            inner = _inner_nodes(current)
-            if counted:
-                values[id(current)] = 1 + sum(values[id(child)] for child in inner)
-                if values[id(current)] > MAX_FRONT_MATTER_VALUES:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"its YAML aliases expand the front matter to more than {MAX_FRONT_MATTER_VALUES:,} "
-                        "values (an alias bomb?); write the values out instead", current.start_mark)
-            elif id(current) in entered:
-                if id(current) not in values:  # entered and not yet counted: it contains itself
-                    raise yaml.constructor.ConstructorError(None, None, "a YAML alias refers to a value that holds it",
-                                                            current.start_mark)
-            else:
-                entered.add(id(current))
-                stack.append((current, True))
-                stack += [(child, False) for child in inner]
-        return super().construct_document(node)
+_YAML = HugoYAMLHandler()
 
 
-def _inner_nodes(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
-HugoYAML.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-HugoYAML.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                               list("tTfF"))
-
-
-class _HugoYAMLHandler(frontmatter.YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=HugoYAML)  # noqa: S506 - a SafeLoader, bounded
-
-
-_YAML = _HugoYAMLHandler()
-
-
-def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
+def read_post(markdown: Path, bundle: Path | None, slug: str | None = None) -> HugoPost:
     """A post's front matter (YAML between `---`, or TOML between `+++`, as Hugo reads them)
-    and body."""
+    and body; `slug`, its path in the section (default: its folder's or file's name)."""
     # Read with O_NOFOLLOW: a post file that is a link (to a key, to a file outside the folder
     # given) is refused, not imported.
     text = read_inside(markdown.parent, markdown.name, MAX_POST_BYTES).decode("utf-8")
@@ -226,37 +204,28 @@ def read_post(markdown: Path, bundle: Path | None) -> HugoPost:
     else:
         post = frontmatter.loads(text, handler=_YAML if _YAML.detect(text) else None)
         metadata, content = dict(post.metadata), post.content
-    slug = str(_by_key(metadata).get("slug") or (bundle.name if bundle is not None else markdown.stem)).strip()
+    slug = slug or (bundle.name if bundle is not None else markdown.stem)
     return HugoPost(markdown, slug, metadata, content, bundle)
 
 
 # --- front matter → properties --------------------------------------------------------------------
 
 
-def _text(value: Any) -> list[dict[str, Any]]:
-    text = ", ".join(map(str, value)) if isinstance(value, list) else ("" if value is None else str(value))
-    return text_objects(text)
-
-
 def _date(value: Any) -> dict[str, Any] | None:
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        return {"start": value.isoformat()}
-    if isinstance(value, date):
-        return {"start": value.isoformat()}
-    return {"start": str(value)}
+    return {"start": value.isoformat() if isinstance(value, (datetime, date)) else str(value)}
 
 
 # Front matter values → Notion property values by property type
 # (developers.notion.com/reference/page-property-values, the request forms).
 PROPERTY_WRITERS: dict[str, Callable[[Any], Any]] = {
-    "title": lambda v: {"title": _text(v)},
-    "rich_text": lambda v: {"rich_text": _text(v)},
+    "title": lambda v: {"title": text_objects(text_of(v))},
+    "rich_text": lambda v: {"rich_text": text_objects(text_of(v))},
     "date": lambda v: {"date": _date(v)},
     "select": lambda v: {"select": {"name": str(v)} if v not in (None, "") else None},
     "status": lambda v: {"status": {"name": str(v)} if v not in (None, "") else None},
-    "multi_select": lambda v: {"multi_select": [{"name": str(x)} for x in (v if isinstance(v, list) else [v]) if x != ""]},
+    "multi_select": lambda v: {"multi_select": [{"name": name} for name in options_of(v)]},
     "checkbox": lambda v: {"checkbox": bool(v)},
     "number": lambda v: {"number": v},
     "url": lambda v: {"url": v or None},
@@ -265,16 +234,55 @@ PROPERTY_WRITERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _unfit(value: Any, kind: str) -> str | None:
+    """Why a property of this type cannot hold the value (Notion would refuse it), or None."""
+    if kind in ("select", "multi_select", "status"):
+        names = options_of(value) if kind == "multi_select" else [text_of(value)]
+        bad = next((name for name in names if "," in name or len(name) > 100), None)
+        if bad is not None:  # developers.notion.com/reference/property-object#multi-select
+            return f"option {bad!r} has a comma or more than 100 characters, which a Notion option cannot"
+    if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"{value!r} is not a number"
+    if kind == "date" and value not in (None, ""):
+        try:
+            format_date(_date(value)["start"])
+        except ValueError:
+            return f"{value!r} is not a date Notion can hold"
+    return None
+
+
+def _instant(value: Any) -> Any:
+    """A value as Hugo compares front matter: a date or time as its instant, else itself."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return (datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value
+                    else date.fromisoformat(value)).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
 def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
-    """The entry's property values, and notes on what the mapping does not hold."""
+    """The entry's property values, and notes on what they do not hold. With a front matter
+    YAML property (`[front_matter_yaml]`), nothing is left out: it holds the keys no row maps,
+    a mapped key's value where its property cannot show it as it is (a list in a text, a text
+    in a multi-select, a value Notion refuses), and `key: null` for a mapped key the post does
+    not have, so that sync writes the front matter back as it was (frontmatter.front_matter)."""
     values: dict[str, Any] = {}
     notes: list[Note] = []
-    mapped = set()
     given = _by_key(post.metadata)
+    spelled = {str(key).lower(): key for key in post.metadata}
+    kept = _yaml_property(config, schema, notes)
+    rest: dict[str, Any] = {}
+    mapped = set()
     for spec in config.front_matter:
-        mapped.add(spec.key.lower())
-        present = spec.key.lower() in given
-        value = given.get(spec.key.lower())
+        low = spec.key.lower()
+        mapped.add(low)
+        present = low in given
+        value = given.get(low)
+        key = spelled.get(low, spec.key)
         if spec.derived == "draft":
             name = config.status_property
             status = (config.drafts or ("Draft",))[0] if hugo_bool(value) else config.published[0]
@@ -284,34 +292,73 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
             else:
                 notes.append(Note(f"`draft`: the data source has no status property {name!r}; it is left out"))
             continue
-        if spec.property is None:
-            if present and value != spec.value:
+        if spec.property is None:  # a constant the mapping writes for every post
+            if kept and (not present or value != spec.value):
+                rest[key] = value if present else None
+            elif present and value != spec.value:
                 notes.append(Note(f"`{spec.key}: {value!r}`: the mapping sets it to {spec.value!r} for every post; left out"))
             continue
+        prop = schema.get(spec.property)
+        writer = PROPERTY_WRITERS.get(prop["type"]) if prop else None
+        if prop is None or writer is None:
+            why = (f"the data source has no property {spec.property!r}" if prop is None
+                   else f"property {spec.property!r} is a {prop['type']}, which the API cannot write")
+            if kept and present:
+                rest[key] = value
+                notes.append(Note(f"`{spec.key}`: {why}; kept in {kept!r}"))
+            elif present:
+                notes.append(Note(f"`{spec.key}`: {why}; left out"))
+            continue
+        kind = prop["type"]
         if not present:
+            if kept and not spec.fallback:
+                if not spec.omit_empty or kind == "checkbox":  # an unticked box is written `false`
+                    rest[spec.key] = None  # the post has no such key: sync leaves it out while the property is empty
+                continue
             if spec.default is None:
                 continue
             value = spec.default  # as the sync would write the key for an empty property
-        prop = schema.get(spec.property)
-        if prop is None:
-            notes.append(Note(f"`{spec.key}`: the data source has no property {spec.property!r}; left out"))
+        unfit = _unfit(value, kind)
+        if unfit:
+            if kept:
+                rest[key] = value
+                notes.append(Note(f"`{spec.key}`: {unfit}; kept in {kept!r}, {spec.property!r} left empty"))
+            else:
+                notes.append(Note(f"`{spec.key}`: {unfit}; left out"))
             continue
-        writer = PROPERTY_WRITERS.get(prop["type"])
-        if writer is None:
-            notes.append(Note(f"`{spec.key}`: property {spec.property!r} is a {prop['type']}, which the API cannot write; left out"))
-            continue
-        if prop["type"] in ("title", "rich_text") and isinstance(value, list):
-            notes.append(Note(f"`{spec.key}` is a list; {spec.property!r} holds text: the items are joined by commas"))
         values[spec.property] = writer(value)
+        if kept and spec.omit_empty and value in (None, "", []):
+            rest[key] = value  # written empty (`categories: []`), where an empty property writes no key
+        elif _instant(synced_value(value, kind)) != _instant(value):
+            if kept:  # its own form, which sync writes back while the property shows what import made of it
+                rest[key] = value
+            elif kind in ("title", "rich_text") and isinstance(value, list):
+                notes.append(Note(f"`{spec.key}` is a list; {spec.property!r} holds text: the items are joined by commas"))
     slug_prop = schema.get(config.slug_property)
     if slug_prop is not None and slug_prop["type"] in ("rich_text", "title"):
         values[config.slug_property] = PROPERTY_WRITERS[slug_prop["type"]](post.slug)
     elif slug_prop is None:
         notes.append(Note(f"the slug: the data source has no property {config.slug_property!r}; Notion will derive it from the title"))
-    for key in post.metadata:
-        if str(key).lower() not in mapped | {"slug"}:
+    for key, value in post.metadata.items():
+        if str(key).lower() in mapped:
+            continue
+        if kept:
+            rest[str(key)] = value
+        elif str(key).lower() != "slug":  # without the YAML property, the slug names the bundle (plan_import)
             notes.append(Note(f"front matter key `{key}` has no property in the mapping (pipeline.toml): left out"))
+    if kept and rest:
+        values[kept] = {"rich_text": text_objects(yaml_text(rest))}
     return values, notes
+
+
+def _yaml_property(config: Config, schema: dict[str, Any], notes: list[Note]) -> str:
+    """The front matter YAML property, when the data source has it as rich text; else ""."""
+    name = config.front_matter_yaml
+    if name and (schema.get(name) or {}).get("type") != "rich_text":
+        notes.append(Note(f"[front_matter_yaml] names {name!r}, which is not a rich text property of the data source: "
+                          "the keys it would hold are left out (`notion-hugo init --from-posts` can create it)"))
+        return ""
+    return name
 
 
 def _by_key(metadata: dict[Any, Any]) -> dict[str, Any]:
@@ -335,7 +382,7 @@ def hugo_bool(value: Any) -> bool:
 
 
 def plan_import(paths: list[Path], config: Config, source: NotionSource, data_source_id: str,
-                update: bool) -> tuple[ImportReport, str, dict[str, dict[str, Any]], dict[str, Any]]:
+                update: bool, section: str = "posts") -> tuple[ImportReport, str, dict[str, dict[str, Any]], dict[str, Any]]:
     """Each post's plan: create it, update it (with `update`), complete the entry an earlier
     import left marked, or leave its entry as it is. Returns the report, the data source's id,
     its entries by slug and its properties."""
@@ -347,22 +394,39 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
                 if not page.get("in_trash") and not page.get("archived")}
     report = ImportReport()
     seen: set[str] = set()
-    for markdown, bundle in find_posts(paths):
-        name = bundle.name if bundle is not None else markdown.stem
+    for markdown, bundle, where in find_posts(paths, section):
         try:
-            post = read_post(markdown, bundle)
+            post = read_post(markdown, bundle, where)
         except (OSError, ValueError, yaml.YAMLError) as error:  # unreadable, not UTF-8, bad front matter
-            report.plans.append(PostPlan(None, markdown, name, "failed", error=f"cannot be read: {_problem(error)}"))
+            report.plans.append(PostPlan(None, markdown, where, "failed", error=f"cannot be read: {_problem(error)}"))
             continue
         except Exception as error:  # noqa: BLE001 - one post's file must not end the run (YAML nested past recursion)
-            report.plans.append(PostPlan(None, markdown, name, "failed",
+            report.plans.append(PostPlan(None, markdown, where, "failed",
                                          error=f"cannot be read ({type(error).__name__}: {error})"))
             continue
-        if post.slug in seen:
+        build = _by_key(post.metadata).get("build")
+        if _by_key(post.metadata).get("headless") is True or (
+                isinstance(build, dict) and _by_key(build).get("render") in ("never", False)):
+            report.plans.append(PostPlan(post, markdown, post.slug, "skipped", notes=[Note(
+                "a headless bundle (headless: true, or build.render never): Hugo renders no page for it; not a post")]))
+            continue
+        named = _by_key(post.metadata).get("slug")
+        if named not in (None, "") and not _yaml_property(config, schema, []):
+            # No place keeps the `slug` key: the bundle takes its name, which keeps the URL
+            # under Hugo's default permalinks (`slug` names the last folder of the URL).
+            parent = PurePosixPath(post.slug).parent
+            post.slug = str(parent / str(named).strip()) if str(parent) != "." else str(named).strip()
+        problem = slug_problem(post.slug)
+        if problem:
+            report.plans.append(PostPlan(post, markdown, post.slug, "failed", error=(
+                f"cannot be imported as it is: its slug {problem}. Sync would reject its entry: rename its "
+                + ("`slug` key." if named and not _yaml_property(config, schema, []) else "folder or file."))))
+            continue
+        if post.slug.lower() in seen:  # Hugo serves `Post/` and `post/` at one URL
             report.plans.append(PostPlan(post, markdown, post.slug, "failed",
                                          error=f"slug {post.slug!r} is taken by another post of this import"))
             continue
-        seen.add(post.slug)
+        seen.add(post.slug.lower())
         try:
             values, notes = properties(post, config, schema)
         except Exception as error:  # noqa: BLE001 - a value of a shape no mapping expects
@@ -463,10 +527,11 @@ class Writer:
     reads is checked: an answer of another shape fails the post (exit 3), never silently
     drops what was to be written under it."""
 
-    def __init__(self, source: NotionSource, max_file_bytes: int) -> None:
+    def __init__(self, source: NotionSource, max_file_bytes: int, static: Path | None = None) -> None:
         self.source = source
         self.client = source.client
         self.max_file_bytes = max_file_bytes
+        self.static = static  # the site's static folder, for root-relative files
 
     def call(self, doing: str, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -491,7 +556,7 @@ class Writer:
         marker goes: until that last request, sync does not publish it."""
         assert plan.post is not None and plan.page is not None
         page_id = plan.page["id"]
-        uploads = {name: self.upload(plan.post.bundle, name) for name in files if plan.post.bundle is not None}
+        uploads = {name: self.upload(*self.place(plan.post, name)) for name in files}
         listed = self.source.children(page_id)
         marker = next((block for block in listed if is_import_marker(block)), None)
         if marker is None:  # an entry replaced (--update): marked before anything of it changes
@@ -500,8 +565,9 @@ class Writer:
             if block["id"] != marker["id"]:
                 self.call("deleting", f"block {block['id']}", self.client.blocks.delete, block["id"])
         self.append(page_id, _with_uploads(blocks, uploads))
+        cover = {"cover": _with_uploads(plan.cover, uploads)} if plan.cover else {}
         self.answer(self.call("writing", f"the properties of entry {page_id}", self.client.pages.update, page_id,
-                              properties=plan.properties), f"writing the properties of entry {page_id}", "page")
+                              properties=plan.properties, **cover), f"writing the properties of entry {page_id}", "page")
         self.call("deleting", f"the import marker of entry {page_id}", self.client.blocks.delete, marker["id"])
 
     def append_checked(self, parent_id: str, request: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -536,6 +602,15 @@ class Writer:
                             self.append(made_child["id"], payload(child)["children"])
                 if children[sent.inline:]:
                     self.append(block["id"], children[sent.inline:])
+
+    def place(self, post: HugoPost, name: str) -> tuple[Path, str]:
+        """The folder a file of the post is read from, and its path there: the site's static
+        folder for a `/`-rooted one, else the post's bundle."""
+        if name.startswith("/"):
+            assert self.static is not None
+            return self.static, name.lstrip("/")
+        assert post.bundle is not None
+        return post.bundle, name
 
     def upload(self, folder: Path, relative: str) -> str:
         """A bundle file through the File Upload API, its file upload id: in one part up to
@@ -602,9 +677,9 @@ def _with_post_links(plan: PostPlan, urls: dict[str, str]) -> list[dict[str, Any
             out = {key: walk(item) for key, item in value.items()}
             link = out.get("link")
             if isinstance(link, dict) and str(link.get("url", "")).startswith(POST_LINK):
-                slug = link["url"][len(POST_LINK):]
+                slug, anchor, heading = link["url"][len(POST_LINK):].partition("#")
                 if urls.get(slug):
-                    out["link"] = {"url": urls[slug]}
+                    out["link"] = {"url": urls[slug] + anchor + heading}
                 else:
                     del out["link"]
                     plan.notes.append(Note(f"link to the post {slug!r}: its import failed; its text is kept, unlinked"))
@@ -614,6 +689,48 @@ def _with_post_links(plan: PostPlan, urls: dict[str, str]) -> list[dict[str, Any
         return value
 
     return walk(plan.conversion.blocks)
+
+
+def site_of(paths: list[Path]) -> Path | None:
+    """The Hugo site the posts are in: the nearest folder around them holding a Hugo config."""
+    for path in paths:
+        for folder in path.absolute().parents:
+            if is_hugo_site(folder):
+                return folder
+    return None
+
+
+def served_at(site: Path | None, plans: list[PostPlan]) -> dict[str, str]:
+    """Where Hugo serves each post of the import (its URL's path, lower case) → its slug, so that
+    a link to a post by its URL points to its entry, whatever the site's permalinks. Hugo lists
+    the pages (`hugo list all`); without a site, or when Hugo cannot, none."""
+    if site is None:
+        return {}
+    try:
+        pages = list_all(site)
+    except (RuntimeError, OSError):
+        return {}
+    slugs = {plan.source.absolute(): plan.slug for plan in plans}
+    base = urlsplit(site_base_url(site)).path.rstrip("/")
+    served = {}
+    for page in pages:
+        source = (site / page["path"]).absolute()
+        if source in slugs:
+            path = (urlsplit(page["permalink"]).path.rstrip("/") + "/").lower()
+            served[path] = slugs[source]
+            if base and path.startswith(base.lower() + "/"):  # as a link may name it, without the base's path
+                served[path[len(base):]] = slugs[source]
+    return served
+
+
+def site_base_url(site: Path | None) -> str:
+    """The site's baseURL when it is an absolute http(s) URL (root-relative links to its pages
+    are made absolute with it), else ""."""
+    try:
+        base = site_settings(site).get("baseurl") if site is not None else None
+    except ConfigError:
+        return ""
+    return base if isinstance(base, str) and re.match(r"https?://[^/\s]+", base) else ""
 
 
 def _unpublished(values: dict[str, Any], config: Config, schema: dict[str, Any]) -> dict[str, Any]:
@@ -658,30 +775,39 @@ def _state(plan: PostPlan) -> str:
 
 def import_posts(paths: list[Path], config: Config, data_source_id: str, *, token: str,
                  options: SourceOptions = SourceOptions(), update: bool = False, dry_run: bool = False,
-                 section: str = "posts", progress: Callable[[str, PostPlan], None] | None = None) -> ImportReport:
+                 section: str = "posts", progress: Callable[[str, PostPlan], None] | None = None,
+                 static: Path | None = None) -> ImportReport:
     """One import: plan and convert every post, then (unless `dry_run`) create the new
     entries, unpublished and marked, and write the content of each (and of the existing ones
     with `update`, or left marked by an earlier import). A post that fails is reported and the
     others go on. `progress(event, plan)` hears "entry" when a post's new entry is created
-    (or could not be), and "done" when a post is settled."""
+    (or could not be), and "done" when a post is settled. `static`: the site's static folder,
+    whose files root-relative images name (default: the `static/` of the Hugo site the posts
+    are in)."""
     tell = progress or (lambda event, plan: None)
     client = make_client(token, options)
     try:
         source = NotionSource(client, options)
-        report, found_id, existing, schema = plan_import(paths, config, source, data_source_id, update)
+        report, found_id, existing, schema = plan_import(paths, config, source, data_source_id, update, section)
         writing = ("create", "update", "complete")
         # Links to posts point to their entries: those already there, and those this import creates.
         links = {slug: Entry(page, ()).url for slug, page in existing.items()}
         links |= {plan.slug: POST_LINK + plan.slug for plan in report.plans if plan.action == "create"}
         max_bytes = min(int(config.limits.download_max_mb * 2**20), MAX_FILE_BYTES)
+        site = site_of(paths)
+        if static is None and site is not None and (site / "static").is_dir():
+            static = site / "static"
+        run = Converting(links, section, min(config.limits.max_depth, MAX_DEPTH), max_bytes, static,
+                         regular_files(static) if static is not None and static.is_dir() else frozenset(),
+                         frozenset(config.render.shortcodes), site_base_url(site), served_at(site, report.plans))
         for plan in report.plans:
             if plan.action in writing:
-                _convert(plan, links, section, min(config.limits.max_depth, MAX_DEPTH), max_bytes)
+                _convert(plan, run)
             if dry_run or plan.action not in writing:
                 tell("done", plan)
         if dry_run:
             return report
-        writer = Writer(source, max_bytes)
+        writer = Writer(source, max_bytes, static)
         for plan in report.plans:  # the entries first, so posts can link to each other
             if plan.action == "create":
                 try:
@@ -699,19 +825,38 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
         client.close()
 
 
-def _convert(plan: PostPlan, links: dict[str, str], section: str, max_depth: int, max_bytes: int) -> None:
+@dataclass(frozen=True, slots=True)
+class Converting:
+    """What converting the posts of a run needs beyond each post."""
+
+    links: dict[str, str]  # slug → its entry's URL, or POST_LINK and the slug for one this run creates
+    section: str
+    max_depth: int
+    max_bytes: int  # a file's, as a sync downloads it
+    static: Path | None = None  # the site's static folder: root-relative files come from there
+    static_files: frozenset[str] = frozenset()
+    shortcodes: frozenset[str] = frozenset()
+    base_url: str = ""  # the site's, for root-relative links to its other pages
+    permalinks: dict[str, str] = field(default_factory=dict)  # a post's URL path → its slug
+
+
+def _convert(plan: PostPlan, run: Converting) -> None:
     """The post as Notion blocks, before anything is written: what cannot be converted fails
     that post alone."""
     assert plan.post is not None
-    ctx = ImportContext(post_links=links, section=section, bundle_files=plan.post.bundle_files(), max_depth=max_depth)
+    ctx = ImportContext(post_links=run.links, section=run.section, bundle_files=plan.post.bundle_files(),
+                        static_files=run.static_files, shortcodes=run.shortcodes, slug=plan.slug,
+                        base_url=run.base_url, permalinks=run.permalinks, max_depth=run.max_depth)
     try:
         conversion = to_blocks(plan.post.body, ctx)
+        plan.cover = _cover(plan.post, ctx)
         _within_requests(conversion.blocks)
         for name in conversion.files:
-            assert plan.post.bundle is not None
-            size = os.lstat(plan.post.bundle / name).st_size
-            if size > max_bytes:
-                raise Unholdable(f"{name} has {size:,} bytes, more than the {max_bytes:,} a sync downloads into a "
+            folder, relative = (run.static, name.lstrip("/")) if name.startswith("/") else (plan.post.bundle, name)
+            assert folder is not None
+            size = os.lstat(folder / relative).st_size
+            if size > run.max_bytes:
+                raise Unholdable(f"{name} has {size:,} bytes, more than the {run.max_bytes:,} a sync downloads into a "
                                  "bundle ([limits] download_max_mb): the post would be rejected at every sync. Make the "
                                  "file smaller or link it from elsewhere, or raise download_max_mb")
     except Unholdable as error:
@@ -722,6 +867,17 @@ def _convert(plan: PostPlan, links: dict[str, str], section: str, max_depth: int
     else:
         plan.conversion = conversion
         plan.notes += conversion.notes
+
+
+def _cover(post: HugoPost, ctx: ImportContext) -> dict[str, Any] | None:
+    """The page cover for the front matter's cover image (PaperMod's `cover.image`): a bundle
+    or static file to upload, or an external image; None without one."""
+    cover = _by_key(post.metadata).get("cover")
+    image = _by_key(cover).get("image") if isinstance(cover, dict) else None
+    if not isinstance(image, str) or not image.strip():
+        return None
+    source, _ = file_source(image.strip(), "cover image", ctx)
+    return source
 
 
 def _within_requests(blocks: list[dict[str, Any]]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Sequence
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from pipeline.config import RenderOptions, is_notion_url, notion_id
 from pipeline.model import Block
@@ -46,6 +46,9 @@ class RenderContext:
     titles: dict[str, str] = field(default_factory=dict)
     linked_pages: set[str] = field(default_factory=set)  # workspace pages this page links to
     local_files: dict[str, str] = field(default_factory=dict)  # downloaded file URL -> file in the bundle
+    # An inline database that is a source of the site -> its exported entries, in order: a
+    # child_database block shows them as a table (render/pages.py)
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
     options: RenderOptions = RenderOptions()
     page_url: str = ""  # the Notion page rendered: notices link its blocks
     notices: list[Notice] = field(default_factory=list)
@@ -53,6 +56,7 @@ class RenderContext:
     depth: int = 0  # how many blocks hold `block`
     number: int = 1  # a numbered list item's number in its list
     renderer: "Renderer | None" = None  # set by Renderer.render_page
+    footnotes: frozenset[str] = frozenset()  # labels of the footnote notes on the page (render/hugo.py)
 
     def at(self, block: Block, number: int = 1) -> "RenderContext":
         """The context for rendering `block`, one of the blocks listed at this depth."""
@@ -100,20 +104,21 @@ class RenderContext:
         return self._rules().list_like(block_type)
 
 
+def table_key(database_id: str) -> str:
+    """An inline database's key among a run's links: its value says which rows its table shows,
+    and a page showing the table records it, so a row added or gone renders that page again."""
+    return "table:" + database_id
+
+
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # Characters that would end or break a Markdown link destination or a table cell, or open a
 # Hugo shortcode.
 _URL_UNSAFE = re.compile(r"[\s<>()\"'\\{}`\[\]|]")
 
 
-_BUNDLE_FILE = re.compile(r"[0-9a-f]{16}\.[a-z0-9]{1,5}")  # named by sync.bundle_file_name
-
-
 def safe_url(url: str) -> str | None:
     """A URL fit for a Markdown link destination, or None when it must not become a link."""
     url = (url or "").strip()
-    if _BUNDLE_FILE.fullmatch(url):
-        return url
     if not url.lower().startswith(_SAFE_SCHEMES) and not url.startswith(("/", "#")):
         return None
     return _URL_UNSAFE.sub(lambda m: quote(m.group(0), safe=""), url)
@@ -124,14 +129,36 @@ def post_link(url: str | None, ctx: RenderContext, *, page_id: str | None = None
     target = page_id or (notion_id(url) if url else None)
     if target and (page_id or is_notion_url(url)):
         ctx.linked_pages.add(target)
+    heading = _heading_anchor(url) if url and not page_id and is_notion_url(url) else ""
+    if heading and target and target == notion_id(ctx.page_url or ""):
+        return "#" + heading  # a heading of this very post (import keeps `#intro` so)
     if target and target in ctx.post_links:
-        return ctx.post_links[target]
+        link = ctx.post_links[target]
+        if heading:  # a heading of another post: `{{< relref "/posts/x#intro" >}}`, or /posts/x/#intro
+            return link[:-5] + "#" + heading + link[-5:] if link.endswith('" >}}') else link + "#" + heading
+        return link
     if target and (page_id or is_notion_url(url)):
         ctx.notice(
             f"links to Notion page {url or target}, which is not exported: readers of the blog "
             "cannot open it. Publish that page, or link to a public URL instead."
         )
     return safe_url(url) if url else None
+
+
+# A heading's anchor as Hugo writes it (letters of any script, digits, '-', '_'); a Notion
+# block's id (32 hex digits) is not one.
+_ANCHOR = re.compile(r"[^\W][\w-]*")
+
+
+def _heading_anchor(url: str) -> str:
+    """The heading anchor a link into a Notion page carries (`…#intro`), or ""."""
+    try:
+        fragment = unquote(urlsplit(url).fragment)
+    except ValueError:
+        return ""
+    if not _ANCHOR.fullmatch(fragment) or re.fullmatch(r"[0-9a-f]{32}", fragment):
+        return ""
+    return quote(fragment, safe="-_")
 
 
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import html
 import json
+import posixpath
 import re
 import warnings
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from bs4 import MarkupResemblesLocatorWarning
 from bs4.exceptions import ParserRejectedMarkup
@@ -41,8 +43,11 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
-from pipeline.bundle import file_suffix, publishable
+from pipeline.bundle import file_suffix, publishable, safe_file_name
+from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, CaptionMeta, ShortcodeTag, fence_info,
+                                 file_line_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
 from pipeline.render import MAX_DEPTH
+from pipeline.render.text import chroma_name
 
 MAX_TEXT = 2000  # characters a text object, and a URL (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
@@ -97,9 +102,9 @@ _FILE_KINDS = {".pdf": "pdf", ".mp4": "video", ".webm": "video", ".mov": "video"
                ".ogg": "audio", ".m4a": "audio"}
 # Possessive quantifiers (`++`, `*+`) where a name meets what follows it: backtracking into
 # the name would make a failed match quadratic in its length (`{{< highlight aaaa… >}}`).
-_SHORTCODE = re.compile(r"^\{\{[<%]\s*+([A-Za-z0-9_/-]++)(.*?)[>%]\}\}$", re.S)
 _SHORTCODE_INLINE = re.compile(r"\{\{[<%]\s*([A-Za-z0-9_/-]+)")
-_REF_LINK = re.compile(r"\]\(\s*\{\{[<%]\s*(?:rel)?ref\s+\"([^\"]+)\"\s*[>%]\}\}\s*\)")
+# A link whose destination is Hugo's ref or relref shortcode, and its title if it has one.
+_REF_LINK = re.compile(r"\]\(\s*\{\{[<%]\s*(?:rel)?ref\s+[\"']([^\"'\n]+)[\"']\s*[>%]\}\}\s*(\"[^\"\n]*\")?\s*\)")
 _REF_SCHEME = "hugo-ref:"
 # A leading emoji (with variation selectors, skin tones and joiners), then a space: a callout's icon.
 # A skin tone is an emoji and a modifier both: without the possessive quantifiers, a run of
@@ -123,8 +128,9 @@ class Note:
 
 @dataclass(slots=True)
 class Conversion:
-    """A post body as Notion blocks (request shapes, children inside each payload), the bundle
-    files they reference (as `local:<path>` file upload ids), and the notes."""
+    """A post body as Notion blocks (request shapes, children inside each payload), the files
+    they reference (as `local:<path>` file upload ids: a bundle-relative path, or a `/`-rooted
+    one for a file of the site's static folder), and the notes."""
 
     blocks: list[dict[str, Any]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -138,8 +144,17 @@ class ImportContext:
     post_links: dict[str, str] = field(default_factory=dict)  # slug of an imported post → its Notion page URL
     section: str = "posts"  # the Hugo section whose /<section>/<slug>/ links point to posts
     bundle_files: frozenset[str] = frozenset()  # files beside the post (bundle-relative paths)
+    static_files: frozenset[str] = frozenset()  # files of the site's static folder (paths under it)
+    slug: str = ""  # the post's own slug: an `#anchor` link points to its entry
+    base_url: str = ""  # the site's baseURL (absolute): root-relative links to its other pages
+    permalinks: dict[str, str] = field(default_factory=dict)  # a post's URL path (lower case) → its slug
+    shortcodes: frozenset[str] = frozenset()  # the shortcodes the site owner keeps ([render] shortcodes)
     max_depth: int = MAX_DEPTH  # levels of nested blocks a sync reads and shows ([limits] max_depth)
     conversion: Conversion = field(default_factory=Conversion)
+    # Images met inside text (a paragraph's, a heading's, a list item's), placed after its block.
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    highlights: list[ShortcodeTag] = field(default_factory=list)  # highlight shortcodes, by their place
+    held: list[str] = field(default_factory=list)  # the tags the Markdown reader is not given (`_held_tags`)
     _noted: set[str] = field(default_factory=set)
     _level: int = 0  # how deep `convert_nodes` has gone
 
@@ -149,12 +164,21 @@ class ImportContext:
             self.conversion.notes.append(Note(message))
 
     def local_file(self, url: str) -> str | None:
-        """The bundle file a relative URL names, or None."""
+        """The file a URL names that the import uploads: a bundle file (its bundle-relative
+        path) for a relative URL, a file of the site's static folder (`/` and its path there)
+        for a root-relative one; else None."""
         parts = _split(url)
-        if parts is None or parts.scheme or url.startswith(("/", "#")):
+        if parts is None or parts.scheme or parts.netloc or url.startswith("#"):
             return None
-        path = unquote(parts.path).lstrip("./")
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            return path if path.lstrip("/") in self.static_files else None
+        path = path.removeprefix("./")
         return path if path in self.bundle_files else None
+
+    def take_pending(self) -> list[dict[str, Any]]:
+        found, self.pending = self.pending, []
+        return found
 
     def too_deep(self, depth: int) -> Unholdable:
         return Unholdable(
@@ -205,9 +229,141 @@ def parse(markdown: str) -> list[SyntaxTreeNode]:
                          "defined inside another footnote's definition: move that definition out") from None
 
 
+def _ref_link(match: re.Match[str]) -> str:
+    """A ref or relref link destination as a link the converter resolves to the post's entry;
+    its title, which a Notion link cannot hold, is reported."""
+    return "](" + _REF_SCHEME + match.group(1).replace(" ", "%20") + (f" {match.group(2)}" if match.group(2) else "") + ")"
+
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_HIGHLIGHT_OPEN = re.compile(r"\{\{[<%]\s*+highlight\b")
+_HIGHLIGHT_CLOSE = re.compile(r"\{\{[<%]\s*+/highlight\s*+[>%]\}\}")
+# Shortcodes whose tag alone on a line is a block of its own (its own paragraph): Hugo's that
+# become Notion blocks, and the site owner's kept ones, whose inner content goes between them.
+_BLOCK_SHORTCODES = frozenset(("figure", "youtube", "vimeo"))
+
+
+def hugo_blocks(markdown: str, ctx: ImportContext) -> str:
+    """The Markdown with Hugo's block constructs made plain for the Markdown reader, outside
+    fenced code: a `highlight` shortcode becomes the fenced code it stands for (its code is
+    not Markdown: a blank line, a `#` or `---` in it stays code), and a shortcode tag alone on
+    a line (a kept one's, or a figure's) becomes a paragraph of its own."""
+    lines = markdown.split("\n")
+    out: list[str] = []
+    fence = ""
+    unclosed_after = -1
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
+                    and not line.strip(" `~"):
+                fence = ""
+            out.append(line)
+            i += 1
+            continue
+        if opening:
+            fence = opening.group(1)
+            out.append(line)
+            i += 1
+            continue
+        highlight = _HIGHLIGHT_OPEN.match(line.strip())
+        if highlight and unclosed_after < i:
+            found = _highlight(lines, i, ctx)
+            if found is None:
+                unclosed_after = len(lines)  # no closing tag below: none for a later highlight either
+            else:
+                i, fenced = found
+                out += ["", fenced, ""]
+                continue
+        tag = shortcode_tag(line) if "{{" in line else None
+        line = _held_tags(line, ctx) if "{{" in line else line
+        if tag is not None and (tag.name in _BLOCK_SHORTCODES or tag.name in ctx.shortcodes):
+            out += ["", line, ""]
+        else:
+            out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+# A shortcode tag the converter reads, held out of the Markdown reader's way (which would take
+# `{{<figure src="a">}}` for an HTML tag, and unescape `{\{<` into a tag Hugo never sees).
+_HELD = re.compile("\ue000(\\d+)\ue001")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def _held_tags(line: str, ctx: ImportContext) -> str:
+    """The line with each tag of a figure, a video or a kept shortcode (outside code spans)
+    replaced by a placeholder that `held_tag` resolves: in text, in a paragraph of its own."""
+    def hold(part: str) -> str:
+        out, position = [], 0
+        for start, end, tag in shortcode_tags(part):
+            if tag is not None and (tag.name in _BLOCK_SHORTCODES or tag.name in ctx.shortcodes):
+                ctx.held.append(part[start:end])
+                out += [part[position:start], f"\ue000{len(ctx.held) - 1}\ue001"]
+                position = end
+        return "".join(out) + part[position:]
+
+    out, position = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [hold(line[position:span.start()]), span.group(0)]
+        position = span.end()
+    return "".join(out) + hold(line[position:])
+
+
+def held_tag(text: str, ctx: ImportContext) -> ShortcodeTag | None:
+    """The tag a text that is one placeholder holds, or None."""
+    found = _HELD.fullmatch(text.strip())
+    return shortcode_tag(ctx.held[int(found.group(1))]) if found else None
+
+
+def _restored(value: Any, ctx: ImportContext) -> Any:
+    """Blocks with every placeholder left in their text (in code, in a link) as the tag it held."""
+    if isinstance(value, dict):
+        return {key: _restored(item, ctx) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restored(item, ctx) for item in value]
+    if isinstance(value, str) and "\ue000" in value:
+        return _HELD.sub(lambda m: ctx.held[int(m.group(1))], value)
+    return value
+
+
+def _highlight(lines: list[str], i: int, ctx: ImportContext) -> tuple[int, str] | None:
+    """The highlight shortcode opened on line i as fenced code, and the line after it; None
+    when no closing tag follows."""
+    for j in range(i, len(lines)):
+        closing = _HIGHLIGHT_CLOSE.search(lines[j])
+        if closing is None:
+            continue
+        text = "\n".join(lines[i:j] + [lines[j][:closing.start()]]).strip()
+        tag_end = text.find("}}") + 2
+        tag = shortcode_tag(text[:tag_end])
+        if tag is None or not tag.positional:
+            return None
+        ctx.highlights.append(tag)  # its code block keeps the tag (convert_code)
+        fenced = _fenced(text[tag_end:].strip("\r\n"), f"{_HIGHLIGHT_INFO}{len(ctx.highlights) - 1}")
+        after = lines[j][closing.end():]
+        if after.strip():
+            lines[j] = after  # what follows the closing tag on its line is read next
+            return j, fenced
+        return j + 1, fenced
+    return None
+
+
+# The info string a highlight shortcode's code is fenced with, until convert_code reads it.
+_HIGHLIGHT_INFO = "notion-hugo-highlight-"
+
+
+def _fenced(code: str, info: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{code}\n{fence}"
+
+
 def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
     """The Notion blocks of a post body, each within Notion's limits for one block."""
-    markdown = _REF_LINK.sub(lambda m: "](" + _REF_SCHEME + m.group(1).replace(" ", "%20") + ")", markdown)
+    markdown = _REF_LINK.sub(_ref_link, hugo_blocks(markdown, ctx))
     nodes = parse(markdown)
     # <aside> and <details> span HTML blocks that markdown-it does not nest: how deep they go
     # is counted first, in one pass, so that converting them cannot take the square of it.
@@ -217,7 +373,7 @@ def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
         deepest = max(deepest, opened)
     if deepest > ctx.max_depth:
         raise ctx.too_deep(deepest)
-    blocks = convert_nodes(nodes, ctx)
+    blocks = _restored(convert_nodes(nodes, ctx), ctx)
     depth = nesting(blocks)
     if depth > ctx.max_depth:
         raise ctx.too_deep(depth)
@@ -256,6 +412,7 @@ def convert_nodes(nodes: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict[
 
 def _convert_nodes(nodes: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
+    unclosed_table = False
     i = 0
     while i < len(nodes):
         node = nodes[i]
@@ -265,30 +422,39 @@ def _convert_nodes(nodes: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict
                 i, converted = _html_container(nodes, i, container, ctx)
                 blocks += converted
                 continue
+            # No closing tag after an open table: none after a later one either (linear time).
+            table = _joined_table(nodes, i) if _depth(node.content, "table") > 0 and not unclosed_table else None
+            unclosed_table = unclosed_table or (table is None and _depth(node.content, "table") > 0)
+            if table is not None:
+                i, fragment = table
+                blocks += _html_table(fragment.strip(), ctx) + ctx.take_pending()
+                continue
         converted = BLOCK_CONVERTERS.get(node.type, convert_unknown)(node, ctx)
         i += 1
         caption = _caption_after(converted, nodes[i] if i < len(nodes) else None, ctx)
         if caption is not None:
             converted[-1]["image"]["caption"] = caption
             i += 1
-        blocks += converted
+        blocks += converted + ctx.take_pending()  # images met in its text follow it
     return blocks
 
 
 def _caption_after(converted: list[dict[str, Any]], following: SyntaxTreeNode | None,
                    ctx: ImportContext) -> list[dict[str, Any]] | None:
-    """An image's caption: the paragraph right after it when that repeats its alt text (as
-    the renderer writes a caption), else the alt text itself (Notion's image has no other)."""
+    """An image's caption, when the paragraph right after it repeats its alt text (as the
+    renderer writes a caption): that paragraph, instead of the `alt:` line, which sync does
+    not show."""
     image = converted[-1].get("image") if converted else None
-    if not image or not image["caption"]:
+    if not image or not image["caption"] or following is None or following.type != "paragraph":
         return None
-    alt = image["caption"][0]["text"]["content"]
-    if following is not None and following.type == "paragraph" and not _media_paragraph(following):
-        text = rich_text(following.children[0] if following.children else None, ctx)
-        if "".join(_plain(item) for item in text).replace("\n", " ") == alt:
-            return text
-    ctx.note("an image's alt text became its Notion caption, which the blog shows under the image")
-    return None
+    _, meta = split_caption("".join(_plain(item) for item in image["caption"]))
+    if meta.alt is None or meta != CaptionMeta(alt=meta.alt) or _media_paragraph(following):
+        return None
+    text = rich_text(following.children[0] if following.children else None, ctx)
+    if "".join(_plain(item) for item in text).replace("\n", " ") != meta.alt:
+        ctx.take_pending()
+        return None
+    return text
 
 
 # --- rich text --------------------------------------------------------------------------------
@@ -308,7 +474,7 @@ class _Runs:
         marks = set(self.marks) | set(extra)
         href = next((h for h in reversed(self.href) if h is not None), None) if self.href else None
         last = self.items[-1] if self.items else None
-        if last and last["type"] == "text" and last["_marks"] == marks and last["_href"] == href:
+        if last and last["type"] == "text" and last["_marks"] == marks and last["_href"] == href and not last.get("_tag"):
             last["_text"] += text
         else:
             self.items.append({"type": "text", "_text": text, "_marks": marks, "_href": href})
@@ -347,7 +513,7 @@ def _inline(nodes: list[SyntaxTreeNode], runs: _Runs, ctx: ImportContext) -> Non
     for node in nodes:
         kind = node.type
         if kind == "text":
-            runs.add(node.content)
+            _text_with_shortcodes(node.content, runs, ctx)
         elif kind == "code_inline":
             runs.add(node.content, ("code",))
         elif kind == "softbreak":
@@ -359,31 +525,60 @@ def _inline(nodes: list[SyntaxTreeNode], runs: _Runs, ctx: ImportContext) -> Non
             _inline(node.children, runs, ctx)
             runs.marks.pop()
         elif kind == "link":
+            if node.attrs.get("title"):
+                ctx.note("a link's title (shown on hover) has no Notion form: left out")
             runs.href.append(link_url(str(node.attrs.get("href", "")), ctx))
             _inline(node.children, runs, ctx)
             runs.href.pop()
         elif kind == "math_inline":
             runs.equation(html.unescape(node.content))
         elif kind == "image":
-            ctx.note("an image inside a paragraph's text: Notion images are blocks; its alt text stays in the text")
-            runs.add(_alt(node))
+            ctx.note("an image inside text (a paragraph's, a heading's, a list item's): Notion images are blocks; "
+                     "it follows that text")
+            ctx.pending += _media_block(node, ctx)
         elif kind == "html_inline":
             _html_inline(node.content, runs, ctx)
         elif kind == "footnote_ref":
-            label = str((node.meta or {}).get("label", (node.meta or {}).get("id", "")))
-            ctx.note("footnotes: Notion has none; each reference is kept as [label] text and the notes as "
-                     "paragraphs at the end")
-            runs.add(f"[{label}]")
+            label = _footnote_label(node)
+            ctx.note(FOOTNOTES)
+            runs.items.append({"type": "text", "_text": f"[^{label}]", "_marks": set(runs.marks) | {"code"},
+                               "_href": None, "_tag": True})
         else:
             runs.add(node.content)
             if node.children:
                 _inline(node.children, runs, ctx)
 
 
+def _text_with_shortcodes(text: str, runs: _Runs, ctx: ImportContext) -> None:
+    """Text, where each tag of a shortcode the site owner keeps is a piece of code of its own,
+    which sync writes back as the tag (render/hugo.py), and Hugo's figure or video is a block
+    after the text; any other tag stays text."""
+    position = 0
+    for found in _HELD.finditer(text) if "\ue000" in text else ():
+        tag = shortcode_tag(ctx.held[int(found.group(1))])
+        runs.add(text[position:found.start()])
+        position = found.end()
+        media = None
+        if tag is not None and tag.name not in ctx.shortcodes and not tag.closing:
+            media = _figure(tag, ctx) if tag.name == "figure" and tag.args.get("src") else _video(tag, ctx)
+        if media:
+            ctx.note(f"a {tag.name} shortcode inside text: Notion holds it as a block, which follows that text")
+            ctx.pending += media
+        elif tag is not None and tag.name in ctx.shortcodes:
+            runs.items.append({"type": "text", "_text": tag.text(), "_marks": set(runs.marks) | {"code"},
+                               "_href": None, "_tag": True})
+        else:
+            runs.add(ctx.held[int(found.group(1))])
+    runs.add(text[position:])
+
+
 def _html_inline(tag: str, runs: _Runs, ctx: ImportContext) -> None:
     match = _TAG.match(tag.strip())
     if not match:
-        if not tag.startswith("<!--"):
+        if tag.strip() == MORE:
+            ctx.note("a <!--more--> inside a paragraph: kept after the paragraph, where the summary then ends")
+            ctx.pending.append(more_block())
+        elif not tag.startswith("<!--"):
             runs.add(html.unescape(tag))
         return
     closing, name, attributes = match.group(1) == "/", match.group(2).lower(), match.group(3)
@@ -404,13 +599,31 @@ def _html_inline(tag: str, runs: _Runs, ctx: ImportContext) -> None:
             runs.href.append(link_url(html.unescape(next(g for g in href.groups() if g is not None)), ctx) if href else None)
     elif name == "br":
         runs.add("\n")
+    elif name == "img":
+        if not closing:
+            ctx.note("an <img> inside text: Notion images are blocks; it follows that text")
+            ctx.pending += _html_image(attributes, ctx)
     elif name not in ("span", "input"):
         ctx.note(f"<{name}> has no Notion form: its text is kept without the tag")
 
 
+def _attribute(attributes: str, name: str) -> str | None:
+    found = re.search(rf"""(?:^|\s){name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", attributes, re.I)
+    return html.unescape(next(g for g in found.groups() if g is not None)) if found else None
+
+
+def _html_image(attributes: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """An `<img>` as an image block: its src, alt and title."""
+    src = _attribute(attributes, "src")
+    if not src:
+        return []
+    return image_block(src, _attribute(attributes, "alt") or "", _attribute(attributes, "title") or "", "", ctx)
+
+
 def link_url(href: str, ctx: ImportContext) -> str | None:
-    """Where a link points in Notion: the Notion page of an imported post, an absolute URL, or
-    None (the text stays, unlinked) for a relative link Notion cannot hold."""
+    """Where a link points in Notion: the Notion page of an imported post (a heading of it
+    too, by its anchor: `#intro` or `/posts/raft/#intro`), an absolute URL, or None (the text
+    stays, unlinked) for a relative link Notion cannot hold."""
     href = href.strip()
     if href.startswith(_REF_SCHEME):
         target = unquote(href[len(_REF_SCHEME):])
@@ -420,23 +633,63 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
         if parts is None:
             ctx.note(f"link to {href!r}: not a URL that can be read; its text is kept, unlinked")
             return None
+        if parts.scheme.lower() == "doi" and parts.path:  # a DOI as the address that resolves it
+            ctx.note(f"link to {href!r}: written as https://doi.org/{parts.path} (Notion holds http(s) and mailto links)")
+            href, parts = f"https://doi.org/{parts.path}", urlsplit(f"https://doi.org/{parts.path}")
         if parts.scheme in ("http", "https", "mailto"):
             if len(href) > MAX_TEXT:
                 ctx.note(f"a link of {len(href):,} characters, over the 2,000 Notion holds: its text is kept, unlinked")
                 return None
             return href
-        target = parts.path if parts.path.startswith(f"/{ctx.section}/") else ""
+        if parts.scheme:
+            ctx.note(f"link to {href!r}: Notion and the blog hold http(s) and mailto links only; its text is kept, "
+                     "unlinked")
+            return None
+        if href.startswith("#"):
+            target = ctx.slug + href
+        else:
+            # A relative link is read from the post's own URL (/section/slug/), as a browser does.
+            path = parts.path if parts.path.startswith("/") else posixpath.normpath(
+                f"/{ctx.section}/{ctx.slug}/{parts.path}") if parts.path and not ctx.local_file(href) else ""
+            target = path + (f"#{parts.fragment}" if parts.fragment else "") \
+                if path.lower().startswith(f"/{ctx.section}/".lower()) else ""
+    if not target and href.startswith("/"):  # a post's own URL, as Hugo serves it (custom permalinks)
+        path, anchor = (parts.path.rstrip("/") + "/").lower(), parts.fragment
+        if path in ctx.permalinks and ctx.permalinks[path] in ctx.post_links:
+            return ctx.post_links[ctx.permalinks[path]] + (f"#{anchor}" if anchor else "")
     if target:
-        slug = re.sub(r"(/index)?(\.md)?/?$", "", target.strip()).rstrip("/").rsplit("/", 1)[-1]
-        if slug in ctx.post_links:
-            return ctx.post_links[slug]
-        ctx.note(f"link to {href!r}: no post of this import or entry of the data source has that slug; its text is kept, unlinked")
-        return None
+        path, _, anchor = target.partition("#")
+        slug = _post_of(path, ctx) if path.strip() else None
+        if slug is not None:
+            return ctx.post_links[slug] + (f"#{anchor}" if anchor else "")
     if ctx.local_file(href):
         ctx.note(f"link to the bundle file {href!r} inside text: Notion cannot link text to a file; its text is kept")
         return None
+    if href.startswith("/") and not href.startswith("//") and ctx.base_url:
+        # A page of the site that is not a post of this import: Notion holds absolute URLs, and
+        # the site's own address keeps the link (issue #17).
+        ctx.note(f"link to {href!r}, a page of the site but no post of this import: made absolute with the site's "
+                 f"baseURL ({ctx.base_url})")
+        return urljoin(ctx.base_url, href)
+    if target:
+        ctx.note(f"link to {href!r}: no post of this import or entry of the data source has that slug; its text is kept, unlinked")
+        return None
     ctx.note(f"relative link {href!r}: Notion holds absolute URLs only; its text is kept, unlinked")
     return None
+
+
+def _post_of(target: str, ctx: ImportContext) -> str | None:
+    """The slug of the imported post a link or ref names (`/posts/notes/raft/`, `notes/raft.md`,
+    `raft`), as Hugo finds it: by its path in the section, else by its name alone when one post
+    has it."""
+    path = re.sub(r"(/_?index)?(\.md)?/?$", "", target.strip()).strip("/")
+    if path.lower().startswith(f"{ctx.section}/".lower()):
+        path = path[len(ctx.section) + 1:]
+    exact = [slug for slug in ctx.post_links if slug.lower() == path.lower()]  # Hugo serves paths in lower case
+    if exact:
+        return exact[0]
+    named = [slug for slug in ctx.post_links if slug.rsplit("/", 1)[-1].lower() == path.rsplit("/", 1)[-1].lower()]
+    return named[0] if len(named) == 1 else None
 
 
 def _plain(item: dict[str, Any]) -> str:
@@ -498,7 +751,7 @@ def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     chunks: list[list[dict[str, Any]]] = [[]]
     size = 0
     for item in items:
-        weight = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+        weight = len(json.dumps(item, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         if chunks[-1] and (len(chunks[-1]) >= MAX_RICH_TEXT or size + weight > MAX_TEXT_BYTES):
             chunks.append([])
             size = 0
@@ -533,10 +786,13 @@ def _fitted(items: list[dict[str, Any]], ctx: ImportContext) -> list[dict[str, A
 
 
 def _first_text(children: list[SyntaxTreeNode], ctx: ImportContext) -> tuple[list[dict[str, Any]], list[SyntaxTreeNode]]:
-    """A container's own text (its first paragraph) and the nodes that become its children."""
-    if children and children[0].type == "paragraph" and not _media_paragraph(children[0]):
-        return rich_text(children[0].children[0] if children[0].children else None, ctx), children[1:]
-    return [], children
+    """A container's own text (its first paragraph) and the nodes that become its children. A
+    paragraph that is a block of its own in Notion (images, a shortcode) is a child."""
+    first = children[0] if children and children[0].type == "paragraph" else None
+    inline = first.children[0] if first is not None and first.children else None
+    if first is None or _media_paragraph(first) or (inline is not None and held_tag(inline.content, ctx)):
+        return [], children
+    return rich_text(inline, ctx), children[1:]
 
 
 def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -546,88 +802,168 @@ def convert_paragraph(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str
     media = _media_paragraph(node)
     if media:
         return [block for child in media for block in _media_block(child, ctx)]
-    shortcode = _SHORTCODE.match(inline.content.strip())
-    if shortcode:
-        return _shortcode(shortcode.group(1), shortcode.group(2), inline.content.strip(), ctx)
+    tag = held_tag(inline.content, ctx)
+    if tag is not None:
+        return _shortcode(tag, tag.text(), ctx)
     for name in _SHORTCODE_INLINE.findall(inline.content):
-        ctx.note(f"Hugo shortcode {name!r}: Notion has no shortcodes; it is kept as text, which the blog will show as typed")
-    blocks = [_text_block("paragraph", rich_text(inline, ctx))]
-    images = [child for child in inline.children if child.type == "image"]
-    blocks += [block for image in images for block in _media_block(image, ctx, caption=False)]
-    return blocks
+        ctx.note(f"Hugo shortcode {name!r} inside text: Notion has no shortcodes; it is kept as text, which the "
+                 "blog will show as typed (`[render] shortcodes` in pipeline.toml keeps the site's own)")
+    return [_text_block("paragraph", rich_text(inline, ctx))]
+
+
+def _code_text(text: str) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": {"content": text}, "annotations": {"code": True}}]
+
+
+def more_block() -> dict[str, Any]:
+    """Hugo's summary divider as Notion holds it: a paragraph of code `<!--more-->`."""
+    return _text_block("paragraph", _code_text(MORE))
 
 
 def _media_paragraph(node: SyntaxTreeNode) -> list[SyntaxTreeNode] | None:
-    """The images (or the one link to a bundle file) a paragraph consists of, or None."""
+    """The images (each maybe inside a link), or the one link to a bundle file, that a
+    paragraph consists of; or None."""
     inline = node.children[0] if node.children else None
     if inline is None:
         return None
     items = [child for child in inline.children if not (child.type in ("softbreak", "hardbreak")
                                                         or (child.type == "text" and not child.content.strip()))]
-    if items and all(child.type == "image" for child in items):
+    if items and all(child.type == "image" or _linked_image(child) for child in items):
         return items
     if len(items) == 1 and items[0].type == "link" and _file_kind(str(items[0].attrs.get("href", ""))):
         return items
     return None
 
 
+def _linked_image(node: SyntaxTreeNode) -> SyntaxTreeNode | None:
+    """The image a link consists of (`[![alt](src)](href)`), or None."""
+    if node.type != "link":
+        return None
+    inner = [child for child in node.children if not (child.type == "text" and not child.content.strip())]
+    return inner[0] if len(inner) == 1 and inner[0].type == "image" else None
+
+
 def _file_kind(url: str) -> str | None:
-    """The Notion block type a linked file becomes (only a file in the bundle is uploaded)."""
-    if urlsplit(url).scheme or url.startswith("/") or not url:
+    """The Notion block type a linked file becomes (only a file in the bundle is uploaded): a
+    relative link to a file, by its suffix; not to a post (`.md`), a folder or an anchor."""
+    parts = _split(url)
+    if parts is None or parts.scheme or parts.netloc or not parts.path or url.startswith(("/", "#")):
         return None
     suffix = file_suffix(url)
+    if not suffix or suffix == ".md":
+        return None
     return _FILE_KINDS.get(suffix, "image" if suffix in _IMAGE_SUFFIXES else "file")
 
 
-def _media_block(node: SyntaxTreeNode, ctx: ImportContext, caption: bool = True) -> list[dict[str, Any]]:
-    url = str(node.attrs.get("src") or node.attrs.get("href") or "")
-    text = _alt(node) if node.type == "image" else ""
-    kind = "image" if node.type == "image" else (_file_kind(url) or "file")
+def file_source(url: str, kind: str, ctx: ImportContext) -> tuple[dict[str, Any] | None, str | None]:
+    """The file object a block takes for a URL (an upload for a bundle or static file, else
+    an external http(s) URL), and the `file:` line sync needs to give a bundle file back its
+    path (a sub-folder, or a name sync would spell otherwise); (None, None) when Notion cannot
+    hold it (reported)."""
     local = ctx.local_file(url)
     if local is not None and not publishable(local):
         # sync would not publish it (a browser could run it, or Hugo read it as a page): not uploaded.
         ctx.note(f"{kind} {url!r} is not of a type the blog publishes (images, audio, video, PDF, "
                  "documents): not uploaded, its text is kept instead")
-        label = text or _alt(node) or url
-        return [_text_block("paragraph", text_objects(label))]
+        return None, None
     if local is not None:
         if local not in ctx.conversion.files:
             ctx.conversion.files.append(local)
-        source: dict[str, Any] = {"type": "file_upload", "file_upload": {"id": LOCAL_FILE + local}}
-    elif urlsplit(url).scheme in ("http", "https"):
-        source = {"type": "external", "external": {"url": url}}
-    else:
-        ctx.note(f"{kind} {url!r} is neither in the bundle nor an http(s) URL: its text is kept instead")
-        label = text or _alt(node) or url
-        return [_text_block("paragraph", text_objects(label))]
-    if node.type == "link":
-        label = rich_text(node, ctx) or []
-        return [{"type": kind, kind: {**source, "caption": label}}]
-    payload = {**source, "caption": text_objects(text) if text and caption else []}
-    return [{"type": "image", "image": payload}]
+        if local.startswith("/"):
+            ctx.note(f"{kind} {url!r} from the site's static folder: uploaded, and the post gets its own copy "
+                     "in its bundle")
+        name = PurePosixPath(local).name
+        # A path sync would not give back by the file's name alone (a sub-folder), when a bundle
+        # may hold it: a name it cannot hold comes back in safe characters (render/hugo.py).
+        wanted = None if local.startswith("/") or (local == name and safe_file_name(name) == name) \
+            else file_line_path(local, file_suffix(local))
+        return {"type": "file_upload", "file_upload": {"id": LOCAL_FILE + local}}, wanted
+    if (_split(url) or SplitResult("", "", "", "", "")).scheme in ("http", "https"):
+        return {"type": "external", "external": {"url": url}}, None
+    where = "the site's static folder" if url.startswith("/") else "the bundle"
+    ctx.note(f"{kind} {url!r} is neither in {where} nor an http(s) URL: its text is kept instead")
+    return None, None
 
 
-# `{{< highlight LANG [options] >}}code{{< /highlight >}}`, seen from after the name. The
-# language is read possessively: backtracking into it, each of its lengths would be tried
-# against the rest of the text (12 s for a 40 KB name, issue #14).
-_HIGHLIGHT = re.compile(r'\s*+"?([A-Za-z0-9_+#.-]++)"?[^>%]*+[>%]\}\}\n?(.*?)\n?\{\{[<%]\s*+/highlight\s*+', re.S)
+def _with_meta(caption: list[dict[str, Any]], meta: CaptionMeta) -> list[dict[str, Any]]:
+    """A caption, then the lines that say what Notion has no field for (hugo_syntax)."""
+    lines = meta.lines()
+    if not lines:
+        return caption
+    return caption + text_objects(("\n" if caption else "") + "\n".join(lines))
 
 
-def _shortcode(name: str, args: str, whole: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    video = re.fullmatch(r'\s*(?:id=)?"?([A-Za-z0-9_-]+)"?\s*', args)
-    if name in ("youtube", "vimeo") and video:
-        url = (f"https://www.youtube.com/watch?v={video.group(1)}" if name == "youtube"
-               else f"https://vimeo.com/{video.group(1)}")
-        return [{"type": "video", "video": {"type": "external", "external": {"url": url}, "caption": []}}]
-    highlighted = _HIGHLIGHT.fullmatch(args)
-    if name == "highlight" and highlighted:
-        return _code(highlighted.group(1), highlighted.group(2), ctx)
-    figure = re.search(r'src="([^"]+)"', args)
-    if name == "figure" and figure:
-        alt = re.search(r'(?:alt|caption)="([^"]*)"', args)
-        return convert_nodes(parse(f"![{alt.group(1) if alt else ''}]({figure.group(1)})"), ctx)
-    ctx.note(f"Hugo shortcode {name!r}: Notion has no shortcodes; it is kept as text, which the blog will show as typed")
+def _media_block(node: SyntaxTreeNode, ctx: ImportContext, link: str | None = None) -> list[dict[str, Any]]:
+    image = _linked_image(node)
+    if image is not None:
+        return _media_block(image, ctx, str(node.attrs.get("href", "")))
+    url = str(node.attrs.get("src") or node.attrs.get("href") or "")
+    if node.type == "image":
+        return image_block(url, _alt(node), str(node.attrs.get("title") or ""), link or "", ctx)
+    kind = _file_kind(url) or "file"
+    source, wanted = file_source(url, kind, ctx)
+    label = rich_text(node, ctx)
+    if source is None:
+        return [_text_block("paragraph", label or text_objects(url))]
+    return [{"type": kind, kind: {**source, "caption": _with_meta(label, CaptionMeta(file=wanted))}}]
+
+
+def image_block(url: str, alt: str, title: str, link: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """An image as a Notion image block; its alt text, title and link in the caption's lines
+    (`alt:`, `title:`, `link:`), which sync writes back and does not show."""
+    source, wanted = file_source(url, "image", ctx)
+    if source is None:
+        return [_text_block("paragraph", text_objects(alt or url))] if (alt or url) else []
+    meta = CaptionMeta(alt=alt or None, title=title or None, link=link or None, file=wanted)
+    return [{"type": "image", "image": {**source, "caption": _with_meta([], meta)}}]
+
+
+def _shortcode(tag: ShortcodeTag, whole: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """A paragraph that is one shortcode tag: a Notion block for Hugo's figure, youtube and
+    vimeo; the tag itself (a paragraph of code, which sync writes back as the tag) for a
+    shortcode the site owner keeps (`[render] shortcodes`); else its text, reported."""
+    if tag.name in ctx.shortcodes:
+        return [_text_block("paragraph", _code_text(tag.text()))]
+    if tag.name in ("youtube", "vimeo") and not tag.closing:
+        return _video(tag, ctx) or [_text_block("paragraph", text_objects(whole))]
+    if tag.name == "figure" and not tag.closing and tag.args.get("src"):
+        return _figure(tag, ctx)
+    ctx.note(f"Hugo shortcode {tag.name!r}: Notion has no shortcodes; it is kept as text, which the blog will show "
+             "as typed (`[render] shortcodes` in pipeline.toml keeps the site's own)")
     return [_text_block("paragraph", text_objects(whole))]
+
+
+def _video(tag: ShortcodeTag, ctx: ImportContext) -> list[dict[str, Any]] | None:
+    """Hugo's youtube or vimeo shortcode (an id, positional or named) as a video block."""
+    args = tag.args
+    video_id = args.pop("id", None) or (tag.positional[0] if tag.positional else None)
+    if not video_id or not re.fullmatch(r"[A-Za-z0-9_-]+", video_id):
+        return None
+    for name in args:
+        ctx.note(f"the {tag.name} shortcode's {name!r} argument has no Notion form: left out")
+    url = f"https://www.youtube.com/watch?v={video_id}" if tag.name == "youtube" else f"https://vimeo.com/{video_id}"
+    return [{"type": "video", "video": {"type": "external", "external": {"url": url}, "caption": []}}]
+
+
+def _figure(tag: ShortcodeTag, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Hugo's figure shortcode as an image: its caption shown (as Markdown, which the shortcode
+    reads it as), its other arguments in a `figure:` line, which sync writes back."""
+    args = tag.args
+    url = args.pop("src")
+    caption_text = args.pop("caption", "")
+    source, wanted = file_source(url, "image", ctx)
+    caption = []
+    if caption_text:
+        nodes = parse(caption_text)
+        caption = rich_text(nodes[0].children[0] if nodes and nodes[0].type == "paragraph" and nodes[0].children
+                            else None, ctx) or text_objects(caption_text)
+    if source is None:
+        return [_text_block("paragraph", caption or text_objects(args.get("alt") or url))]
+    dropped = [name for name in args if name not in FIGURE_ARGUMENTS]
+    for name in dropped:
+        ctx.note(f"the figure shortcode's {name!r} argument is not one Hugo's figure takes: left out")
+    meta = CaptionMeta(figure=tuple((key, value) for key, value in args.items() if key not in dropped), file=wanted)
+    return [{"type": "image", "image": {**source, "caption": _with_meta(caption, meta)}}]
 
 
 def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -641,10 +977,17 @@ def convert_heading(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, 
 def convert_list(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     blocks = []
     start = int(node.attrs.get("start", 1)) if node.type == "ordered_list" else 1
+    lists = ("bullet_list", "ordered_list")
+    loose = any(child.type == "paragraph" and not child.hidden for item in node.children for child in item.children)
+    # A list comes back loose where an item holds a block other than a list: the renderer puts a
+    # blank line before it. Only a list loose by its blank lines alone comes back tight.
+    if loose and not any(len(item.children) > 1 and item.children[1].type not in lists for item in node.children):
+        ctx.note("a loose list (blank lines between its items): Notion lists have no spacing, so it comes back "
+                 "tight (its items' text not in paragraphs)")
     for index, item in enumerate(node.children):
         checkbox = _checkbox(item)  # first: it takes the box out of the item's text
         text, rest = _first_text(item.children, ctx)
-        children = convert_nodes(rest, ctx)
+        children = ctx.take_pending() + convert_nodes(rest, ctx)
         if checkbox is not None:
             if text and text[0].get("type") == "text":
                 text[0]["text"]["content"] = text[0]["text"]["content"].lstrip(" ")
@@ -677,21 +1020,47 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
 
 def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     text, rest = _first_text(node.children, ctx)
-    return [_text_block("quote", text, convert_nodes(rest, ctx))]
+    return [_text_block("quote", text, ctx.take_pending() + convert_nodes(rest, ctx))]
 
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     content = node.content[:-1] if node.content.endswith("\n") else node.content
+    highlight = re.fullmatch(re.escape(_HIGHLIGHT_INFO) + r"(\d+)", node.info or "")
+    if highlight and int(highlight.group(1)) < len(ctx.highlights):
+        return _highlighted(ctx.highlights[int(highlight.group(1))], content, ctx)
     return _code(node.info or "", content, ctx)
 
 
+def _highlighted(tag: ShortcodeTag, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Hugo's highlight shortcode as a code block under its language, the tag in its caption
+    (in code style), which sync writes the code back inside (render/hugo.py)."""
+    [block] = _code(tag.positional[0], code, ctx)
+    if highlight_tag(tag):
+        block["code"]["caption"] = _code_text(tag.text())
+    else:
+        ctx.note(f"highlight options {tag.text()!r} that Hugo's highlight shortcode does not take: the code is kept "
+                 "without them")
+    return [block]
+
+
 def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
-    info = info.strip().split()[0].lower() if info.strip() else ""
-    language = info if info in NOTION_LANGUAGES else FENCE_LANGUAGES.get(info)
+    """A code block under Notion's name for its language. When that name alone would not give
+    the fence back as written (a language Notion lacks, like `ini`; an alias, like `py`; a bare
+    fence; attributes like `{linenos=true}`), the fence's opening line is the block's caption,
+    in code style, and sync writes the fence from it (render/hugo.py)."""
+    found = fence_info(info)
+    name = found.language.lower() if found else (info.strip().split()[0].lower() if info.strip() else "")
+    language = name if name in NOTION_LANGUAGES else FENCE_LANGUAGES.get(name)
     if language is None:
-        ctx.note(f"code language {info!r} is not one of Notion's: the code is kept as plain text")
         language = "plain text"
-    return [{"type": "code", "code": {"rich_text": text_objects(code), "language": language}}]
+    payload: dict[str, Any] = {"rich_text": text_objects(code), "language": language}
+    if found is None:
+        ctx.note(f"code fence info {info.strip()!r} is not a language and highlighting options: the code is kept "
+                 f"under {language!r}, without it")
+    elif found.attributes or chroma_name(language) != found.language:
+        payload["caption"] = [{"type": "text", "text": {"content": FENCE_CAPTION + found.text},
+                               "annotations": {"code": True}}]
+    return [{"type": "code", "code": payload}]
 
 
 def convert_math(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -713,32 +1082,94 @@ def convert_table(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, An
                                         "children": children}}]
 
 
+FOOTNOTES = ("footnotes: Notion has none; each reference is kept as a piece of code `[^label]`, and its note as a "
+             "paragraph that starts with code `[^label]:`, which sync writes back as the footnote")
+
+
+def _footnote_label(node: SyntaxTreeNode) -> str:
+    """A footnote's label, as safe characters (Goldmark numbers footnotes in their order, so a
+    label's own spelling does not show)."""
+    meta = node.meta or {}
+    label = str(meta.get("label", meta.get("id", "")))
+    return label if re.fullmatch(r"[A-Za-z0-9_-]{1,60}", label) else str(meta.get("id", 0) + 1)
+
+
 def convert_footnotes(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
+    """Each footnote's note: a paragraph starting with code `[^label]:`, its other blocks under it."""
     blocks = []
     for footnote in node.children:
-        label = str((footnote.meta or {}).get("label", ""))
         inner = convert_nodes([child for child in footnote.children if child.type != "footnote_anchor"], ctx)
-        if inner and inner[0]["type"] == "paragraph":
-            inner[0]["paragraph"]["rich_text"].insert(0, {"type": "text", "text": {"content": f"[{label}] "}})
-        blocks += inner
+        first = inner.pop(0) if inner and inner[0]["type"] == "paragraph" else _text_block("paragraph", [])
+        first["paragraph"]["rich_text"] = _code_text(f"[^{_footnote_label(footnote)}]:") + text_objects(" ") \
+            + first["paragraph"]["rich_text"]
+        if inner:
+            first["paragraph"]["children"] = first["paragraph"].get("children", []) + inner
+        blocks.append(first)
     return blocks
 
 
 def convert_html(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
     """A raw HTML fragment: through markdownify to Markdown, then as Markdown."""
     fragment = node.content.strip()
+    if fragment == MORE:
+        return [more_block()]
     if fragment.startswith("<!--"):
+        # Comments go (Hugo shows none); what stands between them on the block's lines stays.
+        rest = re.sub(r"<!--.*?-->", "", fragment, flags=re.S).strip()
         ctx.note("an HTML comment: left out")
-        return []
+        if not rest or rest.startswith("<!--"):
+            return []
+        fragment = rest
     pre = _PRE.fullmatch(fragment)
-    if pre:  # the renderer's code holding a shortcode: one line of raw HTML
-        return _code(pre.group(1) or "", html.unescape(pre.group(2)), ctx)
-    if re.fullmatch(r"<table>.*</table>", fragment, re.S | re.I):
+    if pre:  # code as HTML: the renderer's own (holding a shortcode), or highlighted before import
+        return _pre(pre, ctx)
+    if re.fullmatch(r"<table\b.*</table>", fragment, re.S | re.I):
         return _html_table(fragment, ctx)
     return _from_html(fragment, ctx)
 
 
-_PRE = re.compile(r'<pre><code(?: class="language-([^"]*)")?>(.*)</code></pre>', re.S)
+# Code as HTML: `<pre><code class="language-r">`, or `<pre class="r"><code>` (R Markdown's).
+_PRE = re.compile(r'<pre(?:\s+class="([^"<>]*)")?[^<>]*>\s*<code(?:\s+class="([^"<>]*)")?[^<>]*>(.*)</code>\s*</pre>',
+                  re.S | re.I)
+
+
+def _pre(pre: re.Match[str], ctx: ImportContext) -> list[dict[str, Any]]:
+    """Code written as HTML as a code block under its language (from the code's class, else
+    the pre's), its text without the markup a highlighter put in."""
+    classes = (pre.group(2) or "").split() + (pre.group(1) or "").split()
+    language = next((c.removeprefix("language-") for c in classes if c.startswith("language-")),
+                    next((c for c in classes if c.lower() in NOTION_LANGUAGES or c.lower() in FENCE_LANGUAGES), ""))
+    body = pre.group(3)
+    if re.search(r"<a\s", body, re.I):
+        ctx.note("links inside code written as HTML: a Notion code block holds plain text; their text is kept")
+    if re.search(r"<[A-Za-z]", body):
+        ctx.note("code written as HTML (already highlighted): kept as a code block, which the blog highlights "
+                 "again when it builds")
+    code = html.unescape(re.sub(r"<[^<>]*>", "", body)).removesuffix("\n")
+    return _code(language, code, ctx)
+
+
+def _html_source(node: SyntaxTreeNode) -> str:
+    """The Markdown text a block came from, near enough for HTML split by blank lines."""
+    if node.type == "html_block":
+        return node.content
+    if node.type == "paragraph" and node.children:
+        return node.children[0].content
+    return "".join(inner.content for inner in node.walk() if inner.type in ("text", "code_inline"))
+
+
+def _joined_table(nodes: list[SyntaxTreeNode], i: int) -> tuple[int, str] | None:
+    """An HTML table that blank lines split into several blocks (the Markdown reader ends an
+    HTML block at a blank line): (index after its last block, its whole HTML); None when no
+    block after it closes it."""
+    parts = [nodes[i].content]
+    depth = _depth(nodes[i].content, "table")
+    for j in range(i + 1, len(nodes)):
+        parts.append(_html_source(nodes[j]))
+        depth += _depth(parts[-1], "table") if nodes[j].type == "html_block" else 0
+        if depth <= 0:
+            return j + 1, "\n".join(parts)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ class Post:
     """What one entry becomes on disk: `<slug>/index.md` plus files beside it."""
 
     entry_id: str
-    slug: str
+    slug: str  # the bundle's folder in the output folder: the slug, or a page tree's path ("" its root)
     text: str  # the whole index.md, front matter included
     last_edited_time: str
     files: dict[str, bytes] = field(default_factory=dict)  # bundle-relative name -> bytes
@@ -128,3 +128,13 @@ class Post:
     # minute, so a later edit in that minute would not show; such a page is read again next time.
     settled: bool = True
     title: str = ""  # what a link to this post from another shows; kept for runs that read one entry
+    # Where it sits beyond its folder, when not a plain `index.md` bundle: "index" (`_index.md`
+    # for a section, `index.<code>.md` for a language) and "weight" (a page tree's order). A
+    # change rewrites the post even when its page was not edited.
+    place: dict[str, Any] = field(default_factory=dict)
+    sub_pages: list[str] | None = None  # a page tree's page: its sub-pages, in order, for the next run
+
+    @property
+    def index(self) -> str:
+        """The page's file in its bundle."""
+        return self.place.get("index", "index.md")

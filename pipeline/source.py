@@ -40,43 +40,68 @@ DEFAULT_BASE_URL = "https://api.notion.com"
 PAGE_SIZE = 100  # the API's maximum for every paginated endpoint
 
 
+class Clock:
+    """Time as the source reads it: `monotonic()` and `sleep()`. Tests hand in a fake one, so
+    backoff, Retry-After and the rate limit are checked without waiting for real."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+REAL_TIME = Clock()
+
+
 class RateLimiter:
     """Token bucket shared by every request of a run: Notion allows an average of three
     requests a second per integration, with bursts (developers.notion.com/reference/request-limits).
     Waiting here, before sending, is what keeps a normal sync free of 429s."""
 
-    def __init__(self, rate: float, burst: int, on_wait: Callable[[str, int], None] | None = None) -> None:
+    def __init__(self, rate: float, burst: int, on_wait: Callable[[str, int], None] | None = None,
+                 clock: Clock = REAL_TIME) -> None:
         self.on_wait = on_wait or (lambda event, n: None)
         self.rate = rate
         self.capacity = max(1, burst)
+        self.clock = clock
         self.tokens = float(self.capacity)
-        self.updated = time.monotonic()
+        self.updated = clock.monotonic()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
         if self.rate <= 0:
             return
         with self.lock:
-            now = time.monotonic()
+            now = self.clock.monotonic()
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
             self.tokens -= 1
             wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
         if wait:
             self.on_wait("waiting", 1)
-            time.sleep(wait)
+            self.clock.sleep(wait)
             self.on_wait("waiting", -1)
 
 
+RATE_LIMITED = 429
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is waited this long, then retried
+
+
 def _retried_status(request: httpx.Request) -> frozenset[int]:
-    """Statuses the transport retries. notion-client retries 429 on every request and 500/503
-    on GETs itself (its RetryOptions); a data source query only reads, though it is a POST,
-    so its 500/503 are retried here."""
-    if request.method == "GET":
-        return frozenset({502, 504})
-    if request.url.path.endswith("/query"):
-        return frozenset({500, 502, 503, 504})
-    return frozenset()
+    """Statuses the transport retries: 429 on every request (Notion did not do it, and asks to
+    wait); 5xx on reads only (a GET, or a data source query, which reads though it is a POST),
+    since a write that failed with a 5xx may have been done."""
+    if _idempotent(request):
+        return frozenset({RATE_LIMITED, 500, 502, 503, 504})
+    return frozenset({RATE_LIMITED})
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a 429's Retry-After asks for (developers.notion.com/reference/request-limits:
+    an integer number of seconds), at most MAX_RETRY_AFTER; None when absent or not a number."""
+    value = response.headers.get("Retry-After", "").strip()
+    return min(float(value), MAX_RETRY_AFTER) if value.isdigit() else None
 
 
 def _idempotent(request: httpx.Request) -> bool:
@@ -105,6 +130,7 @@ class NotionTransport(httpx.BaseTransport):
         backoff: float = 0.5,
         max_bytes: int = 32 * 2**20,
         deadline: float = 120.0,
+        clock: Clock = REAL_TIME,
     ) -> None:
         self.limiter = limiter
         self.inner = inner or httpx.HTTPTransport()
@@ -112,11 +138,15 @@ class NotionTransport(httpx.BaseTransport):
         self.backoff = backoff
         self.max_bytes = max_bytes
         self.deadline = deadline
+        self.clock = clock
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Every retry of the run happens here (notion-client's own are off): a 429 waits what
+        its Retry-After says, anything else jittered exponential backoff."""
         attempt = 0
         while True:
             self.limiter.acquire()
+            asked: float | None = None
             try:
                 # A truncated body raises here, where it can still be retried.
                 response = self._within_deadline(request)
@@ -126,8 +156,9 @@ class NotionTransport(httpx.BaseTransport):
             else:
                 if response.status_code not in _retried_status(request) or attempt >= self.retries:
                     return response
+                asked = retry_after(response) if response.status_code == RATE_LIMITED else None
                 response.close()
-            time.sleep(self.backoff * (2**attempt) * (0.5 + random.random() / 2))
+            self.clock.sleep(asked if asked is not None else self.backoff * (2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
 
     def _within_deadline(self, request: httpx.Request) -> httpx.Response:
@@ -190,6 +221,7 @@ class SourceOptions:
     # One limiter for every client made with these options, so that runs one after another (the
     # preview's polls and syncs) share Notion's budget; None: each client its own (rate, burst).
     limiter: RateLimiter | None = None
+    clock: Clock = REAL_TIME  # what backoff, Retry-After and the rate limit wait with
 
 
 def _quiet_logger() -> logging.Logger:
@@ -209,20 +241,21 @@ def api_version(options: SourceOptions) -> str:
 def make_client(token: str, options: SourceOptions, progress: Callable[[str, int], None] | None = None) -> Client:
     """The one notion-client of a run. Only the base URL tells Notion from the emulator."""
     transport = NotionTransport(
-        options.limiter or RateLimiter(options.rate, options.burst, progress),
+        options.limiter or RateLimiter(options.rate, options.burst, progress, options.clock),
         retries=options.retries,
         backoff=options.backoff,
         max_bytes=int(options.limits.response_max_mb * 2**20),
         deadline=options.limits.request_deadline,
+        clock=options.clock,
     )
     return Client(
         auth=token,
         base_url=options.base_url.rstrip("/"),
         timeout_ms=int(options.timeout * 1000),
         logger=_quiet_logger(),
-        retry=RetryOptions(max_retries=options.retries, initial_retry_delay_ms=int(options.backoff * 1000)),
+        retry=RetryOptions(max_retries=0),  # the transport retries, on the run's clock
         client=httpx.Client(transport=transport),
-        **({"notion_version": options.notion_version} if options.notion_version else {}),
+        notion_version=api_version(options),
     )
 
 
@@ -231,27 +264,27 @@ def explain(error: Exception, what: str, doing: str = "reading") -> NotionError:
     `NotionError` of its kind. Never includes the token."""
     if isinstance(error, APIResponseError):
         # The code as Notion spells it ("validation_error"), not the SDK enum's name.
-        answer = {"status": error.status, "code": getattr(error.code, "value", str(error.code))}
+        status, code = error.status, str(getattr(error.code, "value", error.code))
         if error.code == APIErrorCode.Unauthorized:
             return Unauthorized(
                 "Notion refused the token (401 unauthorized). Check NOTION_TOKEN: it must be the "
-                "Internal Integration Secret of your integration (notion.so/profile/integrations).", **answer)
+                "Internal Integration Secret of your integration (notion.so/profile/integrations).", status=status, code=code)
         if error.code in (APIErrorCode.ObjectNotFound, APIErrorCode.RestrictedResource):
             return NotFound(
                 f"Notion cannot find {what}, or the integration cannot see it ({error.status} "
                 f"{error.code}). Check the id, then share the page or data source with your "
-                "integration: open it in Notion, ••• menu → Connections → add the integration.", **answer)
+                "integration: open it in Notion, ••• menu → Connections → add the integration.", status=status, code=code)
         if error.code == APIErrorCode.RateLimited:
             return RateLimited(f"Notion kept answering 429 rate_limited while {doing} {what}, after retries. "
-                               "Try again later.", **answer)
+                               "Try again later.", status=status, code=code)
         kind = Refused if 400 <= error.status < 500 else Unreachable
-        return kind(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}", **answer)
+        return kind(f"Notion answered {error.status} {error.code} while {doing} {what}: {error}", status=status, code=code)
     if isinstance(error, (NotionClientErrorBase, httpx.HTTPError, ValueError)):
-        status = getattr(error, "status", None)
+        answered = getattr(error, "status", None)  # an unexpected HTTP answer (a 502 page) has one
         return Unreachable(
             f"Notion could not be reached or answered garbage while {doing} {what}, after retries "
             f"({type(error).__name__}: {error}). Check your network or NOTION_BASE_URL and try again.",
-            status=status if isinstance(status, int) else None)
+            status=answered if isinstance(answered, int) else None)
     raise error
 
 
@@ -362,6 +395,23 @@ class NotionSource:
                 raise
         found = self._data_source_of(data_source_id)
         return found, self._retrieve_data_source(found)
+
+    def data_source_or_page(self, source_id: str) -> tuple[str, str, dict[str, Any]]:
+        """What an id names: ("data_source", id, object) for a data source or a database's, else
+        ("page", id, object) for a page (the root of a page tree)."""
+        try:
+            return ("data_source", *self.data_source(source_id))
+        except (NotFound, Refused) as error:
+            # A page's id is not a database's: 404, or 400 validation_error ("is a page, not a database").
+            if isinstance(error, Refused) and error.code != "validation_error":
+                raise
+            try:
+                return "page", source_id, self.page(source_id)
+            except NotFound as page_error:
+                raise NotFound(
+                    f"Notion finds no data source, database or page {source_id} that the integration can see. Check the "
+                    "id, then share it with your integration: open it in Notion, ••• menu → Connections → add the "
+                    "integration.", status=page_error.status, code=page_error.code) from page_error
 
     def _retrieve_data_source(self, data_source_id: str) -> dict[str, Any]:
         what = f"data source {data_source_id}"

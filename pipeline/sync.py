@@ -11,16 +11,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from typing import Any, Callable, Iterator
 
 from pipeline import bundle, shapes
 from pipeline.cache import BlockCache, Cached
 from pipeline.config import Config, require_notion_id
 from pipeline.errors import ConfigError, RemovalRefused
-from pipeline.frontmatter import document, front_matter, page_title, slug_of, status_of
+from pipeline.frontmatter import (cover_image, cover_of, document, front_matter, page_title, slug_of, status_of,
+                                  with_cover)
+from pipeline.hugo_syntax import file_line_path
 from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
 from pipeline.render import RenderContext, Renderer, file_url, video_shortcode
+from pipeline.render.hugo import caption_parts, unbalanced_shortcodes
 from pipeline.render.plugins import load_plugins
 from pipeline.source import NotionSource, SourceOptions, api_version, block_files, download_files, make_client
 from pipeline.validate import check_front_matter, check_links, check_slugs_taken, check_unique_slugs
@@ -143,7 +146,7 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         # {"type": "status", "status": {"options": [{"name": …}, …]}}
         prop = found["properties"].get(config.status_property)
         payload = prop.get(prop.get("type"), {}) if isinstance(prop, dict) else {}
-        options = {o.get("name") for o in payload.get("options", ()) if isinstance(o, dict)} \
+        options = {o["name"] for o in payload.get("options", ()) if isinstance(o, dict) and isinstance(o.get("name"), str)} \
             if isinstance(payload, dict) and isinstance(payload.get("options"), list) else set()
     lines = [f"{where} {name!r} is not a property of the data source"
              for name, where in config.mapped_properties.items() if name not in properties]
@@ -159,11 +162,17 @@ def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str
         )
 
 
-def permalink(slug: str, section: str, style: str) -> str:
+def permalink(slug: str, section: str, style: str, lang: str = "", prefix: str = "") -> str:
+    """Where a post is, for a link: `slug` is its bundle's folder (a path in a page tree, "" for
+    a section's own page). On a multilingual site, `lang` is its language (relref looks the page
+    up in that language) and `prefix` what a permalink starts with (/zh; "" for the default)."""
+    path = "/" + "/".join(part for part in (section, slug) if part)
     if style == "relref":
         # Hugo resolves it at build time and fails the build if the post is missing.
-        return '{{< relref "/' + section + "/" + slug + '" >}}'
-    return f"/{section}/{slug}/"
+        if lang:
+            return '{{< relref path="' + path + '" lang="' + lang + '" >}}'
+        return '{{< relref "' + path + '" >}}'
+    return f"{prefix}{path}/"
 
 
 @dataclass(slots=True)
@@ -175,30 +184,44 @@ class Candidate:
     metadata: dict[str, Any]
     slug: str
     problems: list[Problem]
+    path: str | None = None  # its bundle's folder, when not the slug (a page tree's page)
+    place: dict[str, Any] = field(default_factory=dict)  # Post.place
+    sub_pages: list[str] | None = None  # Post.sub_pages
 
     @property
     def valid(self) -> bool:
         return not any(p.rejects for p in self.problems)
 
+    @property
+    def folder(self) -> str:
+        return self.slug if self.path is None else self.path
+
+    @property
+    def index(self) -> str:
+        return self.place.get("index", bundle.INDEX)
+
+
+def check_page(page: dict[str, Any], config: Config) -> Candidate:
+    """Front matter, slug and schema of one page."""
+    entry = Entry(page=page, blocks=())
+    title = "(untitled)"
+    try:
+        title = page_title(page) or title
+        metadata = front_matter(page, config)
+        slug = slug_of(page, config)
+        problems = check_front_matter(entry, title, metadata, slug, config)
+    except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
+        metadata, slug = {}, ""
+        problems = [Problem("error", title, entry.url, "properties",
+                            f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
+                            "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
+                            "The other entries are written.")]
+    return Candidate(entry, title, metadata, slug, problems)
+
 
 def check_pages(pages: list[dict[str, Any]], config: Config) -> list[Candidate]:
     """Front matter, slug and schema for every page; slugs kept by the first in query order."""
-    candidates = []
-    for page in pages:
-        entry = Entry(page=page, blocks=())
-        title = "(untitled)"
-        try:
-            title = page_title(page) or title
-            metadata = front_matter(page, config)
-            slug = slug_of(page, config)
-            problems = check_front_matter(entry, title, metadata, slug, config)
-        except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
-            metadata, slug = {}, ""
-            problems = [Problem("error", title, entry.url, "properties",
-                                f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
-                                "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
-                                "The other entries are written.")]
-        candidates.append(Candidate(entry, title, metadata, slug, problems))
+    candidates = [check_page(page, config) for page in pages]
     for problem in check_unique_slugs((c.entry, c.title, c.slug) for c in candidates if c.valid):
         next(c for c in candidates if c.entry.url == problem.entry_url).problems.append(problem)
     return candidates
@@ -216,17 +239,44 @@ def unchanged(candidate: Candidate, manifest: bundle.Manifest, links: dict[str, 
     record = manifest.pages.get(candidate.entry.id)
     if not record or not record.get("settled", False):
         return False
-    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.slug:
+    if record.get("last_edited_time") != candidate.entry.last_edited_time or record.get("slug") != candidate.folder \
+            or record.get("place", {}) != candidate.place:
         return False
     if any(link_target(page_id, links, titles) != shown for page_id, shown in (record.get("links") or {}).items()):
         return False
-    index = out_dir / candidate.slug / "index.md"
+    index = out_dir / bundle.bundle_path(candidate.folder, candidate.index)
     return index.is_file() and bundle.digest(index.read_bytes()) == record.get("sha256")
 
 
-def bundle_file_name(url: str, data: bytes) -> str:
-    """Named by content: Notion signs a new URL on every read, the bytes stay the same."""
-    return hashlib.sha256(data).hexdigest()[:16] + bundle.file_suffix(url)  # a publishable one
+def bundle_file_name(url: str, kept: str | None) -> str:
+    """The path a file wants in its bundle: `kept` (a caption's `file:` line, the front
+    matter's cover image: the path import kept) when a bundle may hold it with this suffix,
+    else the name Notion keeps for the file, the last part of its URL's path (a signed URL
+    changes at every read, its path does not), in safe characters."""
+    suffix = bundle.file_suffix(url)  # a publishable one
+    name = bundle.safe_file_name(unquote(urlsplit(url).path.rsplit("/", 1)[-1]))
+    return file_line_path(kept, suffix) or (name if name.lower().endswith(suffix) else name + suffix)
+
+
+def content_name(url: str, data: bytes) -> str:
+    """A file named by its content (the bytes stay the same when Notion signs a new URL)."""
+    return hashlib.sha256(data).hexdigest()[:16] + bundle.file_suffix(url)
+
+
+def kept_path(block: Block | None) -> str | None:
+    """The bundle path a file block's caption keeps (its `file:` line), or None."""
+    return caption_parts(block.value.get("caption"))[1].file if block is not None else None
+
+
+def cover_url(page: dict[str, Any], config: Config) -> str | None:
+    """The page cover's URL when the bundle holds it (Notion-hosted, or external with
+    `download_external`), as a file block's; else None."""
+    found = cover_of(page)
+    if found is None or found[0] not in (("file", "external") if config.render.download_external else ("file",)):
+        return None
+    url = found[1]
+    return url if _url_problem(url) is None and urlsplit(url).scheme in ("http", "https") and bundle.publishable(url) \
+        else None
 
 
 def _url_problem(url: str) -> str | None:
@@ -290,6 +340,7 @@ class Rendering:
     links: dict[str, str]
     titles: dict[str, str]
     started: datetime
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)  # RenderContext.tables
 
 
 def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Post | None, list[Problem]]:
@@ -308,13 +359,19 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
                 + ("upload the file again in Notion." if kind == "file" else "correct the URL, or upload the file to Notion."))
         for block, kind, url in _file_blocks(entry.blocks) if (why := _url_problem(url))
     ]
-    files: dict[str, bytes] = {}
-    local: dict[str, str] = {}
-    for url, kind in bundled_files(entry.blocks, config).items():
+    named: list[tuple[str, bytes, str]] = []
+    holders = {url: block for block, _, url in reversed(list(_file_blocks(entry.blocks)))}
+    targets = bundled_files(entry.blocks, config)
+    cover = cover_url(entry.page, config)
+    if cover is not None:
+        targets.setdefault(cover, "file")
+    for url, kind in targets.items():
         data = downloads.get(url)
         if isinstance(data, bytes):
-            local[url] = bundle_file_name(url, data)
-            files[local[url]] = data
+            kept = kept_path(holders[url]) if url in holders else cover_image(candidate.metadata)
+            # A multilingual site's translations share one bundle: there a file is named by its
+            # content, so that one name is always one file, whichever translation writes it.
+            named.append((url, data, content_name(url, data) if config.languages else bundle_file_name(url, kept)))
         else:
             where, fix = _NOT_DOWNLOADED[kind]
             problems.append(Problem(
@@ -332,15 +389,26 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     ]
     if any(p.rejects for p in problems):
         return None, problems
-    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url)
+    local = bundle.bundle_names(named)
+    files = {local[url]: data for url, data, _ in named}
+    ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url,
+                        tables=run.tables)
     body = run.renderer.render_page(entry.blocks, ctx)
     problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
+    problems += [Problem("error", title, entry.url, "a shortcode", message)
+                 for message in unbalanced_shortcodes(body, config.render.shortcodes)]
     if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
         return None, problems
+    # The page cover into the front matter's cover image: its copy in the bundle, or its
+    # external URL (a Notion-hosted one that is not bundled would expire within the hour).
+    found = cover_of(entry.page)
+    metadata = with_cover(candidate.metadata, local.get(cover) if cover else
+                          found[1] if found and found[0] == "external" else None)
     post = Post(
-        entry.id, candidate.slug, document(candidate.metadata, body, config), entry.last_edited_time, files=files,
+        entry.id, candidate.folder, document(metadata, body, config), entry.last_edited_time, files=files,
         links={page_id: link_target(page_id, links, titles) for page_id in sorted(ctx.linked_pages)},
-        settled=settled(entry.last_edited_time, run.started), title=candidate.title,
+        settled=settled(entry.last_edited_time, run.started), title=candidate.title, place=candidate.place,
+        sub_pages=candidate.sub_pages,
     )
     return post, problems
 
@@ -375,8 +443,9 @@ def settled(last_edited_time: str, started: datetime) -> bool:
 # Bump when a change to the rendering code (render, frontmatter, the bundle naming) changes
 # what the same Notion page becomes: every post is then rebuilt once. Nothing else in the code
 # (the CLI, the fetching, the limits) changes an output, so nothing else forces a refetch.
-# 2: text escapes what Goldmark's typographer would change (\' \" -\- ..\. >\>).
-OUTPUT_VERSION = 2
+# 2: bundle files named as Notion names them (issue #17), no longer by content.
+# 3: text escapes what Goldmark's typographer would change (\' \" -\- ..\. >\>).
+OUTPUT_VERSION = 3
 
 
 def fingerprint(config: Config, renderer: Renderer) -> str:
@@ -391,12 +460,31 @@ def fingerprint(config: Config, renderer: Renderer) -> str:
         "published": config.published,
         "status_property": config.status_property,
         "slug_property": config.slug_property,
+        "front_matter_yaml": config.front_matter_yaml,
         "render": render,
         "link_style": config.link_style,
     }
     if renderer.fingerprint():  # none added: the same fingerprint as before rules existed
         shaping["rules"] = renderer.fingerprint()
     return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One source's share of a run over the whole site (pipeline/site_sync.py), which reads
+    every source before it writes any: this source's entries, read and checked; where every
+    exported page of the site lives and its title; which of its manifest's posts the run covers
+    (a source removes only those); the block trees read already (a page tree's changed pages);
+    and the inline databases it can show as tables."""
+
+    manifest: str  # its manifest's file name (bundle.manifest_name)
+    candidates: list[Candidate]
+    problems: list[Problem]
+    links: dict[str, str]
+    titles: dict[str, str]
+    covered: frozenset[str]
+    fetched: dict[str, Entry] = field(default_factory=dict)
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +504,7 @@ class Job:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     cache_dir: Path | None = None  # where fetched trees are kept between runs (pipeline/cache.py)
     queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
+    site: Share | None = None  # a source of a whole-site run: read already, with the others
 
 
 def renderer_for(config: Config) -> Renderer:
@@ -463,43 +552,52 @@ def _sync(job: Job) -> Report:
     config, selection, out_dir, options = job.config, job.selection, job.out_dir, job.options
     report = Report()
     started = job.clock()
-    manifest = bundle.Manifest.load(out_dir)
+    site = job.site
+    manifest = bundle.Manifest.load(out_dir, site.manifest if site else bundle.MANIFEST)
     stamp = fingerprint(config, job.renderer)
     reuse = not job.force and manifest.fingerprint == stamp
     client = make_client(job.token, options, progress=job.progress)
     try:
         source = NotionSource(client, options, job.progress)
-        pages, report.problems = read_pages(source, selection, config, job.queried)
-        candidates = check_pages(pages, config)
+        if site is None:
+            pages, report.problems = read_pages(source, selection, config, job.queried)
+            candidates = check_pages(pages, config)
+        else:  # read and checked with the rest of the site, which links across every source
+            candidates, report.problems = site.candidates, list(site.problems)
         section = out_dir.name
-        links: dict[str, str] = {}
-        titles: dict[str, str] = {}
+        links: dict[str, str] = dict(site.links) if site else {}
+        titles: dict[str, str] = dict(site.titles) if site else {}
         if selection.entries:
             # The other posts are not read: links to them come from the manifest, as last written.
             check_slugs_against(candidates, manifest, selection.entries)
             others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
             links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
             titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
-        links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
-        titles |= {c.entry.id: c.title for c in candidates if c.valid}
+        if site is None:
+            links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
+            titles |= {c.entry.id: c.title for c in candidates if c.valid}
         # A named entry is read again whatever the manifest says: an edit in the minute of the
         # last sync leaves last_edited_time as it was.
         kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
                 and unchanged(c, manifest, links, titles, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
         cache = block_cache(job)
+        read_before = site.fetched if site else {}  # a page tree's edited pages, read whole to find their sub-pages
         # --force and named entries read Notion itself; otherwise an unedited page's tree is the
         # one fetched before (a rendering change then costs the query alone).
         hits = {} if cache is None or job.force or selection.entries else \
-            {c.entry.id: hit for c in to_fetch if (hit := cache.load(c.entry.page)) and whole(hit, config)}
-        fetched = source.entries([c.entry.page for c in to_fetch if c.entry.id not in hits])
+            {c.entry.id: hit for c in to_fetch
+             if c.entry.id not in read_before and (hit := cache.load(c.entry.page)) and whole(hit, config)}
+        fetched = source.entries([c.entry.page for c in to_fetch if c.entry.id not in hits and c.entry.id not in read_before])
+        fetched += [read_before[c.entry.id] for c in to_fetch if c.entry.id in read_before]
         entries = {e.id: e for e in fetched} | {page_id: hit.entry for page_id, hit in hits.items()}
     finally:
         client.close()
     kept_files = {url: data for hit in hits.values() for url, data in hit.files.items()}
-    wanted = (url for e in entries.values() for url in bundled_files(e.blocks, config) if url not in kept_files)
+    wanted = (url for e in entries.values() for url in [*bundled_files(e.blocks, config), cover_url(e.page, config)]
+              if url and url not in kept_files)
     downloads = download_files(wanted, options) | kept_files
-    run = Rendering(config, job.renderer, downloads, links, titles, started)
+    run = Rendering(config, job.renderer, downloads, links, titles, started, site.tables if site else {})
     for candidate in candidates:
         report.problems += candidate.problems
         if candidate.entry.id in kept:
@@ -517,19 +615,20 @@ def _sync(job: Job) -> Report:
         else:
             report.posts.append(post)
     # A run over the data source covers every entry; one over named pages or entries covers those.
-    covered = set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
+    covered = set(site.covered) if site else set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
     # removal window is kept as it was), and an allowed removal starts that window afresh.
-    removals = manifest.removals if not selection.data_source or selection.entries else []
-    if selection.data_source and not selection.entries and not job.allow_removal:
+    covers_all = site is not None or bool(selection.data_source and not selection.entries)
+    removals = manifest.removals if not covers_all else []
+    if covers_all and not job.allow_removal:
         removals = refuse_mass_removal(drop, manifest, config, started)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
     stamp = manifest.fingerprint if selection.entries else stamp
     change, new_manifest = bundle.plan(out_dir, report.posts, manifest, drop=drop, fingerprint=stamp)
     new_manifest.removals = removals
-    change.unchanged += sorted(c.slug for c in candidates if c.entry.id in kept)
+    change.unchanged += sorted(bundle.post_label(c.folder, c.index) for c in candidates if c.entry.id in kept)
     report.change = change
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
@@ -584,7 +683,7 @@ def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_di
         Problem("error", candidate.title, candidate.entry.url, "Slug",
                 f"{problem}. Move that file away, or give the entry another slug.")
         for name in sorted(bundle.post_files(post))
-        if (problem := bundle.refusal(out_dir, f"{post.slug}/{name}", manifest.files))
+        if (problem := bundle.refusal(out_dir, bundle.bundle_path(post.slug, name), manifest.owned))
     ]
 
 

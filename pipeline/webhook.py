@@ -107,8 +107,8 @@ class Watched:
         if not kind.startswith("page."):
             return Verdict(None, f"{kind} is not a page event")
         # Shape: developers.notion.com/reference/webhooks-events-delivery (entity: {id, type}).
-        page = notion_id(entity.get("id", "")) if isinstance(entity, dict) and isinstance(entity.get("id"), str) else None
-        if page is None or entity.get("type") != "page":
+        page = notion_id(entity["id"]) if isinstance(entity, dict) and isinstance(entity.get("id"), str) else None
+        if page is None or not isinstance(entity, dict) or entity.get("type") != "page":
             return Verdict(None, f"{kind} names no page (entity {_short(entity)})")
         if kind not in PAGE_EVENTS:
             return Verdict(None, f"{kind} for page {page} does not change a post")
@@ -481,11 +481,19 @@ class Settings:
     retry: Retry = Retry()
 
 
+def cut_short_by(stopping: threading.Event) -> Sleeper:
+    """A wait that ends early once `stopping` is set."""
+    def wait(seconds: float) -> None:
+        stopping.wait(seconds)
+
+    return wait
+
+
 def build_app(settings: Settings, log: Log, *, clock: Clock = time.monotonic, sleeper: Sleeper | None = None) -> WebhookApp:
     # By default a retry's backoff is a wait that stopping cuts short: on SIGTERM the remaining
     # attempts go out at once, within the few seconds a host gives before it kills the process.
     stopping = threading.Event()
-    dispatcher = Dispatcher(settings.github, log, retry=settings.retry, sleeper=sleeper or stopping.wait)
+    dispatcher = Dispatcher(settings.github, log, retry=settings.retry, sleeper=sleeper or cut_short_by(stopping))
     relay = Relay(Debouncer(settings.debounce, settings.max_wait), dispatcher, log, clock=clock, stopping=stopping)
     return WebhookApp(Receiver(settings.watched, relay, log, settings.notion_token))
 

@@ -64,3 +64,24 @@ def lay_out_demo_posts(into: Path) -> Path:
 @pytest.fixture
 def demo_posts(tmp_path) -> Path:
     return lay_out_demo_posts(tmp_path / "demo")
+
+
+@pytest.fixture
+def import_cli(notion_env, monkeypatch):
+    """`notion-hugo import` against an emulator, without the wait for Notion's rate limit (the
+    emulator has none): `import_cli(emulator, *args)`."""
+    import dataclasses
+
+    from click.testing import CliRunner
+
+    from pipeline import cli as cli_module
+
+    paced = cli_module.source_options_for
+    monkeypatch.setattr(cli_module, "source_options_for", lambda *args: dataclasses.replace(paced(*args), rate=0))
+
+    def run(emulator: NotionEmulator, *args: str):
+        notion_env(emulator)
+        return CliRunner().invoke(cli_module.main, ["import", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
+                                                    SEED_DATA_SOURCE, *args])
+
+    return run

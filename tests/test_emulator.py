@@ -275,7 +275,8 @@ def test_page_size_and_cursor_validation(notion):
 
 
 def test_rate_limit_answers_429_with_retry_after(store):
-    with NotionEmulator(store, token=TOKEN, rate=0.5, burst=2) as emu, _client(emu) as notion:
+    # A bucket that refills in minutes: a slow machine cannot earn a token back between the calls.
+    with NotionEmulator(store, token=TOKEN, rate=0.01, burst=2) as emu, _client(emu) as notion:
         notion.users.me()
         notion.users.me()
         with pytest.raises(APIResponseError) as info:

@@ -15,6 +15,7 @@ from pipeline.errors import NotionError
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, SEED_STORE, TOKEN
+from tests.fakeclock import FakeClock
 
 CONFIG = load_default_config()
 FAST = dict(backoff=0.01, timeout=1.0, retries=4)
@@ -24,10 +25,10 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.md"))}
 
 
-def run(out: Path, faults: Faults | None = None, **options):
+def run(out: Path, faults: Faults | None = None, clock: FakeClock | None = None, **options):
     with NotionEmulator(load_store(SEED_STORE), token=TOKEN, faults=faults) as emulator:
         report = sync(CONFIG, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=out, force=True,
-                      options=SourceOptions(base_url=emulator.base_url, **{**FAST, **options}))
+                      options=SourceOptions(base_url=emulator.base_url, clock=clock or FakeClock(), **{**FAST, **options}))
         return report, [r.status for r in emulator.requests]
 
 
@@ -64,6 +65,23 @@ def test_transient_faults_give_the_clean_output(faults, clean, tmp_path):
     assert len(statuses) > 8
 
 
+def test_a_429_waits_what_its_retry_after_says_on_the_runs_clock(clean, tmp_path):
+    clock = FakeClock()
+    report, statuses = run(tmp_path / "posts", Faults(rate_limit_burst=[1, 2, 5]), clock=clock)
+    assert report.exit_code == 0 and snapshot(tmp_path / "posts") == clean
+    assert statuses.count(429) == 3
+    assert clock.sleeps.count(1.0) >= 3  # the emulator's Retry-After: 1, each waited, none for real
+
+
+def test_backoff_grows_and_gives_up_after_the_retries(tmp_path):
+    clock = FakeClock()
+    with pytest.raises(NotionError):
+        run(tmp_path / "posts", Faults(status_every=1, status_code=503), clock=clock, backoff=0.5, retries=3)
+    # The query's waits, 0.5 s × 2^n each jittered down by up to half; then the run stops.
+    assert [low <= wait <= low * 2 for low, wait in zip((0.25, 0.5, 1.0), clock.sleeps)] == [True] * 3
+    assert len(clock.sleeps) == 3
+
+
 def test_notion_down_exits_3_and_leaves_the_old_output(clean, tmp_path, monkeypatch):
     out = tmp_path / "posts"
     run(out)
@@ -78,6 +96,9 @@ def test_notion_down_exits_3_and_leaves_the_old_output(clean, tmp_path, monkeypa
 
 
 def test_cli_says_notion_is_unavailable_in_one_paragraph(tmp_path, monkeypatch):
+    from pipeline.source import REAL_TIME
+
+    monkeypatch.setattr(REAL_TIME, "sleep", FakeClock().sleep)  # the CLI's runs wait on REAL_TIME
     with NotionEmulator(load_store(SEED_STORE), token=TOKEN, faults=Faults(drop_every=1)) as emulator:
         monkeypatch.setenv("NOTION_TOKEN", TOKEN)
         monkeypatch.setenv("NOTION_BASE_URL", emulator.base_url)

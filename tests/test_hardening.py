@@ -137,7 +137,7 @@ def test_a_hand_written_file_at_a_synced_path_is_never_overwritten_nor_removed(m
      "lists '../x', which is not a path inside its folder steps-to-learn-kubernetes/"),
     (lambda text: text.replace('"steps-to-learn-kubernetes/index.md"', '"steps-to-learn-kubernetes/../../x"'),
      "is not a path inside its folder"),
-    (lambda text: text.replace('"slug": "steps-to-learn-kubernetes"', '"slug": ".."'), "which is not one folder name"),
+    (lambda text: text.replace('"slug": "steps-to-learn-kubernetes"', '"slug": ".."'), "which is not a folder inside the output folder"),
 ], ids=["truncated", "array", "pages-null", "foreign", "pages-not-object", "dotdot", "dotdot-inside", "slug-dotdot"])
 def test_a_corrupt_or_foreign_manifest_stops_the_run_with_the_fix(manifest, why, synced, monkeypatch, tmp_path):
     """Findings 10, 11, 14: never silently replaced, never trusted to name a path outside."""
@@ -287,7 +287,7 @@ def test_control_characters_from_notion_are_shown_escaped(monkeypatch, tmp_path)
     from tests import storekit
 
     title = "T\x1b[2K\r\x1b]52;c;ZXZpbA==\x07itle"
-    hostile = storekit.entry(title, "a/b", 1)  # a nested slug: rejected, its title reported
+    hostile = storekit.entry(title, "a b", 1)  # a slug with a space: rejected, its title reported
     link = storekit.text("see")
     link["href"] = "https://www.notion.so/x\x1b[31mred\r-" + "a" * 32
     link["text"]["link"] = {"url": link["href"]}

@@ -41,7 +41,8 @@ def synced(tmp_path_factory):
         storekit.entry("Reserved", "index", 4),
         storekit.entry("Long " * 80, "long-title", 5),
         storekit.entry("../../Etc/Passwd", "", 6),
-        storekit.entry("Nested", "a/b", 7),
+        storekit.entry("Nested", "a/b", 7),  # folders inside the output folder, as Hugo serves a section's sub-folder
+        storekit.entry("Reserved inside", "a/CON", 8),
     ]
     entries = [(page, [storekit.paragraph(page["id"], storekit.text(HOSTILE_BODY))]) for page in cases]
     site = tmp_path_factory.mktemp("site")
@@ -57,12 +58,13 @@ def synced(tmp_path_factory):
 def test_bad_slugs_are_rejected_and_nothing_lands_outside_the_output(synced):
     report, site, out, _ = synced
     assert report.exit_code == 1
-    assert sorted(report.rejected) == sorted(["Absolute", "Dot dot", "Long " * 80, "Nested", "Reserved"])
+    assert sorted(report.rejected) == sorted(["Absolute", "Dot dot", "Long " * 80, "Reserved", "Reserved inside"])
     assert {(p.entry_title[:8], p.where) for p in report.errors} == {
-        ("Absolute", "Slug"), ("Dot dot", "Slug"), ("Long Lon", "Title"), ("Nested", "Slug"), ("Reserved", "Slug"),
+        ("Absolute", "Slug"), ("Dot dot", "Slug"), ("Long Lon", "Title"), ("Reserved", "Slug"),
     }
     written = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file() and p.suffix == ".md")
-    assert written == ["content/posts/etc-passwd/index.md", "content/posts/yaml-breaker/index.md"]
+    assert written == ["content/posts/a/b/index.md", "content/posts/etc-passwd/index.md",
+                       "content/posts/yaml-breaker/index.md"]
     assert not (site.parent / "escape").exists() and not (out.parent / "escape").exists()
 
 

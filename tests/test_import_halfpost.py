@@ -6,7 +6,6 @@ Notion did the request, a file too large, an update cut short."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import signal
@@ -16,21 +15,18 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from notion_emulator import NotionEmulator
 from notion_emulator.server import ApiError
 from pipeline import import_posts as importer
 from pipeline import markdown_in
-from pipeline import cli as cli_module
-from pipeline.cli import main
 from pipeline.import_posts import import_posts
 from pipeline.model import IMPORT_MARKER, is_import_marker
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit
 from tests.conftest import DEFAULT_CONFIG_FILE, ROOT, SEED_DATA_SOURCE, TOKEN
-from tests.importkit import config, post, round_trip, write_bundles
+from tests.importkit import config, first_error, plan_lines, post, round_trip, write_bundles
 from tests.storekit import store
 
 # Three posts of two content requests each (120 paragraphs: 100 children a request).
@@ -41,18 +37,6 @@ def options(emulator: NotionEmulator) -> SourceOptions:
     return SourceOptions(base_url=emulator.base_url, rate=0)
 
 
-@pytest.fixture
-def cli(notion_env, monkeypatch):
-    """The CLI against an emulator, without the wait for Notion's rate limit (the emulator has none)."""
-    paced = cli_module.source_options_for
-    monkeypatch.setattr(cli_module, "source_options_for", lambda *args: dataclasses.replace(paced(*args), rate=0))
-
-    def run(emulator: NotionEmulator, *args: str):
-        notion_env(emulator)
-        return CliRunner().invoke(main, ["import", "--config", str(DEFAULT_CONFIG_FILE), "--data-source",
-                                         SEED_DATA_SOURCE, *args])
-
-    return run
 
 
 def synced(emulator: NotionEmulator, out: Path) -> tuple[dict[str, str], list[str]]:
@@ -191,9 +175,9 @@ def test_an_import_stopped_mid_post_leaves_no_half_post_and_a_rerun_completes_it
         rerun = import_process(emulator.base_url, posts)
         stdout, stderr = rerun.communicate(timeout=60)
         assert rerun.returncode == 0, stderr
-        assert [line.split(" from ")[0] for line in stdout.splitlines()] == [
+        assert plan_lines(stdout) == [
             "unchanged post-0", "completed post-1", "completed post-2"]
-        assert stderr.splitlines()[-1] == "3 posts: 0 created, 0 updated, 2 completed, 1 unchanged, 0 failed."
+        assert stdout.splitlines()[-1] == "3 posts: 0 created, 0 updated, 2 completed, 1 unchanged, 0 failed."
         assert synced(emulator, tmp_path / "out") == (whole, [])
 
 
@@ -214,15 +198,15 @@ def lose_answers(emulator: NotionEmulator, method: str, path: str, times: int = 
     return lost
 
 
-def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(cli, whole, tmp_path):
+def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(import_cli, whole, tmp_path):
     posts = write_bundles(tmp_path / "in", {slug: post(body) for slug, body in BODIES.items()})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         lost = lose_answers(emulator, "POST", "/v1/pages")
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert lost == ["/v1/pages"]
         assert result.exit_code == 3, result.output
         assert result.stdout.splitlines()[0] == f"failed post-0 from {posts}/post-0/index.md"
-        error = result.stderr.splitlines()[0]
+        error = first_error(result.stdout)
         assert error.startswith("  error: Notion could not be reached or answered garbage while creating an entry for "
                                 "post-0, after retries (UnknownHTTPResponseError: ")
         assert error.endswith("Notion may have created the entry before the answer was lost; if it did, the entry is "
@@ -230,29 +214,29 @@ def test_a_lost_create_answer_says_the_entry_may_exist_and_a_rerun_completes_it(
                               "import again finds it by its slug and completes it.")
         assert entries(emulator)["post-0"] == ("Draft", True)  # Notion did create it
         assert_whole_or_unpublished(emulator, tmp_path / "out", whole)
-        again = cli(emulator, str(posts))
+        again = import_cli(emulator, str(posts))
         assert again.exit_code == 0, again.output
-        assert [line.split(" from ")[0] for line in again.stdout.splitlines()] == [
+        assert plan_lines(again.stdout) == [
             "unchanged post-1", "unchanged post-2", "completed post-0"]  # each as soon as it is settled
         assert len(emulator._api.pages) == 3
         assert synced(emulator, tmp_path / "out") == (whole, [])
 
 
-def test_a_lost_answer_while_writing_content_leaves_the_entry_marked(cli, whole, tmp_path):
+def test_a_lost_answer_while_writing_content_leaves_the_entry_marked(import_cli, whole, tmp_path):
     posts = write_bundles(tmp_path / "in", {slug: post(body) for slug, body in BODIES.items()})
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         lose_answers(emulator, "PATCH", "/v1/blocks/[^/]+/children")
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert result.exit_code == 3
         page_id = next(p for p in emulator._api.pages.values()
                        if p["properties"]["Slug"]["rich_text"][0]["plain_text"] == "post-0")["id"]
-        assert result.stderr.splitlines()[0].endswith(
+        assert first_error(result.stdout).endswith(
             f"The entry https://www.notion.so/{page_id.replace('-', '')} is marked as incomplete, so sync does not "
             "publish it: run the import again to complete it.")
-        assert [line.split(" from ")[0] for line in result.stdout.splitlines()] == [
+        assert plan_lines(result.stdout) == [
             "failed post-0", "created post-1", "created post-2"]
         assert_whole_or_unpublished(emulator, tmp_path / "out", whole)
-        assert cli(emulator, str(posts)).exit_code == 0
+        assert import_cli(emulator, str(posts)).exit_code == 0
         assert synced(emulator, tmp_path / "out") == (whole, [])
 
 
@@ -296,20 +280,20 @@ def test_sync_never_publishes_an_entry_holding_the_marker_even_named_with_page(t
             assert not (out / "half").exists()
 
 
-def test_a_post_the_converter_fails_on_fails_alone(cli, tmp_path, monkeypatch):
+def test_a_post_the_converter_fails_on_fails_alone(import_cli, tmp_path, monkeypatch):
     """A bug converting one post (simulated here) fails that post before anything of it is
     written; the others are imported, and the run exits 1, not 4."""
     posts = write_bundles(tmp_path / "in", {"a-broken": post("> Quoted."), "b-fine": post("Fine.")})
     monkeypatch.setitem(markdown_in.BLOCK_CONVERTERS, "blockquote",
                         lambda node, ctx: (_ for _ in ()).throw(KeyError("boom")))
     with NotionEmulator(store([]), token=TOKEN) as emulator:
-        result = cli(emulator, str(posts))
+        result = import_cli(emulator, str(posts))
         assert result.exit_code == 1, result.output
         assert result.stdout.splitlines()[0] == f"failed a-broken from {posts}/a-broken/index.md"
-        assert result.stderr.splitlines()[0] == (
+        assert first_error(result.stdout) == (
             "  error: could not be converted (KeyError: 'boom'). This is a bug in notion-hugo: please report it with "
             "the post; the other posts go on.")
-        assert result.stdout.splitlines()[1].startswith("created b-fine from ")
+        assert plan_lines(result.stdout)[1] == "created b-fine"
         assert list(entries(emulator)) == ["b-fine"]  # nothing of the broken post was written
 
 
@@ -322,16 +306,16 @@ def test_an_unreadable_link_is_kept_as_text_with_a_note(tmp_path):
     assert trip.posts == {"oops": post("Go there.")}
 
 
-def test_a_file_over_what_sync_downloads_fails_its_post_before_any_write(cli, tmp_path):
+def test_a_file_over_what_sync_downloads_fails_its_post_before_any_write(import_cli, tmp_path):
     """A 3 GB file (sparse: no byte of it is read) ended the run with a MemoryError."""
     posts = write_bundles(tmp_path / "in", {"a-video": post("[The talk](talk.mp4)"), "b-text": post("Text.")})
     with (posts / "a-video" / "talk.mp4").open("wb") as handle:
         handle.truncate(3 * 2**30)
     with NotionEmulator(store([]), token=TOKEN) as emulator:
         for extra in (["--dry-run"], []):
-            result = cli(emulator, *extra, str(posts))
+            result = import_cli(emulator, *extra, str(posts))
             assert result.exit_code == 1, result.output
-            assert result.stderr.splitlines()[0] == (
+            assert first_error(result.stdout) == (
                 "  error: cannot be imported as it is: talk.mp4 has 3,221,225,472 bytes, more than the 52,428,800 a "
                 "sync downloads into a bundle ([limits] download_max_mb): the post would be rejected at every sync. "
                 "Make the file smaller or link it from elsewhere, or raise download_max_mb.")

@@ -61,7 +61,7 @@ def test_linked_bundle_files_and_posts_are_never_uploaded_nor_published(tmp_path
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
     published = {p.name: p.read_bytes() for p in (out / "notes").iterdir()}
-    assert sorted(published) == [next(n for n in published if n.endswith(".png")), "index.md"]
+    assert sorted(published) == ["index.md", "real.png"]  # the file keeps its name
     assert [data for name, data in published.items() if name != "index.md"] == [b"\x89PNG real image"]
     notes = [note.message for note in by_slug["notes"].notes]
     assert any("photo.png" in message for message in notes), notes

@@ -44,7 +44,10 @@ CASES = [
     ("Area \\(\\pi r^2\\) and $5.", [{"type": "paragraph", "paragraph": {"rich_text": [
         t("Area "), {"type": "equation", "equation": {"expression": "\\pi r^2"}}, t(" and $5.")]}}]),
     ("\\[\na &lt; b\n\\]", [{"type": "equation", "equation": {"expression": "a < b"}}]),
-    ("```sh\nls\n```", [{"type": "code", "code": {"rich_text": [t("ls")], "language": "shell"}}]),
+    # Notion's shell, whose fence the renderer names `shell`: the fence's own line is the caption.
+    ("```sh\nls\n```", [{"type": "code", "code": {"rich_text": [t("ls")], "language": "shell", "caption": [
+        {"type": "text", "text": {"content": "```sh"}, "annotations": {"code": True}}]}}]),
+    ("```shell\nls\n```", [{"type": "code", "code": {"rich_text": [t("ls")], "language": "shell"}}]),
     ("```mermaid\ngraph LR\n```", [{"type": "code", "code": {"rich_text": [t("graph LR")], "language": "mermaid"}}]),
     ("{{< youtube dQw4w9WgXcQ >}}", [{"type": "video", "video": {
         "type": "external", "external": {"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"}, "caption": []}}]),
@@ -73,9 +76,10 @@ def test_links_to_imported_posts_point_to_their_entries_and_relative_links_are_r
 
 
 def test_a_bundle_image_is_a_file_upload_named_by_its_path():
+    """Its sub-folder goes in a `file:` line of the caption, which sync reads to put it back."""
     conversion = to_blocks("![](img/diagram.png)", ImportContext(bundle_files=frozenset({"img/diagram.png"})))
     assert conversion.blocks == [{"type": "image", "image": {
-        "type": "file_upload", "file_upload": {"id": "local:img/diagram.png"}, "caption": []}}]
+        "type": "file_upload", "file_upload": {"id": "local:img/diagram.png"}, "caption": [t("file: img/diagram.png")]}}]
     assert conversion.files == ["img/diagram.png"]
 
 

@@ -47,9 +47,6 @@ class FakeClock(webhookkit.FakeClock):
     """The poll loop's time: monotonic seconds move only when the test says so; the date is
     the real one (sync's `settled` compares it with the emulator's edit times)."""
 
-    def monotonic(self) -> float:
-        return self.now
-
     def utc(self) -> datetime:
         return datetime.now(timezone.utc)
 
@@ -249,7 +246,7 @@ def test_an_invalid_entry_shows_its_problems_where_its_post_would_be(running):
     page = running.shows("/posts/theta-post/", says("Not published")).text
     problems = running.last.problems
     assert [p.where for p in problems if p.rejects] == ["Slug"]
-    assert "lowercase letters" in page and "lowercase letters" in problems[0].message
+    assert "use letters, digits" in page and "use letters, digits" in problems[0].message
     assert "<script>alert" not in page and "&lt;script&gt;" in page  # Notion text is data
     assert "youtube" in page and "youtube.com/embed" not in page  # not a shortcode
     assert "https://www.notion.so/" in page and '<a href="https://www.notion.so' not in page  # nor a link

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
-import hashlib
 import re
 import tomllib
 
@@ -67,7 +66,8 @@ def test_the_shipped_config_names_every_option_at_its_default():
     ({"columns": "table"}, "pipeline.toml: render.columns: 'table' is not allowed; use one of \"flatten\", \"grid\""),
     ({"colors": "yes"}, "pipeline.toml: render.colors: 'yes' is not of type 'boolean'"),
     ({"date_format": 5}, "pipeline.toml: render.date_format: 5 is not of type 'string'"),
-    ({"colours": True}, "pipeline.toml: render: unknown key colours; known keys are callouts, colors, columns, date_format, download_external, html, math, plugins, tabs, transcripts"),
+    ({"colours": True}, "pipeline.toml: render: unknown key colours; known keys are callouts, colors, columns, date_format, "
+                        "download_external, html, math, plugins, shortcodes, tabs, transcripts"),
 ])
 def test_a_bad_render_value_names_the_key_and_what_is_allowed(table, message):
     with pytest.raises(ConfigError) as error:
@@ -288,7 +288,7 @@ def test_download_external_puts_external_files_into_the_bundle_but_not_youtube(t
     out = tmp_path / "posts"
     report, downloads, _ = run(workspace(EXTERNAL), out, download_external=True)
     assert report.exit_code == 0, report.problems
-    name = hashlib.sha256(PNG).hexdigest()[:16] + ".png"
+    name = "diagram.png"  # as its URL names it
     assert (out / "with-external-files" / name).read_bytes() == PNG
     body = (out / "with-external-files" / "index.md").read_text()
     assert body.endswith(f"\n\n![A diagram]({name})\n\n**A diagram**\n\n{{{{< youtube dQw4w9WgXcQ >}}}}\n\n**A diagram**\n")

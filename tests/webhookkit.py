@@ -7,26 +7,12 @@ import copy
 import uuid
 
 from tests.conftest import SEED_DATA_SOURCE
+from tests.fakeclock import FakeClock  # noqa: F401 - the webhook tests' clock
 from tests.storekit import entry, store
 
 PAGES = [str(uuid.UUID(int=0x1000 + n)) for n in range(3)]  # the entries' ids (storekit.entry)
 FOREIGN_DATA_SOURCE = "0f0e0d0c-0b0a-4909-8807-060504030201"
 FOREIGN_DATABASE = "0a0b0c0d-0e0f-4000-8000-000000000001"
-
-
-class FakeClock:
-    """Time that moves only when told: `sleep` records the wait and moves it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def workspace() -> dict:

@@ -4,7 +4,7 @@ children, and a warning links the block."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeGuard
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
@@ -42,7 +42,7 @@ def render_fallback(block: Block, r: RenderContext) -> str:
 _TEXT_FIELDS = ("rich_text", "title", "caption")
 
 
-def is_rich_text(value: Any) -> bool:
+def is_rich_text(value: Any) -> TypeGuard[list[dict[str, Any]]]:
     return isinstance(value, list) and all(isinstance(item, dict) and "type" in item for item in value)
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 import html as html_lib
 import re
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -116,18 +116,20 @@ _HEADING_WARNING = ("underline and colours in a heading need raw HTML, which thi
                     '"shortcodes"): the heading shows its text without them.')
 
 
-def rich_text(items: Any, r: RenderContext, where: Where) -> str:
-    """Rich text as Markdown; with `html = "shortcodes"`, a text that needs inline HTML is
-    written as HTML inside `{{< notion-hugo/text >}}` instead. In a heading, underline and
-    colours are left out (a shortcode in a heading would become its anchor), with a warning."""
-    markdown = to_markdown(items, r, where)
+def rich_text(items: Any, r: RenderContext, where: Where,
+              markdown_of: Callable[[Any, RenderContext, Where], str] = to_markdown) -> str:
+    """Rich text as Markdown (by `markdown_of`, the renderer's); with `html = "shortcodes"`, a
+    text that needs inline HTML is written as HTML inside `{{< notion-hugo/text >}}` instead.
+    In a heading, underline and colours are left out (a shortcode in a heading would become its
+    anchor), with a warning."""
+    markdown = markdown_of(items, r, where)
     if r.options.html != SHORTCODES or not _INLINE_TAG.search(markdown):
         return markdown
     items = list(items or ())
     if where == HEADING:
         r.notice(_HEADING_WARNING)
         items = [_without(item, underline=True) for item in items]
-        markdown = to_markdown(items, r, where)
+        markdown = markdown_of(items, r, where)
         if not _INLINE_TAG.search(markdown):
             return markdown
     if where.label:  # a link's text: links inside it are left out, as the Markdown does

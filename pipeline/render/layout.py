@@ -7,7 +7,7 @@ import html
 from typing import Callable
 
 from pipeline.links import RenderContext
-from pipeline.model import Block
+from pipeline.model import Block, as_objects
 from pipeline.render.depth import too_deep
 from pipeline.render import goldmark
 from pipeline.render.text import icon, then
@@ -52,7 +52,7 @@ def render_tab(block: Block, r: RenderContext) -> str:
         emoji = icon(tab.value)
         content = tab_r.children(tab)
         if r.options.tabs == "details":
-            label = " ".join(part for part in (html.escape(emoji), to_html(tab.value.get("rich_text"), tab_r)) if part)
+            label = " ".join(part for part in (html.escape(emoji), to_html(as_objects(tab.value.get("rich_text")), tab_r)) if part)
             parts.append(goldmark.tab(label or f"Tab {i + 1}", i == 0, content, r))
         else:
             label = " ".join(part for part in (escaped(emoji, HEADING), tab_r.text(tab.value.get("rich_text"), HEADING)) if part)

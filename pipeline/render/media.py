@@ -4,6 +4,7 @@ PDFs, audio, bookmarks, embeds and link previews."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from pipeline.links import RenderContext, post_link, safe_url, video_shortcode
 from pipeline.model import Block, as_object, as_text, plain_text
@@ -24,7 +25,8 @@ def media_url(block: Block, r: RenderContext) -> str | None:
     """Where an image, video, file, pdf or audio block points: its copy in the page bundle
     when Notion hosts it (the signed URL expires within an hour), else its external URL."""
     url = (file_url(block) or ("", ""))[1]
-    target = safe_url(r.local_files.get(url, url))
+    local = r.local_files.get(url)  # a name the sync gave it in the bundle: safe characters only
+    target = quote(local, safe="/") if local else safe_url(url)
     if target is None:
         r.notice(f"{block.type} URL {url!r} is not an http(s) URL; the {block.type} is left out", "error")
     return target
@@ -59,7 +61,9 @@ def render_file(block: Block, r: RenderContext) -> str:
 
 
 def link_block(url: str, caption: list[dict[str, Any]] | None, r: RenderContext, *, name: str = "") -> str:
-    target = post_link(url, r)
+    """A link labelled by the caption (a file the sync wrote beside the post, as it named it)."""
+    bundled = url in {quote(local, safe="/") for local in r.local_files.values()}
+    target = url if bundled else post_link(url, r)
     if target is None:
         r.notice(f"link {url!r} is not an http(s) URL; shown as text", "error")
         return r.text(caption) or escaped(name or url, PARAGRAPH)

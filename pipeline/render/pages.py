@@ -1,11 +1,12 @@
 """Rules for blocks that point at other workspace pages: child pages and databases, and
-links to pages. Each becomes a link to the post exported from that page, else its title."""
+links to pages. Each becomes a link to the post exported from that page, else its title; an
+inline database that is a source of the site, a table of its exported entries."""
 
 from __future__ import annotations
 
-from pipeline.links import RenderContext
+from pipeline.links import RenderContext, table_key
 from pipeline.model import Block, as_text
-from pipeline.richtext import PARAGRAPH, escaped
+from pipeline.richtext import CELL, PARAGRAPH, escaped
 
 
 def page_link(page_id: str, title: str, what: str, r: RenderContext) -> str:
@@ -26,7 +27,27 @@ def render_child_page(block: Block, r: RenderContext) -> str:
 
 
 def render_child_database(block: Block, r: RenderContext) -> str:
-    return page_link(block.id, as_text(block.value.get("title")), "child database", r)
+    """A table of the database's exported entries, each linked to its page, when the database
+    is one of the site's sources (`r.tables`); else its title, reported."""
+    title = as_text(block.value.get("title"))
+    rows = r.tables.get(block.id)
+    if rows is None:
+        r.linked_pages.add(block.id)
+        r.notice(f"inline database {title or block.id!r} is not one of the site's sources, so the post shows its title "
+                 "only: add it to pipeline.toml as a [[sources]] table to show its published entries here, or remove it.")
+        return escaped(title or r.titles.get(block.id) or "Linked page", PARAGRAPH)
+    r.linked_pages.add(table_key(block.id))
+    lines = ["| " + escaped(title or "Entries", CELL) + " |", "| --- |"]
+    for page_id in rows:
+        r.linked_pages.add(page_id)  # rendered again when its title or place changes, or it goes
+        title = r.titles.get(page_id, "")
+        if page_id not in r.post_links:  # not exported (yet): its title only
+            lines.append("| " + escaped(title, CELL) + " |")
+            continue
+        # A page mention: linked to its post as any other is.
+        mention = {"type": "mention", "mention": {"type": "page", "page": {"id": page_id}}, "plain_text": title}
+        lines.append("| " + r.text([mention], CELL) + " |")
+    return "\n".join(lines)
 
 
 def render_link_to_page(block: Block, r: RenderContext) -> str:

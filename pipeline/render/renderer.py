@@ -28,6 +28,7 @@ from pipeline.links import RenderContext
 from pipeline.model import Block
 from pipeline.render import goldmark
 from pipeline.render.depth import too_deep
+from pipeline.render.hugo import footnote_labels, text_with_shortcodes
 from pipeline.render.specs import BLOCKS, FALLBACK, spec_of
 from pipeline.render.text import list_style
 from pipeline.richtext import PARAGRAPH, Where
@@ -67,7 +68,7 @@ class Renderer:
         """Changes whenever an added rule could render differently: the source files of the
         modules its rules live in (helpers beside a rule included), and which rule serves
         which type. Empty when no rule was added, so adding none changes no earlier output."""
-        added = [(f"block:{name}", rule) for name, rule in self.rules.items()]
+        added: list[tuple[str, Callable[..., Any]]] = [(f"block:{name}", rule) for name, rule in self.rules.items()]
         added += [(f"mention:{name}", rule) for name, rule in self.mention_rules.items()]
         if not added:
             return ""
@@ -82,7 +83,7 @@ class Renderer:
 
     def render_page(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """The Markdown body of a page: its blocks, with one trailing newline."""
-        ctx = replace(ctx, renderer=self)
+        ctx = replace(ctx, renderer=self, footnotes=footnote_labels(blocks))
         return goldmark.keep_paragraphs(self.render_blocks(blocks, ctx).strip("\n"), ctx)
 
     def render_blocks(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
@@ -135,7 +136,9 @@ class Renderer:
         return (spec.render if spec is not None else self.fallback)(block, ctx)
 
     def text(self, rich_text: Any, ctx: RenderContext, where: Where = PARAGRAPH) -> str:
-        return goldmark.rich_text(rich_text, ctx, where)
+        # to_markdown, with the owner's shortcodes kept; as the kit's text shortcode where a site
+        # without raw HTML needs it
+        return goldmark.rich_text(rich_text, ctx, where, text_with_shortcodes)
 
     def children(self, block: Block, ctx: RenderContext) -> str:
         return self.render_blocks(block.children, ctx.inside())

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
-from pipeline.render import layout, media, pages, table, text
+from pipeline.render import hugo, layout, media, pages, table, text
 from pipeline.render.fallback import is_rich_text, named_texts, render_fallback
 
 
@@ -37,7 +37,7 @@ class BlockSpec:
 
 _MEDIA = ("caption",)
 BLOCKS: dict[str, BlockSpec] = {
-    "paragraph": BlockSpec(text.render_paragraph),
+    "paragraph": BlockSpec(hugo.render_paragraph),
     "heading_1": BlockSpec(text.heading(1)),
     "heading_2": BlockSpec(text.heading(2)),
     "heading_3": BlockSpec(text.heading(3)),
@@ -50,13 +50,14 @@ BLOCKS: dict[str, BlockSpec] = {
     "quote": BlockSpec(text.render_quote),
     "callout": BlockSpec(text.render_callout),
     "divider": BlockSpec(text.render_divider, text=()),
-    "code": BlockSpec(text.render_code, text=("rich_text", "caption")),
+    "code": BlockSpec(hugo.render_code, text=("rich_text", "caption")),
     "equation": BlockSpec(text.render_equation, text=()),
-    "image": BlockSpec(media.render_image, text=_MEDIA, file=True),
-    "video": BlockSpec(media.render_video, text=_MEDIA, file=True),
-    "file": BlockSpec(media.render_file, text=_MEDIA, file=True),
-    "pdf": BlockSpec(media.render_file, text=_MEDIA, file=True),
-    "audio": BlockSpec(media.render_file, text=_MEDIA, file=True),
+    # Images and files whose caption ends with what Notion has no field for (hugo_syntax).
+    "image": BlockSpec(hugo.render_image, text=_MEDIA, file=True),
+    "video": BlockSpec(hugo.render_media_file, text=_MEDIA, file=True),
+    "file": BlockSpec(hugo.render_media_file, text=_MEDIA, file=True),
+    "pdf": BlockSpec(hugo.render_media_file, text=_MEDIA, file=True),
+    "audio": BlockSpec(hugo.render_media_file, text=_MEDIA, file=True),
     "bookmark": BlockSpec(media.render_bookmark, text=_MEDIA, link="url"),
     "embed": BlockSpec(media.render_embed, text=_MEDIA, link="url"),
     "link_preview": BlockSpec(media.render_link_preview, text=(), link="url"),

@@ -7,6 +7,7 @@ import html
 import re
 from typing import Callable
 
+from pipeline.hugo_syntax import split_caption
 from pipeline.links import RenderContext
 from pipeline.model import Block, as_text, plain_text
 from pipeline.render import goldmark
@@ -31,8 +32,19 @@ def attach(head: str, block: Block, r: RenderContext, width: int) -> str:
     body = r.children(block)
     if not body:
         return head
-    joiner = "\n" if r.list_like(block.children[0].type) else "\n\n"
+    first = block.children[0]
+    joiner = "\n" if r.list_like(first.type) or in_text_image(first) else "\n\n"
     return head + joiner + indent(body, width)
+
+
+def in_text_image(block: Block) -> bool:
+    """An image that stood inside its item's text (import keeps its alt text in an `alt:`
+    line, and no caption shows): written on the line after the text, it is part of it again."""
+    if block.type != "image":
+        return False
+    text = plain_text(block.value.get("caption"))
+    end, meta = split_caption(text)
+    return end == 0 and meta.alt is not None and meta.figure is None and not block.children
 
 
 def block_text(block: Block, r: RenderContext, where: Where = PARAGRAPH) -> str:
@@ -164,20 +176,29 @@ CODE_LANGUAGES = {
 }
 
 
+def chroma_name(language: str) -> str:
+    """The fence name the renderer writes for one of Notion's code languages."""
+    language = (language or "plain text").lower()
+    return CODE_LANGUAGES.get(language, re.sub(r"[^a-z0-9_+-]", "", language))
+
+
 def render_code(block: Block, r: RenderContext) -> str:
     code = plain_text(block.value.get("rich_text"))
-    language = (as_text(block.value.get("language")) or "plain text").lower()
-    language = CODE_LANGUAGES.get(language, re.sub(r"[^a-z0-9_+-]", "", language))
+    fenced = fenced_code(code, chroma_name(as_text(block.value.get("language"))), r)
+    return then(fenced, r.text(block.value.get("caption")))
+
+
+def fenced_code(code: str, info: str, r: RenderContext) -> str:
+    """Code fenced under an info string (a language, and options in braces)."""
     if SHORTCODE_OPEN.search(code):
         # Raw HTML on one line (newlines as entities), so indenting it in a list item cannot
-        # change the code.
+        # change the code. Hugo does not read a shortcode there; the options cannot apply.
+        language = re.sub(r"[^a-z0-9_+-]", "", info.split(" ", 1)[0].lower())
         body = entity_braces(html.escape(code, quote=False)).replace("\n", "&#10;")
-        fenced = goldmark.html(f'<pre><code class="language-{language}">{body}</code></pre>', r)
-    else:
-        longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-        fence = "`" * max(3, longest + 1)
-        fenced = f"{fence}{language}\n{code}\n{fence}"
-    return then(fenced, r.text(block.value.get("caption")))
+        return goldmark.html(f'<pre><code class="language-{language}">{body}</code></pre>', r)
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{code}\n{fence}"
 
 
 def render_equation(block: Block, r: RenderContext) -> str:

@@ -1,0 +1,415 @@
+"""The whole site: several sources, each filling one section of the Hugo site's content
+folder, with links across all of them and translations by language.
+
+    [notion] data_source + [output] dir        the posts, as before: one source
+    [[sources]] data_source = "…" section = …  a data source's published entries
+    [[sources]] page = "…" section = …         a page tree: the page is the section's _index.md,
+                                               each sub-page a page of it, to any depth
+
+Every source is read before any is written: its entries (one query), or its page tree (each
+page retrieved, the edited ones read whole). From all of them comes one map of where every
+exported page lives (page id → section, folder, language), so that a link resolves whichever
+source holds its page. Then each source is written as `sync` writes one (`sync._sync`, handed
+its `Share`), with its own manifest, lock and removal guard. A source that cannot be read, or
+whose write stops, is reported and changes nothing; the others go on, and links to its pages
+are those its manifest recorded.
+
+On a multilingual site (`[languages]`), each page is `index.<code>.md` (`_index.<code>.md`),
+so entries of one slug in different languages are translations in one bundle, sharing its
+files; its language comes from the source's `language`, else the `[languages] property` select,
+else `[languages] default`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from pipeline import bundle
+from pipeline.config import Config, load_schema, require_notion_id
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.frontmatter import property_value
+from pipeline.links import table_key
+from pipeline.model import Entry, Problem, as_object, as_text
+from pipeline.render import Renderer
+from pipeline.source import NotionSource, SourceOptions, make_client
+from pipeline.sync import (
+    Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_pages, refuse_mass_removal, renderer_for,
+)
+from pipeline.tree import read_tree
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSource:
+    """One source of the site, resolved: what it reads, with which config, into which folder."""
+
+    name: str  # how messages name it: its section, and its language when it has one
+    config: Config  # the site's, with the source's own mapping and publish rules
+    out_dir: Path
+    section: str  # its folder under the content folder, as links name it
+    data_source: str = ""  # a data source (or database) id
+    pages: tuple[str, ...] = ()  # single pages ([notion] pages)
+    root: str = ""  # a page tree's root page id
+    language: str = ""  # the language of all its pages; "" by the Language property, or the default
+
+    @property
+    def manifest(self) -> str:
+        return bundle.manifest_name(self.language)
+
+
+def content_folder(config: Config) -> Path:
+    """[site] content; else the folder holding [output] dir; else content/ beside pipeline.toml."""
+    if config.content_dir:
+        return Path(config.content_dir)
+    if config.output_dir:
+        return Path(config.output_dir).parent
+    return Path(config.root or ".") / "content"
+
+
+def is_site(config: Config) -> bool:
+    """Whether pipeline.toml describes more than one posts folder in one language."""
+    return bool(config.sources) or config.languages is not None
+
+
+def site_sources(config: Config) -> list[SiteSource]:
+    """The sources of pipeline.toml, [notion]'s first, each checked: one folder a source and a
+    language, no section inside another's (a page tree's folders would mix with it)."""
+    content = content_folder(config)
+    found: list[SiteSource] = []
+    if config.data_source or config.pages:
+        out = Path(config.output_dir) if config.output_dir else content / "posts"
+        try:
+            section = out.resolve().relative_to(content.resolve()).as_posix()
+        except ValueError:
+            raise ConfigError(f"pipeline.toml: [output] dir {out} is not inside the site's content folder {content} "
+                              "([site] content): links between sources name their pages by their place in it.") from None
+        if section == ".":
+            raise ConfigError(f"pipeline.toml: [output] dir {out} is the content folder itself: give the posts a "
+                              "section, e.g. content/posts.")
+        found.append(SiteSource(section, config, out, section,
+                                require_notion_id(config.data_source, "Data source") if config.data_source else "",
+                                tuple(require_notion_id(p, "Page") for p in config.pages)))
+    for n, spec in enumerate(config.sources):
+        name = f"{spec.section} ({spec.language})" if spec.language else spec.section
+        found.append(SiteSource(
+            name, spec.config, content / spec.section, spec.section,
+            require_notion_id(spec.data_source, f"sources[{n}].data_source") if spec.data_source else "",
+            root=require_notion_id(spec.page, f"sources[{n}].page") if spec.page else "", language=spec.language))
+    for i, one in enumerate(found):
+        for other in found[:i]:
+            if one.section == other.section and one.language == other.language:
+                raise ConfigError(f"pipeline.toml: two sources write section {one.section!r}"
+                                  + (f" in language {one.language!r}" if one.language else "")
+                                  + ": give one another section, or each a `language` of its own.")
+            inner, outer = sorted((one.section, other.section), key=len)[::-1]
+            if inner != outer and inner.startswith(outer + "/"):
+                raise ConfigError(f"pipeline.toml: section {inner!r} is inside section {outer!r}, whose pages would "
+                                  "mix with it: give it a section of its own.")
+    return found
+
+
+@dataclass(slots=True)
+class Loaded:
+    """A source as read: its checked entries, or what kept it from being read."""
+
+    source: SiteSource
+    manifest: bundle.Manifest
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    fetched: dict[str, Entry] = field(default_factory=dict)
+    covered: frozenset[str] = frozenset()  # the manifest's posts this run may remove
+    databases: frozenset[str] = frozenset()  # a data source's ids (its own, its database's), for inline tables
+    languages: dict[str, str] = field(default_factory=dict)  # page id → language code
+    error: PipelineError | None = None
+
+
+@dataclass(slots=True)
+class SourceRun:
+    source: SiteSource
+    report: Report = field(default_factory=Report)
+    error: PipelineError | None = None  # the source was not read or not written
+
+
+@dataclass(slots=True)
+class SiteReport:
+    """What a run over the whole site did, source by source."""
+
+    content_dir: Path
+    runs: list[SourceRun] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceRun]:
+        return [run for run in self.runs if run.error is not None]
+
+    @property
+    def exit_code(self) -> int:
+        """A source's failure's code (2 config or folder, 3 Notion); else 1 when entries were rejected."""
+        codes = [run.error.exit_code for run in self.runs if run.error is not None]
+        if codes:
+            return max(codes)
+        return max((run.report.exit_code for run in self.runs), default=0)
+
+    def combined(self) -> Report:
+        """One report over every source, posts named by their path in the content folder."""
+        total = Report()
+        for run in self.runs:
+            section, report = run.source.section, run.report
+            total.posts += report.posts
+            total.problems += report.problems
+            total.rejected += report.rejected
+            for mine, theirs in ((total.change.written, report.change.written),
+                                 (total.change.unchanged, report.change.unchanged),
+                                 (total.change.removed, report.change.removed)):
+                mine += [bundle.bundle_path(section, label) for label in theirs]
+            total.change.left += report.change.left
+        return total
+
+
+def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOptions(), dry_run: bool = False,
+              force: bool = False, allow_removal: bool = False, progress: Callable[[str, int], None] | None = None,
+              renderer: Renderer | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+              cache_dir: Path | None = None) -> SiteReport:
+    """One run over every source of pipeline.toml: read them all, then write each, holding each
+    section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run.
+    `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py)."""
+    sources = site_sources(config)
+    renderer = renderer or renderer_for(config)
+    site = SiteReport(content_folder(config))
+    with contextlib.ExitStack() as locks:
+        refused: dict[Path, PipelineError] = {}
+        for out_dir in sorted({s.out_dir for s in sources}) if not dry_run else ():
+            try:
+                locks.enter_context(bundle.locked(out_dir, config.limits.lock_wait))
+            except PipelineError as error:  # another sync holds this section: the others go on
+                refused[out_dir] = error
+        loaded = _load_all(sources, refused, token=token, options=options, force=force, progress=progress,
+                           allow_removal=allow_removal, now=clock())
+        links, titles, tables = _link_map(loaded, config)
+        for item in loaded:
+            run = SourceRun(item.source, error=item.error)
+            site.runs.append(run)
+            if item.error is not None:
+                continue
+            share = Share(item.source.manifest, item.candidates, item.problems, links, titles, item.covered,
+                          item.fetched, tables)
+            job = Job(item.source.config, Selection(None, ()), token, item.source.out_dir, options, renderer, dry_run,
+                      force, allow_removal, progress, clock, cache_dir, site=share)
+            try:
+                run.report = _sync(job)
+            except PipelineError as error:  # its removal guard, or its folder: this source writes nothing
+                run.error = error
+    return site
+
+
+def check_site(config: Config, *, token: str, options: SourceOptions = SourceOptions()) -> SiteReport:
+    """Validate every source as a sync would, fetching everything and writing nothing; what a
+    sync would remove is not a validation's business."""
+    return sync_site(config, token=token, options=options, dry_run=True, force=True, allow_removal=True)
+
+
+def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, token: str, options: SourceOptions,
+              force: bool, progress: Callable[[str, int], None] | None, allow_removal: bool,
+              now: datetime) -> list[Loaded]:
+    """Every source read and checked, through one client; then the checks across them. A source
+    whose removals its guard refuses is not written (`_sync` would refuse them too), so the links
+    to its posts are those it has."""
+    loaded = []
+    client = make_client(token, options, progress=progress)
+    try:
+        notion = NotionSource(client, options, progress)
+        for source in sources:
+            item = Loaded(source, bundle.Manifest())
+            loaded.append(item)
+            try:
+                if source.out_dir in refused:
+                    raise refused[source.out_dir]
+                item.manifest = bundle.Manifest.load(source.out_dir, source.manifest)
+                if source.root:
+                    _load_tree(item, notion, force)
+                else:
+                    _load_entries(item, notion)
+                _place_languages(item)
+                if not allow_removal:
+                    gone = set(item.covered) - {c.entry.id for c in item.candidates}
+                    refuse_mass_removal(gone, item.manifest, source.config, now)
+            except PipelineError as error:  # this source is not written; the others go on
+                item.error = error
+    finally:
+        client.close()
+    _check_folders(loaded)
+    return loaded
+
+
+def _load_entries(item: Loaded, notion: NotionSource) -> None:
+    source = item.source
+    selection = Selection(source.data_source or None, source.pages)
+    pages, item.problems = read_pages(notion, selection, source.config)
+    item.candidates = [check_page(page, source.config) for page in pages]
+    # A data source covers every post it wrote; single pages cover themselves.
+    item.covered = frozenset(item.manifest.pages if source.data_source else source.pages)
+    if source.data_source:
+        parents = [as_object(page.get("parent")) for page in pages]
+        ids = {source.data_source} | {as_text(p.get(key)) for p in parents for key in ("data_source_id", "database_id")}
+        item.databases = frozenset(ids - {""})
+
+
+def _load_tree(item: Loaded, notion: NotionSource, force: bool) -> None:
+    """A page tree as Hugo sections: the root the section's `_index.md`; each sub-page a bundle
+    in its parent's folder, named by its slug: a branch (`_index.md`) when it has sub-pages of its
+    own, else a leaf (`index.md`); `weight` its place among its siblings."""
+    source, records = item.source, item.manifest.pages
+
+    def remembered(page: dict[str, Any]) -> list[str] | None:
+        record = records.get(page["id"]) or {}
+        if force or not record.get("settled") or record.get("last_edited_time") != page.get("last_edited_time") \
+                or not isinstance(record.get("sub_pages"), list):
+            return None
+        return [str(page_id) for page_id in record["sub_pages"]]
+
+    tree = read_tree(notion, source.root, remembered, source.config.limits.max_depth)
+    item.fetched, item.problems = tree.fetched, tree.problems
+    exported = {tp.id for tp in tree.pages}
+    folders: dict[str, str] = {}
+    slug = re.compile(load_schema("post.schema.json")["properties"]["slug"]["pattern"])
+    for tp in tree.pages:
+        candidate = check_page(tp.page, source.config)
+        branch = tp.parent is None or any(page_id in exported for page_id in tp.sub_pages)
+        # A page's folder is in its sub-pages' paths, and so in links to them: a slug that is not
+        # one (the page is rejected for it) gives way to the page's id there.
+        name = candidate.slug if slug.fullmatch(candidate.slug) else tp.id.replace("-", "")
+        candidate.path = folders[tp.id] = "" if tp.parent is None else bundle.bundle_path(folders[tp.parent], name)
+        candidate.sub_pages = tp.sub_pages
+        candidate.place = {"index": "_index.md" if branch else bundle.INDEX}
+        if tp.parent is not None:
+            candidate.place["weight"] = tp.position
+            candidate.metadata.setdefault("weight", tp.position)
+        item.candidates.append(candidate)
+    # A sub-page that cannot be read keeps its earlier output, and so do the pages under it.
+    unread = [records[page_id]["slug"] for page_id in tree.unreadable if page_id in records]
+    kept = {pid for pid, rec in records.items() for folder in unread
+            if rec["slug"] == folder or rec["slug"].startswith(folder + "/")}
+    item.covered = frozenset(set(records) - kept)
+
+
+def _place_languages(item: Loaded) -> None:
+    """On a multilingual site, each page's language, and its file: `index.<code>.md`. A code the
+    site does not configure rejects its entry, naming the property and the codes to choose from."""
+    source = item.source
+    languages = source.config.languages
+    for candidate in item.candidates:
+        index = candidate.place.get("index", bundle.INDEX)
+        if languages is None:
+            if index == bundle.INDEX:
+                candidate.place.pop("index", None)  # a plain bundle: its manifest record as before
+            continue
+        code = source.language
+        prop = source.config.language_property
+        if not code and prop:
+            code = str(property_value(candidate.entry.page, prop) or "")
+            if code and code not in languages.codes:
+                candidate.problems.append(Problem(
+                    "error", candidate.title, candidate.entry.url, prop,
+                    f"{prop} {code!r} is not a language of the site ({', '.join(languages.codes)}): choose one of them, "
+                    f"or add {code!r} to [languages] codes in pipeline.toml and to the site's languages in hugo.toml."))
+        code = code or languages.default
+        item.languages[candidate.entry.id] = code
+        candidate.place["index"] = index.removesuffix(".md") + f".{code}.md"
+
+
+def _rows(recorded: object) -> list[str]:
+    """The page ids an inline table showed, as a manifest recorded them; none if it is garbled."""
+    try:
+        rows = json.loads(str(recorded))
+    except ValueError:
+        return []
+    return [str(row) for row in rows] if isinstance(rows, list) else []
+
+
+def _check_folders(loaded: list[Loaded]) -> None:
+    """One kind of bundle a folder, and one page a file. A folder holding a branch (`_index.md`)
+    in one language is one in every language: Hugo reads a folder with an `index.md` as a leaf,
+    and would lose the branch's pages under it. Then, in every folder, across its sources, the
+    first entry of a slug and a language keeps it; a later one is rejected, and so are the pages
+    of a page tree under it, which would mix with the first one's."""
+    read = [item for item in loaded if item.error is None]
+    branches = {(item.source.out_dir, c.folder) for item in read for c in item.candidates if c.index.startswith("_")}
+    branches |= {(item.source.out_dir, record["slug"]) for item in loaded if item.error is not None  # as written last
+                 for record in item.manifest.pages.values()
+                 if str((record.get("place") or {}).get("index", "")).startswith("_")}
+    for item in read:
+        for candidate in item.candidates:
+            if (item.source.out_dir, candidate.folder) in branches and not candidate.index.startswith("_"):
+                candidate.place["index"] = "_" + candidate.index
+    taken: dict[tuple[Path, str], Candidate] = {}
+    for item in read:
+        lost: set[str] = set()  # folders of a page tree that were not taken
+        for candidate in item.candidates:
+            if not candidate.valid:
+                continue
+            key = (item.source.out_dir, bundle.bundle_path(candidate.folder, candidate.index))
+            under = next((folder for folder in lost if candidate.folder.startswith(folder + "/")), None)
+            if under is not None:
+                candidate.problems.append(Problem(
+                    "error", candidate.title, candidate.entry.url, "page tree",
+                    f"a page above it could not take its folder {under!r}: rename that page, and this one follows."))
+            elif key in taken:
+                first = taken[key]
+                language = item.languages.get(candidate.entry.id)
+                candidate.problems.append(Problem(
+                    "error", candidate.title, candidate.entry.url, item.source.config.slug_property,
+                    f"Slug {candidate.slug!r}" + (f" in language {language!r}" if language else "")
+                    + f" is already used by {first.title!r} ({first.entry.url}), which comes first: give this entry "
+                    "a different slug" + (", or another language." if language else ".")))
+                lost.add(candidate.folder)
+            else:
+                taken[key] = candidate
+
+
+def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
+    """Where every exported page of the site is linked to, and its title, from every source read
+    (a source that was not read: from its manifest, as last written); and each inline database
+    that is a source of the site, with its exported entries."""
+    languages = config.languages
+    links: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    tables: dict[str, tuple[str, ...]] = {}
+
+    def link(source: SiteSource, folder: str, code: str) -> str:
+        prefix = f"/{code}" if languages is not None and code != languages.default else ""
+        return permalink(folder, source.section, config.link_style, code if languages else "", prefix)
+
+    for item in loaded:
+        source = item.source
+        if item.error is None:
+            valid = [c for c in item.candidates if c.valid]
+            for candidate in valid:
+                links[candidate.entry.id] = link(source, candidate.folder, item.languages.get(candidate.entry.id, ""))
+                titles[candidate.entry.id] = candidate.title
+            shown = {database: tuple(c.entry.id for c in valid) for database in item.databases}
+        else:  # as its manifest says it was last written
+            for page_id, record in item.manifest.pages.items():
+                index = str((record.get("place") or {}).get("index", bundle.INDEX))
+                code = index.split(".")[1] if index.count(".") == 2 else ""
+                links[page_id] = link(source, record["slug"], code or (languages.default if languages else ""))
+                if isinstance(record.get("title"), str):
+                    titles[page_id] = record["title"]
+            shown = {}
+        for database, rows in shown.items():
+            tables[database] = rows
+            # What a page showing the table depends on beyond each row: which rows there are. The
+            # page's manifest record keeps it, for a run in which that database cannot be read.
+            links[table_key(database)] = json.dumps(rows, separators=(",", ":"))
+    if any(item.error is not None for item in loaded):
+        # The tables of a database that was not read, as the pages showing them last did.
+        for item in loaded:
+            for record in item.manifest.pages.values():
+                for key, shown_as in (record.get("links") or {}).items():
+                    if key.startswith(table_key("")) and key not in links and isinstance(shown_as, list) and shown_as:
+                        links[key] = str(shown_as[0])
+                        tables[key.removeprefix(table_key(""))] = tuple(_rows(shown_as[0]))
+    return links, titles, tables
