@@ -565,6 +565,8 @@ def report_kit(result: KitResult) -> None:
         click.echo(f"wrote {path}")
     for note in result.notes:
         click.echo(f"note: {note}")
+    for change in result.changes:
+        click.echo(f"change: {change}")
     for conflict in result.conflicts:
         click.echo(f"{'error' if conflict.wins else 'warning'}: {conflict}", err=True)
 
@@ -663,8 +665,13 @@ def site_kit_command(site_dir: Path, force: bool, verbose: bool) -> None:
     Writes the render hooks for mermaid diagrams and equations, the head partial that loads
     mermaid and KaTeX on exactly the pages that have them (pinned versions with SRI hashes;
     params.notion_hugo.vendor serves your own copy), the stylesheet for callouts, toggles,
-    columns and tables, and config/_default/markup.toml with the Goldmark settings the posts
-    need, which Hugo merges over the site's config. On PaperMod nothing is left to edit.
+    columns and tables, and the notion-hugo/* shortcodes. On PaperMod nothing is left to edit.
+
+    The posts are written for what the site's Goldmark reads already ([render] html, math and
+    callouts in SITE_DIR/pipeline.toml, else what `init` would propose): the kit adds a setting
+    (config/_default/markup.toml, which Hugo merges over the site's config) or an optional hook
+    only where the site lacks it, and prints each one with the places in existing posts it
+    changes ("change: ...").
 
     Each line of the site's config that contradicts those settings is reported by file (relative
     to SITE_DIR) and line; exit 2 when one of them wins over the kit's (an environment's or a language's file).

@@ -54,6 +54,13 @@ class RenderOptions:
     download_external: bool = False  # read by sync: external files into the bundle too
     tabs: str = "sections"  # "sections" (a heading per tab) or "details" (a <details> per tab)
     transcripts: bool = False  # meeting notes' transcripts in the post
+    # How the posts ask Hugo for what Markdown lacks, so that the site needs no setting that
+    # changes its other pages (README: The Hugo side): "raw" HTML (the site must allow it) or
+    # the site kit's "shortcodes"; equations as "latex" ($$…$$, \(…\)) or "github" (```math,
+    # $`…`$); callouts as an "aside" or as blockquote "alerts" (> [!TIP]).
+    html: str = "raw"
+    math: str = "latex"
+    callouts: str = "aside"
     plugins: tuple[str, ...] = ()  # "module:function" rules from the blog's repository (render/plugins.py)
     # The site's own shortcodes (and Hugo's) that import keeps as shortcodes: sync writes them
     # back as shortcodes, which text typed in Notion never becomes otherwise.

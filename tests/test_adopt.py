@@ -16,7 +16,7 @@ from pipeline.scaffold import ACTION, propose_workflow
 from tests.conftest import SEED_DATA_SOURCE, SEED_STORE
 from tests.hugosite import _write, build, make_site
 
-OWN = "---\ntitle: \"My own post\"\ndate: 2023-01-01\n---\n\nWritten by hand.\n"
+OWN = "---\ntitle: \"My own post\"\ndate: 2023-01-01\n---\n\nWritten by hand -- it's \"mine\"... Add the \\[Authorize\\] attribute.\n"
 SAME_SLUG = "---\ntitle: \"Steps, my way\"\ndate: 2023-01-02\n---\n\nAlso by hand, with a slug Notion uses too.\n"
 
 
@@ -31,8 +31,14 @@ def blog(tmp_path: Path, monkeypatch) -> Path:
     return blog
 
 
+def body(public: Path, page: str) -> str:
+    return (public / page).read_text(encoding="utf-8").split("<body", 1)[1]
+
+
 def test_from_an_existing_blog_to_the_first_synced_build(blog: Path, tmp_path: Path) -> None:
-    """The commands a new user runs after installing notion-hugo: init, sync, hugo."""
+    """The commands a new user runs after installing notion-hugo: init, sync, hugo. The
+    hand-written posts read as they did before."""
+    before = build(blog, tmp_path / "before")
     result = run("init", SEED_DATA_SOURCE, "--store", str(SEED_STORE))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -45,7 +51,10 @@ def test_from_an_existing_blog_to_the_first_synced_build(blog: Path, tmp_path: P
     assert lines[-1] == "next: NOTION_TOKEN=ntn_… notion-hugo sync, then build the site with Hugo."
     assert tomllib.loads(Path("pipeline.toml").read_text())["output"] == {"dir": "content/posts"}
     assert Path(".github/workflows/notion-sync.yml").read_text() == propose_workflow(ACTION, "pipeline.toml", "content/posts")
-    assert all(Path(rel).is_file() for rel in site.KIT_FILES + (site.MARKUP_FILE, site.HEAD_HOOK))
+    assert all(Path(rel).is_file() for rel in (*site.KIT_FILES, site.MARKUP_FILE, site.HEAD_HOOK) if rel != site.ALERT_HOOK)
+    # What the site's Goldmark reads already: raw HTML and passthrough are off here.
+    assert tomllib.loads(Path("pipeline.toml").read_text())["render"] == {"html": "shortcodes", "math": "github",
+                                                                        "callouts": "aside"}
     assert sorted(p.name for p in Path("content/posts").iterdir()) == ["my-own-post", "steps-to-learn-kubernetes"]
 
     synced = run("sync", "--store", str(SEED_STORE))  # no --out: pipeline.toml's [output] dir
@@ -59,7 +68,10 @@ def test_from_an_existing_blog_to_the_first_synced_build(blog: Path, tmp_path: P
     public = build(blog, tmp_path)
     seed = (public / "posts/kubernetes-resources-and-learning-path/index.html").read_text(encoding="utf-8")
     assert "mermaid.min.js" in seed.split("</head>")[0] and "<aside>" in seed
-    assert "Written by hand." in (public / "posts/my-own-post/index.html").read_text(encoding="utf-8")
+    assert "Written by hand &ndash; it&rsquo;s &ldquo;mine&rdquo;&hellip; Add the [Authorize] attribute." in \
+        body(public, "posts/my-own-post/index.html")  # the site's typographer, as before
+    for page in ("posts/my-own-post/index.html", "posts/steps-to-learn-kubernetes/index.html"):
+        assert body(public, page) == body(before, page)
 
 
 def test_init_replaces_nothing_without_force(blog: Path) -> None:

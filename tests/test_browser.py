@@ -55,6 +55,29 @@ def servers(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def native(tmp_path_factory):
+    """The same blog with Hugo-native options on: callouts as blockquote alerts ([render]
+    callouts = "alerts", the kit's alert hook) and equations typeset at build time
+    (params.notion_hugo.math = "server")."""
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    tmp = tmp_path_factory.mktemp("native")
+    blog = demo_blog(tmp / "blog")
+    config = blog / "pipeline.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('callouts = "aside"', 'callouts = "alerts"'), encoding="utf-8")
+    (blog / "hugo.toml").write_text((blog / "hugo.toml").read_text(encoding="utf-8") + '  math = "server"\n', encoding="utf-8")
+    runner = CliRunner()
+    for command in (["site-kit", str(blog)], ["sync", "--store", str(blog.parent / "store.json"), "--config", str(config)]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, result.output
+    public = build_in_path_order(blog, tmp / "public")
+    with SiteServer(public) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
 def browser():
     with Chromium() as chromium:
         yield chromium
@@ -245,3 +268,41 @@ def test_link_walk_finds_no_404(servers, order):
     assert {url: status for url, status in checked.items() if status != 200} == {}
     assert f"{server.url}/posts/{PLAIN}/" in checked  # the relref Notion's mention became
     assert len(checked) > 10
+
+
+def test_server_math_shows_every_equation_without_a_katex_script(native, page):
+    assert open_page(page, f"{native.url}/posts/{EQUATIONS_SLUG}/") == []
+    typeset = page.wait_until("document.fonts.check('16px KaTeX_Main') && Array.from(document.querySelectorAll("
+                              "'.post-content .katex')).map(e => [!!e.closest('.katex-display'), "
+                              "e.querySelector('annotation').textContent, Math.round(e.querySelector('.katex-html')"
+                              ".getBoundingClientRect().width) > 10])")
+    assert typeset == [[False, r"e^{i\pi} + 1 = 0", True], [False, "a < b", True],
+                       [True, r"\int_0^1 x^2\,dx = \frac{1}{3}", True]]
+    assert "KaTeX_Main" in page.evaluate("getComputedStyle(document.querySelector('.katex')).fontFamily")
+    assert page.evaluate("typeof window.katex") == "undefined"
+    assert not [src for src in scripts(page) if re.search(r"katex|notion-hugo", src)]
+    assert page.evaluate("Array.from(document.querySelectorAll('link[rel=stylesheet]')).some(l => "
+                         "l.href.endsWith('/node_modules/katex/dist/katex.min.css'))")
+    # KaTeX's MathML is there for assistive technology, visually hidden by its stylesheet.
+    assert page.evaluate("getComputedStyle(document.querySelector('.katex-mathml')).position") == "absolute"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_callouts_written_as_alerts_are_styled_and_readable(native, page, scheme):
+    page.goto(f"{native.url}/")
+    page.evaluate(f"localStorage.setItem('pref-theme', '{scheme}')")
+    try:
+        assert open_page(page, f"{native.url}/posts/{SEED}/") == []
+        alerts = page.evaluate("Array.from(document.querySelectorAll('.post-content aside.notion-alert')).map(a => "
+                               "[a.className, a.querySelector('.notion-alert-title').textContent, "
+                               "getComputedStyle(a).borderLeftColor, getComputedStyle(a).borderLeftWidth])")
+        # The seed's callouts: 🔥, 🚧 (its text starts with ⚠️, but the icon decides), 💡, ☎️, 💡; all gray.
+        assert [kind for kind, *_ in alerts] == ["notion-alert notion-alert-note", "notion-alert notion-alert-note",
+                                                 "notion-alert notion-alert-tip", "notion-alert notion-alert-note",
+                                                 "notion-alert notion-alert-tip"]
+        assert [title for _, title, *_ in alerts] == ["Note", "Note", "Tip", "Note", "Tip"]
+        assert {(colour, width) for _, _, colour, width in alerts} >= {("rgb(68, 147, 248)", "4px"), ("rgb(63, 161, 75)", "4px")}
+        assert page.evaluate(CONTRAST + "('.post-content aside.notion-alert')") >= 4.5
+        assert page.evaluate(CONTRAST + "('.post-content .notion-alert-title')") >= 4.5
+    finally:
+        page.evaluate("localStorage.removeItem('pref-theme')")

@@ -55,12 +55,19 @@ def test_every_block_fixture_within_what_notion_holds_comes_back_byte_for_byte(t
     assert differing == []
 
 
+# What Goldmark's typographer makes of a hand-written post's characters (Hugo's default), read
+# back as the characters typed: a synced post escapes them, so that it shows what Notion holds.
+TYPOGRAPHER = {"&rsquo;": "'", "&lsquo;": "'", "&ldquo;": '"', "&rdquo;": '"', "&ndash;": "--", "&mdash;": "---",
+               "&hellip;": "...", "&laquo;": "&lt;&lt;", "&raquo;": "&gt;&gt;"}
+
+
 def _content(page: Path) -> list[str]:
     """The post's HTML as top-level elements, whitespace between words collapsed (a line break
-    in a paragraph's source and a space show the same)."""
+    in a paragraph's source and a space show the same), the typographer's characters as typed."""
     body = re.search(r'<div class="post-content">(.*?)</div>\s*</article>', page.read_text(encoding="utf-8"), re.S)
     assert body, page
     text = re.sub(r"\s+", " ", body.group(1)).strip()
+    text = re.sub("|".join(TYPOGRAPHER), lambda match: TYPOGRAPHER[match.group(0)], text)
     return [part.strip() for part in re.split(r"(?=<(?:p|h[1-6]|ul|ol|div|table|blockquote|hr|aside|details|pre)[ >])", text) if part.strip()]
 
 
@@ -99,7 +106,10 @@ EXPECTED_DIFFERENCES = {
     "kubernetes-networking": 0,
     # <details> (a toggle is a list item), h5 and <kbd>/<sub> in one paragraph; the footnote comes back (#17)
     "notes-on-raft": 1,
-    "seed-repaired": 5,  # Notion's export put callouts' Markdown inside raw HTML: now rendered as paragraphs
+    # Notion's export put callouts' Markdown inside raw HTML: now rendered as paragraphs (5); and a
+    # heading's anchor: Hugo cuts the hand-written one at the typographer's apostrophe ("what"),
+    # while the synced heading's escaped apostrophe gives "whats-best-to-have" (1)
+    "seed-repaired": 6,
 }
 
 

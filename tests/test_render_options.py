@@ -66,7 +66,8 @@ def test_the_shipped_config_names_every_option_at_its_default():
     ({"columns": "table"}, "pipeline.toml: render.columns: 'table' is not allowed; use one of \"flatten\", \"grid\""),
     ({"colors": "yes"}, "pipeline.toml: render.colors: 'yes' is not of type 'boolean'"),
     ({"date_format": 5}, "pipeline.toml: render.date_format: 5 is not of type 'string'"),
-    ({"colours": True}, "pipeline.toml: render: unknown key colours; known keys are colors, columns, date_format, download_external, plugins, shortcodes, tabs, transcripts"),
+    ({"colours": True}, "pipeline.toml: render: unknown key colours; known keys are callouts, colors, columns, date_format, "
+                        "download_external, html, math, plugins, shortcodes, tabs, transcripts"),
 ])
 def test_a_bad_render_value_names_the_key_and_what_is_allowed(table, message):
     with pytest.raises(ConfigError) as error:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 
 from pipeline import site
 from pipeline.cli import main
+from pipeline.config import load_default_config
 from pipeline.render import COLORS
 from tests.hugosite import _write, build, build_in_path_order, list_all, make_site
 
@@ -24,12 +26,14 @@ REPO = Path(__file__).resolve().parents[1]
 NODE_MODULES = REPO / "tests" / "node_modules"
 
 DIAGRAM = 'graph TD\n  A["<b>start</b> & go"] --> B'
-EQUATION = r"\sum_{i=1}^{n} i &lt; n^2"  # as render.py writes `<` inside an equation
+EQUATION = r"\sum_{i=1}^{n} i < n^2"
 
+# Posts as the pipeline writes them for a site like this one, whose Goldmark keeps raw HTML off
+# and passthrough off: what `init` proposes for it ([render] html = "shortcodes", math = "github").
 POSTS = {
-    "diagram": f'---\ntitle: "With a diagram"\ndate: 2024-03-01\n---\n\nIntro.\n\n<aside>\n\n💡 **Bold** callout\n\n</aside>\n\n'
-               f"```mermaid\n{DIAGRAM}\n```\n",
-    "math": f'---\ntitle: "With math"\ndate: 2024-03-02\n---\n\nInline \\(a^2 + b^2\\) here.\n\n$$\n{EQUATION}\n$$\n',
+    "diagram": f'---\ntitle: "With a diagram"\ndate: 2024-03-01\n---\n\nIntro.\n\n{{{{< notion-hugo/callout >}}}}\n\n'
+               f'💡 **Bold** callout\n\n{{{{< notion-hugo/end "callout" >}}}}\n\n```mermaid\n{DIAGRAM}\n```\n',
+    "math": f'---\ntitle: "With math"\ndate: 2024-03-02\n---\n\nInline $`a^2 + b^2`$ here.\n\n```math\n{EQUATION}\n```\n',
     "plain": '---\ntitle: "Plain"\ndate: 2024-03-03\n---\n\nJust text.\n',
     "draft": '---\ntitle: "Draft"\ndate: 2024-03-04\ndraft: true\n---\n\nNot yet.\n',
 }
@@ -52,12 +56,14 @@ def blog(tmp_path: Path) -> Path:
 def test_site_kit_makes_a_papermod_like_site_build_the_posts_with_no_hand_edit(blog: Path, tmp_path: Path) -> None:
     result = site_kit(blog)
     assert result.exit_code == 0, result.output
-    written = sorted(site.KIT_FILES + (site.MARKUP_FILE, site.HEAD_HOOK))
-    assert result.output.splitlines()[: len(written)] == [f"wrote {blog / rel}" for rel in sorted(written, key=list(
-        site.kit_files()).index)]
+    # Every template and asset but the alert hook, which only callouts written as alerts need.
+    written = [rel for rel in site.kit_files() if rel != site.ALERT_HOOK] + [site.MARKUP_FILE]
+    assert result.output.splitlines()[: len(written)] == [f"wrote {blog / rel}" for rel in written]
     assert result.output.splitlines()[-1] == f"{blog} is ready for the posts: build it with Hugo."
-    for rel in written:
+    for rel in written[:-1]:
         assert (blog / rel).read_bytes() == (REPO / "pipeline" / "site" / rel).read_bytes()
+    assert tomllib.loads((blog / site.MARKUP_FILE).read_text()) == {"goldmark": {"extensions": {"passthrough": {
+        "enable": True, "delimiters": {"block": [], "inline": [["$`", "`$"]]}}}}}  # and nothing else
 
     public = build(blog, tmp_path)
     diagram = (public / "posts/diagram/index.html").read_text(encoding="utf-8")
@@ -70,7 +76,7 @@ def test_site_kit_makes_a_papermod_like_site_build_the_posts_with_no_hand_edit(b
     math = (public / "posts/math/index.html").read_text(encoding="utf-8")
     assert '<span class="notion-math">a^2 + b^2</span>' in math
     block = re.search(r'<div class="notion-math notion-math-block">(.*?)</div>', math, re.S).group(1)
-    assert html.unescape(block) == r"\sum_{i=1}^{n} i < n^2"  # un-escaped once, escaped once
+    assert html.unescape(block) == EQUATION  # escaped once
     assert loads(math) == {"katex.min.js", "katex.min.css", "notion-hugo.min."}
 
     for other in ("posts/plain/index.html", "posts/index.html", "index.html"):
@@ -135,16 +141,21 @@ def test_cdn_by_default_self_hosted_when_configured(blog: Path, tmp_path: Path) 
     assert "cdn.jsdelivr" not in page
 
 
+# A blog's pipeline.toml asking for raw HTML ([render] html = "raw"), which its site keeps off.
+RAW_HTML_CONFIG = '[[front_matter]]\nkey = "title"\nproperty = "Title"\n\n[render]\nhtml = "raw"\n'
+
+
 def test_conflicting_config_lines_are_reported_by_file_and_line(tmp_path: Path) -> None:
     blog = make_site(tmp_path / "blog", POSTS, config="\n[markup]\n  [markup.goldmark.renderer]\n    unsafe = false\n")
-    _write(blog / "config/production/markup.yaml", "goldmark:\n  extensions:\n    typographer:\n      disable: false\n")
+    _write(blog / "pipeline.toml", RAW_HTML_CONFIG)
+    _write(blog / "config/production/markup.yaml", "goldmark:\n  extensions:\n    passthrough:\n      enable: false\n")
     result = site_kit(blog)
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.startswith(("warning:", "error:"))]
     assert lines == [
         "warning: hugo.toml:8: markup.goldmark.renderer.unsafe = false; the posts need true "
         "(config/_default/markup.toml overrides it: remove the line to avoid surprises)",
-        "error: config/production/markup.yaml:4: markup.goldmark.extensions.typographer.disable = false; the posts "
+        "error: config/production/markup.yaml:4: markup.goldmark.extensions.passthrough.enable = false; the posts "
         "need true, and Hugo uses this value: change or remove the line",
     ]
     # Hugo agrees: the root file's line is overridden, the environment's wins.
@@ -152,7 +163,7 @@ def test_conflicting_config_lines_are_reported_by_file_and_line(tmp_path: Path) 
                                            "--noBuildLock"], capture_output=True, text=True, check=True).stdout)
     goldmark = effective["markup"]["goldmark"]
     assert goldmark["renderer"]["unsafe"] is True
-    assert not goldmark["extensions"]["typographer"].get("disable")
+    assert not goldmark["extensions"]["passthrough"].get("enable")
 
 
 def test_site_kit_never_replaces_the_sites_own_files(blog: Path) -> None:
@@ -187,11 +198,14 @@ def test_site_kit_never_replaces_the_sites_own_files(blog: Path) -> None:
 def test_site_kit_leaves_the_sites_own_markup_file_and_says_what_to_add(blog: Path) -> None:
     own = "[highlight]\n  style = 'dracula'\n[goldmark.renderer]\n  unsafe = false\n"
     _write(blog / site.MARKUP_FILE, own)
+    _write(blog / "pipeline.toml", RAW_HTML_CONFIG)
     result = site_kit(blog, "--force")
     assert result.exit_code == 2
     assert (blog / site.MARKUP_FILE).read_text() == own
+    kits = site.markup_text({site.UNSAFE: True, site.PASSTHROUGH: True, **{key: pairs for key, pairs in zip(
+        site.DELIMITERS.values(), ([["$$", "$$"]], [["\\(", "\\)"]]))}})  # math = "latex", the default
     assert f"note: {site.MARKUP_FILE} is your own, so it was left as it is: add the kit's settings to it:\n" \
-           + site.kit_files()[site.MARKUP_FILE].decode() in result.output
+           + kits.decode() in result.output
     assert "error: config/_default/markup.toml:4: markup.goldmark.renderer.unsafe = false; the posts need true, " \
            "and Hugo uses this value: change or remove the line" in result.output
 
@@ -209,6 +223,7 @@ def test_build_failure_raises_with_hugo_stderr(blog: Path, tmp_path: Path) -> No
 
 
 def test_hugo_gets_a_clean_environment(blog: Path, tmp_path: Path, monkeypatch) -> None:
+    assert site_kit(blog).exit_code == 0  # the posts use its shortcodes
     monkeypatch.setenv("NOTION_TOKEN", "secret_should_not_leak")
     monkeypatch.setenv("HUGO_TITLE", "overridden")  # Hugo reads HUGO_* as config
     config = blog / "hugo.toml"  # let templates read any variable, to look
@@ -220,6 +235,7 @@ def test_hugo_gets_a_clean_environment(blog: Path, tmp_path: Path, monkeypatch) 
 
 
 def test_list_all(blog: Path) -> None:
+    assert site_kit(blog).exit_code == 0
     rows = {row["path"]: row for row in list_all(blog)}
     assert set(rows) == {f"content/posts/{slug}/index.md" for slug in POSTS}
     row = rows["content/posts/diagram/index.md"]
@@ -233,12 +249,13 @@ def test_output_site_uses_the_kit_itself(tmp_path: Path) -> None:
     for rel in site.KIT_FILES:
         assert not (REPO / "output" / rel).exists(), f"{rel}: mount the kit, do not copy it"
     assert 'source = "../pipeline/site/layouts"' in config and 'source = "../pipeline/site/assets"' in config
-    assert site.config_conflicts(REPO / "output") == []
+    render = load_default_config().render  # the demo syncs with the default mapping
+    assert site.config_conflicts(REPO / "output", render) == []
     effective = json.loads(subprocess.run([str(site.hugo_binary()), "config", "--source", str(REPO / "output"),
                                            "--format", "json", "--noBuildLock"], capture_output=True, text=True,
                                           check=True).stdout)
     flat = site._flatten(effective)
-    assert {key: flat.get(key) for key in site.needed_settings()} == site.needed_settings()
+    assert all(site._satisfies(flat.get(key), wanted, key) for key, wanted in site.needed_settings(render).items())
     public = build(REPO / "output", tmp_path)
     assert (public / "index.html").is_file()
 

@@ -48,8 +48,9 @@ def installed(tmp_path_factory) -> Path:
 @pytest.fixture
 def blog(tmp_path) -> Path:
     """An existing Hugo blog on the PaperMod-like fixture theme with a hand-written post, outside
-    the repository."""
-    blog = make_site(tmp_path / "blog")
+    the repository. It allows raw HTML, so init proposes the raw HTML the golden posts hold (on a
+    blog in safe mode it proposes the kit's shortcodes)."""
+    blog = make_site(tmp_path / "blog", config="[markup.goldmark.renderer]\n  unsafe = true\n")
     (blog / "content" / "posts").mkdir(parents=True)
     (blog / "content" / "posts" / "hello.md").write_text("---\ntitle: Hello\n---\nHand-written.\n", encoding="utf-8")
     return blog

@@ -75,7 +75,7 @@ def render_code(block: Block, r: RenderContext) -> str:
     info = fence_info(line[len(FENCE_CAPTION):]) if line and line.startswith(FENCE_CAPTION) else None
     if info is None:
         return text.render_code(block, r) if not highlight_tag(tag) else text.render_code(_with_caption(block, []), r)
-    return text.fenced_code(code, info.text)
+    return text.fenced_code(code, info.text, r)
 
 
 def render_paragraph(block: Block, r: RenderContext) -> str:

@@ -9,7 +9,8 @@ from typing import Callable
 from pipeline.links import RenderContext
 from pipeline.model import Block, as_objects
 from pipeline.render.depth import too_deep
-from pipeline.render.text import html_block, icon, then
+from pipeline.render import goldmark
+from pipeline.render.text import icon, then
 from pipeline.richtext import HEADING, escaped, to_html
 
 
@@ -17,14 +18,14 @@ def render_container(block: Block, r: RenderContext) -> str:
     return r.children(block)
 
 
-def columns(css_class: str) -> Callable[[Block, RenderContext], str]:
-    """column_list and column. `columns = "flatten"`: the columns one after the other;
-    "grid": a `<div class="notion-columns">` holding one `<div class="notion-column">` per
-    column, which the site kit's stylesheet lays out side by side."""
+def columns(name: str) -> Callable[[Block, RenderContext], str]:
+    """column_list ("columns") and column. `columns = "flatten"`: the columns one after the
+    other; "grid": a `<div class="notion-columns">` holding one `<div class="notion-column">`
+    per column, which the site kit's stylesheet lays out side by side."""
 
     def render_column(block: Block, r: RenderContext) -> str:
         body = r.children(block)
-        return body if r.options.columns == "flatten" else html_block("div", f' class="{css_class}"', body)
+        return body if r.options.columns == "flatten" else goldmark.element(name, {"class": f"notion-{name}"}, body, r)
 
     return render_column
 
@@ -52,8 +53,7 @@ def render_tab(block: Block, r: RenderContext) -> str:
         content = tab_r.children(tab)
         if r.options.tabs == "details":
             label = " ".join(part for part in (html.escape(emoji), to_html(as_objects(tab.value.get("rich_text")), tab_r)) if part)
-            opening = f'<details class="notion-tab"{" open" if i == 0 else ""}>\n<summary>{label or f"Tab {i + 1}"}</summary>'
-            parts.append(f"{opening}\n\n{content}\n\n</details>" if content else f"{opening}\n</details>")
+            parts.append(goldmark.tab(label or f"Tab {i + 1}", i == 0, content, r))
         else:
             label = " ".join(part for part in (escaped(emoji, HEADING), tab_r.text(tab.value.get("rich_text"), HEADING)) if part)
             parts.append(then("#### " + (label or f"Tab {i + 1}"), content))

@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
+from pipeline.render import goldmark
 from pipeline.render.depth import too_deep
 from pipeline.render.hugo import footnote_labels, text_with_shortcodes
 from pipeline.render.specs import BLOCKS, FALLBACK, spec_of
@@ -82,7 +83,8 @@ class Renderer:
 
     def render_page(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """The Markdown body of a page: its blocks, with one trailing newline."""
-        return self.render_blocks(blocks, replace(ctx, renderer=self, footnotes=footnote_labels(blocks))).strip("\n")
+        ctx = replace(ctx, renderer=self, footnotes=footnote_labels(blocks))
+        return goldmark.keep_paragraphs(self.render_blocks(blocks, ctx).strip("\n"), ctx)
 
     def render_blocks(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """Blocks listed one after the other, in the context of the block that holds them."""
@@ -105,17 +107,17 @@ class Renderer:
             # A lettered or roman list is HTML around its items; its first item sets the style.
             style = list_style(block)
             if lettered and style is None:
-                parts[-1] += "\n</ol>"
+                parts[-1] += goldmark.list_close(ctx)
             elif style and not lettered:
-                text = f'<ol type="{style}" start="{number}">\n' + text
+                text = goldmark.list_open(style, number, ctx) + text
             lettered = style is not None
             if parts:
                 same_list = previous is not None and previous.type == block.type and spec_of(block.type).list_like
-                parts.append("\n" if same_list else "\n\n")
+                parts.append((goldmark.item_separator(ctx) if style else "\n") if same_list else "\n\n")
             parts.append(text)
             previous = block
         if lettered:
-            parts[-1] += "\n</ol>"
+            parts[-1] += goldmark.list_close(ctx)
         return "".join(parts)
 
     def render_block(self, block: Block, ctx: RenderContext) -> str:
@@ -139,7 +141,9 @@ class Renderer:
         return (spec.render if spec is not None else self.fallback)(block, ctx)
 
     def text(self, rich_text: Any, ctx: RenderContext, where: Where = PARAGRAPH) -> str:
-        return text_with_shortcodes(rich_text, ctx, where)  # to_markdown, with the owner's shortcodes kept
+        # to_markdown, with the owner's shortcodes kept; as the kit's text shortcode where a site
+        # without raw HTML needs it
+        return goldmark.rich_text(rich_text, ctx, where, text_with_shortcodes)
 
     def children(self, block: Block, ctx: RenderContext) -> str:
         return self.render_blocks(block.children, ctx.inside())

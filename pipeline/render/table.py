@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.links import RenderContext
 from pipeline.model import Block
+from pipeline.render import goldmark
 from pipeline.richtext import CELL, to_html
 
 
@@ -35,7 +36,8 @@ def pipe_table(rows: list[list[list[dict[str, Any]]]], r: RenderContext) -> str:
 
 def html_table(rows: list[list[list[dict[str, Any]]]], column_header: bool, row_header: bool, r: RenderContext) -> str:
     """A raw HTML table, for what a GFM table cannot say: no header row, or a header column.
-    One HTML block: no blank line inside, cell text HTML-escaped."""
+    One HTML block: no blank line inside, cell text HTML-escaped (or inside the kit's
+    `notion-hugo/html` shortcode, with `[render] html = "shortcodes"`)."""
     lines = ["<table>"]
     for i, row in enumerate(rows):
         cells = []
@@ -45,4 +47,4 @@ def html_table(rows: list[list[list[dict[str, Any]]]], column_header: bool, row_
             cells.append(f"<{tag}{scope}>{to_html(cell, r)}</{tag}>")
         lines.append("<tr>" + "".join(cells) + "</tr>")
     lines.append("</table>")
-    return "\n".join(lines)
+    return goldmark.html("\n".join(lines), r)

@@ -11,18 +11,8 @@ from pipeline.hugo_syntax import split_caption
 from pipeline.code_languages import chroma_name
 from pipeline.links import RenderContext
 from pipeline.model import Block, as_text, plain_text
-from pipeline.richtext import (
-    COLORS,
-    HEADING,
-    PARAGRAPH,
-    SHORTCODE_OPEN,
-    Where,
-    color_of,
-    entity_braces,
-    escaped,
-    passthrough_tex,
-    span_open,
-)
+from pipeline.render import goldmark
+from pipeline.richtext import HEADING, PARAGRAPH, SHORTCODE_OPEN, Where, entity_braces, escaped, passthrough_tex
 
 
 def indent(text: str, width: int) -> str:
@@ -33,12 +23,6 @@ def indent(text: str, width: int) -> str:
 def then(*parts: str) -> str:
     """Blocks one after the other, empty ones left out."""
     return "\n\n".join(part for part in parts if part)
-
-
-def html_block(tag: str, attributes: str, body: str) -> str:
-    """Markdown inside a raw HTML element, with blank lines inside so the Markdown between
-    the tags is rendered (CommonMark ends the HTML block at the first blank line)."""
-    return f"<{tag}{attributes}>\n\n{body}\n\n</{tag}>"
 
 
 def attach(head: str, block: Block, r: RenderContext, width: int) -> str:
@@ -68,9 +52,7 @@ def block_text(block: Block, r: RenderContext, where: Where = PARAGRAPH) -> str:
     """A block's own rich text, in the block's color when colors are on. The span goes around
     Markdown escaped for the start and end of a line: its tags' `>` and `<` are punctuation,
     which every escaping and flanking rule here treats as it treats a line's ends."""
-    text = r.text(block.value.get("rich_text"), where)
-    color = color_of(block.value)
-    return span_open(color) + text + "</span>" if text and r.options.colors and color else text
+    return goldmark.colored(block, r.text(block.value.get("rich_text"), where), where, r)
 
 
 _TASK_START = re.compile(r"\[([ \txX])\](\()?")
@@ -125,7 +107,7 @@ def render_numbered_list_item(block: Block, r: RenderContext) -> str:
     if list_style(block):
         # An item of an HTML list (the renderer writes the <ol>): blank lines inside the <li>
         # so its Markdown is rendered.
-        return html_block("li", "", then(item_text(block, r), r.children(block)))
+        return goldmark.element("item", {}, then(item_text(block, r), r.children(block)), r)
     marker = f"{r.number}. "
     return attach(marker + item_text(block, r), block, r, max(4, len(marker)))
 
@@ -140,9 +122,13 @@ def render_toggle(block: Block, r: RenderContext) -> str:
     return attach("- " + item_text(block, r), block, r, 4)
 
 
-def render_quote(block: Block, r: RenderContext) -> str:
-    body = then(block_text(block, r), r.children(block))
+def quote(body: str) -> str:
+    """Markdown inside a blockquote, line by line."""
     return "\n".join("> " + line if line else ">" for line in body.split("\n")) if body else ""
+
+
+def render_quote(block: Block, r: RenderContext) -> str:
+    return quote(then(block_text(block, r), r.children(block)))
 
 
 def icon(value: dict) -> str:
@@ -154,13 +140,14 @@ def icon(value: dict) -> str:
 
 def render_callout(block: Block, r: RenderContext) -> str:
     # `<aside>` as Notion's export writes it. Its color is the whole box's, as in Notion (gray
-    # background by default), not its text's.
+    # background by default), not its text's. With `[render] callouts = "alerts"`, a blockquote
+    # alert whose type says what the icon or colour said (`goldmark.alert_type`).
     emoji = escaped(icon(block.value), PARAGRAPH)
     text = r.text(block.value.get("rich_text"))
-    first = f"{emoji} {text}".strip()
-    color = color_of(block.value)
-    style = f' style="{COLORS[color]}"' if r.options.colors and color else ""
-    return html_block("aside", style, then(first, r.children(block)))
+    body = then(f"{emoji} {text}".strip(), r.children(block))
+    if r.options.callouts == "alerts":
+        return f"> [!{goldmark.alert_type(block)}]" + ("\n" + quote(body) if body else "")
+    return goldmark.element("callout", goldmark.callout_style(block, r), body, r)
 
 
 def render_divider(block: Block, r: RenderContext) -> str:
@@ -169,18 +156,18 @@ def render_divider(block: Block, r: RenderContext) -> str:
 
 def render_code(block: Block, r: RenderContext) -> str:
     code = plain_text(block.value.get("rich_text"))
-    fenced = fenced_code(code, chroma_name(as_text(block.value.get("language"))))
+    fenced = fenced_code(code, chroma_name(as_text(block.value.get("language"))), r)
     return then(fenced, r.text(block.value.get("caption")))
 
 
-def fenced_code(code: str, info: str) -> str:
+def fenced_code(code: str, info: str, r: RenderContext) -> str:
     """Code fenced under an info string (a language, and options in braces)."""
     if SHORTCODE_OPEN.search(code):
         # Raw HTML on one line (newlines as entities), so indenting it in a list item cannot
         # change the code. Hugo does not read a shortcode there; the options cannot apply.
         language = re.sub(r"[^a-z0-9_+-]", "", info.split(" ", 1)[0].lower())
         body = entity_braces(html.escape(code, quote=False)).replace("\n", "&#10;")
-        return f'<pre><code class="language-{language}">{body}</code></pre>'
+        return goldmark.html(f'<pre><code class="language-{language}">{body}</code></pre>', r)
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{code}\n{fence}"
@@ -188,4 +175,4 @@ def fenced_code(code: str, info: str) -> str:
 
 def render_equation(block: Block, r: RenderContext) -> str:
     expression = as_text(block.value.get("expression")).strip()
-    return f"$$\n{passthrough_tex(expression)}\n$$" if expression else ""
+    return goldmark.block_equation(expression, passthrough_tex(expression), r) if expression else ""
