@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.bundle import atomic_write, read_inside, refusal, regular_files
-from pipeline.model import Block, Entry
+from pipeline.model import Block, Entry, Problem, Severity
 
-FORMAT = "notion-hugo-blocks/1"
+FORMAT = "notion-hugo-blocks/2"  # 2: a fault is [where, message]
 ENVIRONMENT = "NOTION_HUGO_CACHE"
 MAX_TREE_BYTES = 64 * 2**20  # a cached tree larger than any page's answers together: not read
 MAX_AGE_DAYS = 30  # trees not used for this long are removed (pages unpublished or gone)
@@ -82,7 +82,8 @@ class BlockCache:
                     or record.get("page_id") != page["id"] or record.get("last_edited_time") != page.get("last_edited_time"):
                 return None
             blocks = tuple(_block(item) for item in record["blocks"])
-            faults = tuple((str(block_id), str(message)) for block_id, message in record["faults"])
+            faults = tuple(Problem(severity=Severity.ERROR, where=str(where), message=str(message))
+                           for where, message in record["faults"])
             files = {str(url): self._file(str(sha)) for url, sha in record["files"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # unreadable, cut short, foreign or tampered: fetched again
@@ -104,7 +105,7 @@ class BlockCache:
             if refusal(self.folder, f"files/{sha}", set()) is None:  # not there yet, and no link on the way
                 atomic_write(self.folder / "files" / sha, files[url])
         record = {"format": FORMAT, "key": self.key, "page_id": entry.id, "last_edited_time": entry.last_edited_time,
-                  "blocks": [_plain(block) for block in entry.blocks], "faults": [list(f) for f in entry.faults],
+                  "blocks": [_plain(block) for block in entry.blocks], "faults": [[f.where, f.message] for f in entry.faults],
                   "files": hashes}
         name = f"blocks/{entry.id}.json"
         if refusal(self.folder, name, {name}) is None:

@@ -26,7 +26,7 @@ from pipeline.cache import default_folder
 from pipeline.config import Config, load_config, load_default_config, require_notion_id
 from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
-from pipeline.model import Problem
+from pipeline.model import Problem, Severity
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
 from pipeline.site_sync import is_site
 from pipeline.sync import Report, Selection, check, sync
@@ -156,7 +156,8 @@ def markdown_report(report: Report, failures: Sequence[tuple[str, str]] = ()) ->
     exported = len(report.change.written) + len(report.change.unchanged)
     lines.append(f"{exported} posts exported ({len(report.change.written)} changed), {len(report.rejected)} entries rejected"
                  + (f", {len(failures)} sources failed." if failures else "."))
-    problems = report.problems + [Problem("error", f"source {name}", "", "the source", why) for name, why in failures]
+    problems = report.problems + [Problem(severity=Severity.ERROR, entry_title=f"source {name}", entry_url="", where="the source",
+                                          message=why) for name, why in failures]
     if problems:
         lines += ["", "| | Entry | Where | What to do |", "|---|---|---|---|"]
         for p in problems:

@@ -47,9 +47,9 @@ from pipeline.config import Config
 from pipeline.errors import BadAnswer, ConfigError, NotFound, NotionError, RateLimited, Refused, Unauthorized
 from pipeline.frontmatter import (HugoYAMLHandler, format_date, options_of, slug_of, synced_value, text_of,
                                   yaml_text)
-from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Note, Unholdable, file_source, payload,
+from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Unholdable, file_source, payload,
                                   text_objects, to_blocks)
-from pipeline.model import IMPORT_MARKER, Entry, is_import_marker
+from pipeline.model import IMPORT_MARKER, Entry, Problem, Severity, is_import_marker
 from pipeline.render import MAX_DEPTH
 from pipeline.validate import slug_problem
 from pipeline.site import is_hugo_site, list_all, site_settings
@@ -103,7 +103,7 @@ class PostPlan:
     # skipped (not a post: a headless bundle); failed
     action: str
     properties: dict[str, Any] = field(default_factory=dict)
-    notes: list[Note] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     page: dict[str, Any] | None = None  # the existing entry, or the created one
     error: str = ""
     network: bool = False  # failed on Notion or the network, not on the post
@@ -264,14 +264,14 @@ def _instant(value: Any) -> Any:
     return value
 
 
-def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
+def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """The entry's property values, and notes on what they do not hold. With a front matter
     YAML property (`[front_matter_yaml]`), nothing is left out: it holds the keys no row maps,
     a mapped key's value where its property cannot show it as it is (a list in a text, a text
     in a multi-select, a value Notion refuses), and `key: null` for a mapped key the post does
     not have, so that sync writes the front matter back as it was (frontmatter.front_matter)."""
     values: dict[str, Any] = {}
-    notes: list[Note] = []
+    notes: list[Problem] = []
     given = _by_key(post.metadata)
     spelled = {str(key).lower(): key for key in post.metadata}
     kept = _yaml_property(config, schema, notes)
@@ -290,13 +290,13 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
             if kind in ("status", "select"):
                 values[name] = PROPERTY_WRITERS[kind](status)
             else:
-                notes.append(Note(f"`draft`: the data source has no status property {name!r}; it is left out"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`draft`: the data source has no status property {name!r}; it is left out"))
             continue
         if spec.property is None:  # a constant the mapping writes for every post
             if kept and (not present or value != spec.value):
                 rest[key] = value if present else None
             elif present and value != spec.value:
-                notes.append(Note(f"`{spec.key}: {value!r}`: the mapping sets it to {spec.value!r} for every post; left out"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`{spec.key}: {value!r}`: the mapping sets it to {spec.value!r} for every post; left out"))
             continue
         prop = schema.get(spec.property)
         writer = PROPERTY_WRITERS.get(prop["type"]) if prop else None
@@ -305,9 +305,9 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
                    else f"property {spec.property!r} is a {prop['type']}, which the API cannot write")
             if kept and present:
                 rest[key] = value
-                notes.append(Note(f"`{spec.key}`: {why}; kept in {kept!r}"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`{spec.key}`: {why}; kept in {kept!r}"))
             elif present:
-                notes.append(Note(f"`{spec.key}`: {why}; left out"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`{spec.key}`: {why}; left out"))
             continue
         kind = prop["type"]
         if not present:
@@ -322,9 +322,9 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
         if unfit:
             if kept:
                 rest[key] = value
-                notes.append(Note(f"`{spec.key}`: {unfit}; kept in {kept!r}, {spec.property!r} left empty"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`{spec.key}`: {unfit}; kept in {kept!r}, {spec.property!r} left empty"))
             else:
-                notes.append(Note(f"`{spec.key}`: {unfit}; left out"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`{spec.key}`: {unfit}; left out"))
             continue
         values[spec.property] = writer(value)
         if kept and spec.omit_empty and value in (None, "", []):
@@ -333,29 +333,29 @@ def properties(post: HugoPost, config: Config, schema: dict[str, Any]) -> tuple[
             if kept:  # its own form, which sync writes back while the property shows what import made of it
                 rest[key] = value
             elif kind in ("title", "rich_text") and isinstance(value, list):
-                notes.append(Note(f"`{spec.key}` is a list; {spec.property!r} holds text: the items are joined by commas"))
+                notes.append(Problem(severity=Severity.NOTE, message=f"`{spec.key}` is a list; {spec.property!r} holds text: the items are joined by commas"))
     slug_prop = schema.get(config.slug_property)
     if slug_prop is not None and slug_prop["type"] in ("rich_text", "title"):
         values[config.slug_property] = PROPERTY_WRITERS[slug_prop["type"]](post.slug)
     elif slug_prop is None:
-        notes.append(Note(f"the slug: the data source has no property {config.slug_property!r}; Notion will derive it from the title"))
+        notes.append(Problem(severity=Severity.NOTE, message=f"the slug: the data source has no property {config.slug_property!r}; Notion will derive it from the title"))
     for key, value in post.metadata.items():
         if str(key).lower() in mapped:
             continue
         if kept:
             rest[str(key)] = value
         elif str(key).lower() != "slug":  # without the YAML property, the slug names the bundle (plan_import)
-            notes.append(Note(f"front matter key `{key}` has no property in the mapping (pipeline.toml): left out"))
+            notes.append(Problem(severity=Severity.NOTE, message=f"front matter key `{key}` has no property in the mapping (pipeline.toml): left out"))
     if kept and rest:
         values[kept] = {"rich_text": text_objects(yaml_text(rest))}
     return values, notes
 
 
-def _yaml_property(config: Config, schema: dict[str, Any], notes: list[Note]) -> str:
+def _yaml_property(config: Config, schema: dict[str, Any], notes: list[Problem]) -> str:
     """The front matter YAML property, when the data source has it as rich text; else ""."""
     name = config.front_matter_yaml
     if name and (schema.get(name) or {}).get("type") != "rich_text":
-        notes.append(Note(f"[front_matter_yaml] names {name!r}, which is not a rich text property of the data source: "
+        notes.append(Problem(severity=Severity.NOTE, message=f"[front_matter_yaml] names {name!r}, which is not a rich text property of the data source: "
                           "the keys it would hold are left out (`notion-hugo init --from-posts` can create it)"))
         return ""
     return name
@@ -407,7 +407,7 @@ def plan_import(paths: list[Path], config: Config, source: NotionSource, data_so
         build = _by_key(post.metadata).get("build")
         if _by_key(post.metadata).get("headless") is True or (
                 isinstance(build, dict) and _by_key(build).get("render") in ("never", False)):
-            report.plans.append(PostPlan(post, markdown, post.slug, "skipped", notes=[Note(
+            report.plans.append(PostPlan(post, markdown, post.slug, "skipped", notes=[Problem(severity=Severity.NOTE, message=
                 "a headless bundle (headless: true, or build.render never): Hugo renders no page for it; not a post")]))
             continue
         named = _by_key(post.metadata).get("slug")
@@ -682,7 +682,7 @@ def _with_post_links(plan: PostPlan, urls: dict[str, str]) -> list[dict[str, Any
                     out["link"] = {"url": urls[slug] + anchor + heading}
                 else:
                     del out["link"]
-                    plan.notes.append(Note(f"link to the post {slug!r}: its import failed; its text is kept, unlinked"))
+                    plan.notes.append(Problem(severity=Severity.NOTE, message=f"link to the post {slug!r}: its import failed; its text is kept, unlinked"))
             return out
         if isinstance(value, list):
             return [walk(item) for item in value]

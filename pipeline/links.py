@@ -15,21 +15,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from pipeline.config import RenderOptions, is_notion_url, notion_id
-from pipeline.model import Block
+from pipeline.model import Block, Problem, Severity
 
 if TYPE_CHECKING:
     from pipeline.render.renderer import Renderer
     from pipeline.richtext import Where
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """Something the renderer could not show as Notion shows it (reported, never silent)."""
-
-    severity: str
-    block_id: str
-    block_type: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +41,7 @@ class RenderContext:
     tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
     options: RenderOptions = RenderOptions()
     page_url: str = ""  # the Notion page rendered: notices link its blocks
-    notices: list[Notice] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)  # what the post cannot show as Notion does
     block: Block | None = None  # the block being rendered, named by its notices
     depth: int = 0  # how many blocks hold `block`
     number: int = 1  # a numbered list item's number in its list
@@ -66,10 +56,10 @@ class RenderContext:
         """The context for the children of the current block."""
         return replace(self, depth=self.depth + 1)
 
-    def notice(self, message: str, severity: str = "warning") -> None:
-        """Report what the post cannot show as Notion does; an "error" rejects the entry."""
-        block = self.block
-        self.notices.append(Notice(severity, block.id if block else "", block.type if block else "", message))
+    def notice(self, message: str, severity: Severity | str = Severity.WARNING) -> None:
+        """Report what the post cannot show as Notion does; an error (`"error"`) rejects the entry."""
+        where = f"block {self.block.id} ({self.block.type})" if self.block else ""
+        self.notices.append(Problem(severity=Severity(severity), where=where, message=message))
 
     def _rules(self) -> "Renderer":
         if self.renderer is None:

@@ -4,7 +4,7 @@ Parsed with markdown-it-py (CommonMark, GFM tables and strikethrough, task lists
 to report them, `$$`/`\\[…\\]` display math and `\\(…\\)` inline math as Hugo's passthrough reads
 them). One function per node type in `BLOCK_CONVERTERS`; a node type not in the table falls
 back to its text, reported. Raw HTML fragments go through markdownify to Markdown first, so
-their content reaches Notion as blocks. Whatever Notion cannot hold is reported as a `Note`
+their content reaches Notion as blocks. Whatever Notion cannot hold is reported as a note (a `Problem` of severity NOTE)
 saying what was done instead.
 
 Request shapes: developers.notion.com/reference/block (block objects, `children` inside the
@@ -13,7 +13,7 @@ type's payload), /reference/rich-text (text, equation; annotations), /reference/
 (`import_posts`) keeps those of a request (children a request, nesting, bytes); those of one
 block are met here, by `_fit` after the conversion: 2,000 characters a text object and a URL,
 1,000 an equation, 100 items a rich text array. Nothing is cut: a text too long for one block
-goes on in the next, and what cannot be held so is reported (`Note`) or fails its post alone
+goes on in the next, and what cannot be held so is reported (a note) or fails its post alone
 (`Unholdable`).
 
 Every pattern here runs in linear time on any input (bench/pathological.py), and every
@@ -44,6 +44,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 
 from pipeline.bundle import file_suffix, publishable, safe_file_name
+from pipeline.model import Problem, Severity
 from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, CaptionMeta, ShortcodeTag, fence_info,
                                  file_line_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
 from pipeline.render import MAX_DEPTH
@@ -95,13 +96,6 @@ _MARK_TAGS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "del
               "s": "strikethrough", "strike": "strikethrough", "u": "underline", "ins": "underline", "code": "code"}
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
-    """Something of the post Notion cannot hold, and what was done instead."""
-
-    message: str
-
-
 @dataclass(slots=True)
 class Conversion:
     """A post body as Notion blocks (request shapes, children inside each payload), the files
@@ -110,7 +104,7 @@ class Conversion:
 
     blocks: list[dict[str, Any]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -137,7 +131,7 @@ class ImportContext:
     def note(self, message: str) -> None:
         if message not in self._noted:
             self._noted.add(message)
-            self.conversion.notes.append(Note(message))
+            self.conversion.notes.append(Problem(severity=Severity.NOTE, message=message))
 
     def local_file(self, url: str) -> str | None:
         """The file a URL names that the import uploads: a bundle file (its bundle-relative

@@ -6,7 +6,8 @@ Stages never share anything but these: `source` produces `Entry` objects,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import Any, Iterable
 
 
@@ -73,7 +74,7 @@ class Entry:
     blocks: tuple[Block, ...]
     # What kept part of the body from being read, as (block id, message): a 404, a synced block
     # that shows itself, nesting deeper than the fetch goes. Each rejects the entry.
-    faults: tuple[tuple[str, str], ...] = ()
+    faults: tuple["Problem", ...] = ()
 
     @property
     def id(self) -> str:
@@ -88,23 +89,47 @@ class Entry:
         return self.page.get("last_edited_time", "")
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something a contributor or operator must fix, located as precisely as we can."""
+class Severity(str, Enum):
+    """How much a problem weighs: an error rejects its entry (sync) or fails its post (import);
+    a warning is reported and the entry still exports; a note says what import did instead of
+    what Notion cannot hold."""
 
-    severity: str  # "error" rejects the entry; "warning" is reported and the entry still exports
-    entry_title: str
-    entry_url: str
-    where: str  # the Notion property name, or "block <id> (<type>)"
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Something a contributor or operator must fix (or know), located as precisely as we can:
+    the one type every stage reports with, from the fetcher's faults and the renderer's notices
+    to the validator's problems and import's notes. Built by keyword; the entry is named where
+    it is known (`of`)."""
+
+    severity: Severity
     message: str  # what is wrong and what to do
+    where: str = ""  # the Notion property name, or "block <id> (<type>)"
+    entry_title: str = ""
+    entry_url: str = ""
+
+    def __post_init__(self) -> None:
+        # A plugin's rule may name its severity as a string: "error" must still reject.
+        object.__setattr__(self, "severity", Severity(self.severity))
 
     @property
     def rejects(self) -> bool:
-        return self.severity == "error"
+        return self.severity is Severity.ERROR
+
+    def of(self, entry_title: str, entry_url: str) -> "Problem":
+        """This problem, named as one of that entry's."""
+        return replace(self, entry_title=entry_title, entry_url=entry_url)
 
     def as_dict(self) -> dict[str, str]:
         return {
-            "severity": self.severity,
+            "severity": self.severity.value,
             "entry": self.entry_title,
             "url": self.entry_url,
             "where": self.where,

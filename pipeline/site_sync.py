@@ -35,7 +35,7 @@ from pipeline.config import Config, load_schema, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.frontmatter import property_value
 from pipeline.links import table_key
-from pipeline.model import Entry, Problem, as_object, as_text
+from pipeline.model import Entry, Problem, Severity, as_object, as_text
 from pipeline.render import Renderer
 from pipeline.source import NotionSource, SourceOptions, make_client
 from pipeline.sync import (
@@ -312,9 +312,8 @@ def _place_languages(item: Loaded) -> None:
         if not code and prop:
             code = str(property_value(candidate.entry.page, prop) or "")
             if code and code not in languages.codes:
-                candidate.problems.append(Problem(
-                    "error", candidate.title, candidate.entry.url, prop,
-                    f"{prop} {code!r} is not a language of the site ({', '.join(languages.codes)}): choose one of them, "
+                candidate.problems.append(Problem(severity=Severity.ERROR, entry_title=candidate.title, entry_url=candidate.entry.url, where=prop,
+                                                  message=f"{prop} {code!r} is not a language of the site ({', '.join(languages.codes)}): choose one of them, "
                     f"or add {code!r} to [languages] codes in pipeline.toml and to the site's languages in hugo.toml."))
         code = code or languages.default
         item.languages[candidate.entry.id] = code
@@ -354,15 +353,13 @@ def _check_folders(loaded: list[Loaded]) -> None:
             key = (item.source.out_dir, bundle.bundle_path(candidate.folder, candidate.index))
             under = next((folder for folder in lost if candidate.folder.startswith(folder + "/")), None)
             if under is not None:
-                candidate.problems.append(Problem(
-                    "error", candidate.title, candidate.entry.url, "page tree",
-                    f"a page above it could not take its folder {under!r}: rename that page, and this one follows."))
+                candidate.problems.append(Problem(severity=Severity.ERROR, entry_title=candidate.title, entry_url=candidate.entry.url, where="page tree",
+                                                  message=f"a page above it could not take its folder {under!r}: rename that page, and this one follows."))
             elif key in taken:
                 first = taken[key]
                 language = item.languages.get(candidate.entry.id)
-                candidate.problems.append(Problem(
-                    "error", candidate.title, candidate.entry.url, item.source.config.slug_property,
-                    f"Slug {candidate.slug!r}" + (f" in language {language!r}" if language else "")
+                candidate.problems.append(Problem(severity=Severity.ERROR, entry_title=candidate.title, entry_url=candidate.entry.url, where=item.source.config.slug_property,
+                                                  message=f"Slug {candidate.slug!r}" + (f" in language {language!r}" if language else "")
                     + f" is already used by {first.title!r} ({first.entry.url}), which comes first: give this entry "
                     "a different slug" + (", or another language." if language else ".")))
                 lost.add(candidate.folder)

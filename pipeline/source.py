@@ -33,7 +33,7 @@ from notion_client.errors import NotionClientErrorBase
 from pipeline import shapes
 from pipeline.config import Limits
 from pipeline.errors import NotFound, NotionError, RateLimited, Refused, Unauthorized, Unreachable
-from pipeline.model import Block, Entry, as_object, as_text
+from pipeline.model import Block, Entry, Problem, Severity, as_object, as_text
 from pipeline.render import file_blocks, spec_of
 
 DEFAULT_BASE_URL = "https://api.notion.com"
@@ -480,37 +480,42 @@ class _Walk:
 
     def __init__(self, listed: dict[str, list[dict[str, Any]]], missing: set[str], max_depth: int) -> None:
         self.listed, self.missing, self.max_depth = listed, missing, max_depth
-        self.faults: dict[str, list[tuple[str, str]]] = {}
+        self.faults: dict[str, list[Problem]] = {}
 
     def tree(self, page_id: str) -> tuple[Block, ...]:
         self.faults[page_id] = []
         return self._tree(page_id, page_id, (page_id,), False)
 
-    def faults_under(self, page_id: str) -> tuple[tuple[str, str], ...]:
+    def faults_under(self, page_id: str) -> tuple[Problem, ...]:
         return tuple(dict.fromkeys(self.faults[page_id]))
 
     def _tree(self, page_id: str, container: str, path: tuple[str, ...], synced: bool) -> tuple[Block, ...]:
         faults = self.faults[page_id]
         if container in self.missing:
-            faults.append((container, _UNREADABLE))
+            faults.append(_fault(container, _UNREADABLE))
         blocks = []
         for block in self.listed.get(container, ()):
             children: tuple[Block, ...] = ()
             if _walked(block):
                 inner = _container_of(block)
                 if inner in path:
-                    faults.append((block["id"], "this synced block shows a block that contains it, so it would never "
+                    faults.append(_fault(block["id"], "this synced block shows a block that contains it, so it would never "
                                                 "end. Remove the block, or sync it from another original."))
                 elif synced and block.get("type") == "synced_block":
-                    faults.append((block["id"], "a synced block inside another synced block, which Notion does not "
+                    faults.append(_fault(block["id"], "a synced block inside another synced block, which Notion does not "
                                                 "allow (each would repeat the other's blocks): remove the inner one."))
                 elif len(path) >= self.max_depth or inner not in self.listed and inner not in self.missing:
-                    faults.append((block["id"], f"the blocks here are nested deeper than {self.max_depth} levels "
+                    faults.append(_fault(block["id"], f"the blocks here are nested deeper than {self.max_depth} levels "
                                                 "([limits] max_depth): move the deepest ones up a level."))
                 else:
                     children = self._tree(page_id, inner, path + (inner,), synced or block.get("type") == "synced_block")
             blocks.append(Block(data=block, children=children))
         return tuple(blocks)
+
+
+def _fault(block_id: str, message: str) -> Problem:
+    """What kept a block's content from being read: it rejects the entry."""
+    return Problem(severity=Severity.ERROR, where=f"block {block_id}", message=message)
 
 
 _UNREADABLE = ("the integration cannot read what this block shows (Notion answered 404): it is a synced block "

@@ -21,7 +21,7 @@ from pipeline.errors import ConfigError, RemovalRefused
 from pipeline.frontmatter import (cover_image, cover_of, document, front_matter, page_title, slug_of, status_of,
                                   with_cover)
 from pipeline.hugo_syntax import file_line_path
-from pipeline.model import Block, Entry, Post, Problem, as_object, is_import_marker
+from pipeline.model import Block, Entry, Post, Problem, Severity, as_object, is_import_marker
 from pipeline.render import BLOCKS, RenderContext, Renderer, file_blocks, video_shortcode
 from pipeline.render.hugo import caption_parts, unbalanced_shortcodes
 from pipeline.render.plugins import load_plugins
@@ -118,9 +118,9 @@ def read_entries(source: NotionSource, selection: Selection, config: Config) -> 
         parent = as_object(page.get("parent"))
         if selection.data_source not in (parent.get("data_source_id"), parent.get("database_id")):
             problems.append(Problem(
-                "warning", page_title(page) or "(untitled)", Entry(page, ()).url, "--entry",
-                f"this page is not an entry of data source {selection.data_source}: it is not published from it "
-                "(a post it was is removed)."))
+                severity=Severity.WARNING, entry_title=page_title(page) or "(untitled)", entry_url=Entry(page, ()).url,
+                where="--entry", message=f"this page is not an entry of data source {selection.data_source}: it is not "
+                                         "published from it (a post it was is removed)."))
             continue
         pages.append(page)
     if pages:
@@ -212,8 +212,8 @@ def check_page(page: dict[str, Any], config: Config) -> Candidate:
         problems = check_front_matter(entry, title, metadata, slug, config)
     except Exception as error:  # noqa: BLE001 - one entry's garbled property must not stop the others
         metadata, slug = {}, ""
-        problems = [Problem("error", title, entry.url, "properties",
-                            f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
+        problems = [Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where="properties",
+                            message=f"notion-hugo could not read this entry's properties ({type(error).__name__}: {error}): "
                             "Notion answered a value of an unexpected shape, or this is a bug in notion-hugo. "
                             "The other entries are written.")]
     return Candidate(entry, title, metadata, slug, problems)
@@ -339,14 +339,14 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     title = candidate.title
     problems = check_links(entry, title)
     # An entry `notion-hugo import` is still writing, or whose import was cut short: never half a post.
-    problems += [Problem("error", title, entry.url, f"block {block.id} (callout)",
-                         "notion-hugo import has not finished writing this entry (or was interrupted): run "
+    problems += [Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=f"block {block.id} (callout)",
+                         message="notion-hugo import has not finished writing this entry (or was interrupted): run "
                          "`notion-hugo import` again on its post to complete it. Its earlier post, if any, stays as it was.")
                  for block in entry.blocks if is_import_marker(block.data)]
-    problems += [Problem("error", title, entry.url, f"block {block_id}", message) for block_id, message in entry.faults]
+    problems += [fault.of(title, entry.url) for fault in entry.faults]
     problems += [
-        Problem("error", title, entry.url, f"block {block.id} ({block.type})",
-                f"its file URL {url!r} does not parse ({why}): "
+        Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=f"block {block.id} ({block.type})",
+                message=f"its file URL {url!r} does not parse ({why}): "
                 + ("upload the file again in Notion." if kind == "file" else "correct the URL, or upload the file to Notion."))
         for block, kind, url in file_blocks(entry.blocks) if (why := _url_problem(url))
     ]
@@ -365,15 +365,13 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
             named.append((url, data, content_name(url, data) if config.languages else bundle_file_name(url, kept)))
         else:
             where, fix = _NOT_DOWNLOADED[kind]
-            problems.append(Problem(
-                "error", title, entry.url, where,
-                f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): {fix}",
-            ))
+            problems.append(Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=where,
+                                    message=f"could not download {urlsplit(url).path.rsplit('/', 1)[-1]!r} ({data}): {fix}"))
     # A file of another type rejects its entry: linked at Notion, the renderer would turn the
     # link into one to the post itself, and the signed URL expires within the hour.
     problems += [
-        Problem("error", title, entry.url, f"block {block.id} ({block.type})",
-                f"{urlsplit(url).path.rsplit('/', 1)[-1]!r} is not a type the blog publishes (images, audio, video, "
+        Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=f"block {block.id} ({block.type})",
+                message=f"{urlsplit(url).path.rsplit('/', 1)[-1]!r} is not a type the blog publishes (images, audio, video, "
                 "PDF, plain documents; not SVG, HTML or scripts): served from the blog's own domain, a file like it "
                 "could run scripts for its readers. Upload it as PNG or PDF, link it from elsewhere, or remove it.")
         for url, block in withheld_files(entry.blocks, config).items()
@@ -385,8 +383,9 @@ def render_post(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[Pos
     ctx = RenderContext(post_links=links, titles=titles, local_files=local, options=config.render, page_url=entry.url,
                         tables=run.tables)
     body = run.renderer.render_page(entry.blocks, ctx)
-    problems += [Problem(n.severity, title, entry.url, f"block {n.block_id} ({n.block_type})", n.message) for n in ctx.notices]
-    problems += [Problem("error", title, entry.url, "a shortcode", message)
+    problems += [notice.of(title, entry.url) for notice in ctx.notices]
+    problems += [Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where="a shortcode",
+                         message=message)
                  for message in unbalanced_shortcodes(body, config.render.shortcodes)]
     if any(p.rejects for p in problems):  # e.g. content nested deeper than the post can show
         return None, problems
@@ -419,7 +418,8 @@ def render_guarded(candidate: Candidate, entry: Entry, run: Rendering) -> tuple[
     except Exception as error:  # noqa: BLE001 - one entry's failure must not stop the others
         message = (f"notion-hugo could not render this entry ({type(error).__name__}: {error}). This is a bug "
                    "in notion-hugo: please report it with the page; the other entries are written.")
-    return None, [Problem("error", candidate.title, candidate.entry.url, "the page", message)]
+    return None, [Problem(severity=Severity.ERROR, entry_title=candidate.title, entry_url=candidate.entry.url, where="the page",
+                          message=message)]
 
 
 def settled(last_edited_time: str, started: datetime) -> bool:
@@ -673,8 +673,8 @@ def not_ours(post: Post, candidate: Candidate, manifest: bundle.Manifest, out_di
     """A post would replace a file the pipeline did not write, or write through a symbolic
     link: its entry is rejected, naming the file, and the file is left as it is."""
     return [
-        Problem("error", candidate.title, candidate.entry.url, "Slug",
-                f"{problem}. Move that file away, or give the entry another slug.")
+        Problem(severity=Severity.ERROR, entry_title=candidate.title, entry_url=candidate.entry.url, where="Slug",
+                message=f"{problem}. Move that file away, or give the entry another slug.")
         for name in sorted(bundle.post_files(post))
         if (problem := bundle.refusal(out_dir, bundle.bundle_path(post.slug, name), manifest.owned))
     ]

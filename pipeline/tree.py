@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 from pipeline.errors import NotionError
 from pipeline.frontmatter import page_title
-from pipeline.model import Block, Entry, Problem
+from pipeline.model import Block, Entry, Problem, Severity
 from pipeline.render import walk
 from pipeline.source import NotionSource
 
@@ -93,9 +93,8 @@ def read_tree(source: NotionSource, root_id: str, remembered: Callable[[dict[str
             seen.update(page_id for _, _, page_id in wanted)
             if wanted and depth > max_depth:
                 tp = wanted[0][0]
-                tree.problems.append(Problem(
-                    "error", page_title(tp.page) or "(untitled)", tp.page.get("url", ""), "sub-pages",
-                    f"the page tree is nested deeper than {max_depth} levels ([limits] max_depth): its pages below this "
+                tree.problems.append(Problem(severity=Severity.ERROR, entry_title=page_title(tp.page) or "(untitled)", entry_url=tp.page.get("url", ""), where="sub-pages",
+                                             message=f"the page tree is nested deeper than {max_depth} levels ([limits] max_depth): its pages below this "
                     "level are not exported. Move them up a level."))
                 break
             level = []
@@ -103,9 +102,8 @@ def read_tree(source: NotionSource, root_id: str, remembered: Callable[[dict[str
                 if page is None:
                     tree.unreadable.append(page_id)
                     title = titles.get(page_id) or page_id
-                    tree.problems.append(Problem(
-                        "error", title, "https://www.notion.so/" + page_id.replace("-", ""), "page tree",
-                        f"the integration cannot read this sub-page of {page_title(parent.page) or parent.id!r} (Notion "
+                    tree.problems.append(Problem(severity=Severity.ERROR, entry_title=title, entry_url="https://www.notion.so/" + page_id.replace("-", ""), where="page tree",
+                                                 message=f"the integration cannot read this sub-page of {page_title(parent.page) or parent.id!r} (Notion "
                         "answered 404): share it with the integration (••• → Connections), or move it out of the tree. "
                         "Its earlier output, and its sub-pages', is kept as it was."))
                 elif not _trashed(page):

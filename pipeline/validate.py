@@ -11,7 +11,7 @@ import jsonschema
 
 from pipeline.config import Config, load_schema
 from pipeline.frontmatter import front_matter_yaml
-from pipeline.model import Block, Entry, Problem, as_object, as_text
+from pipeline.model import Block, Entry, Problem, Severity, as_object, as_text
 from pipeline.render import block_texts, file_url, spec_of, walk
 
 _FORMATS = jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -72,8 +72,8 @@ def check_front_matter(entry: Entry, title: str, metadata: dict[str, Any], slug:
     problems = []
     _, unreadable = front_matter_yaml(entry.page, config)
     if unreadable:
-        problems.append(Problem("error", title, entry.url, config.front_matter_yaml,
-                                f"{config.front_matter_yaml} {unreadable}: correct it (it is the post's front matter "
+        problems.append(Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=config.front_matter_yaml,
+                                message=f"{config.front_matter_yaml} {unreadable}: correct it (it is the post's front matter "
                                 "as YAML), or empty it."))
     seen: set[str] = set()
     for error in sorted(_validator().iter_errors({**_checked(metadata, schema), "slug": slug}),
@@ -86,10 +86,8 @@ def check_front_matter(entry: Entry, title: str, metadata: dict[str, Any], slug:
         if key in seen:  # one problem per property: the fix is the same
             continue
         seen.add(key)
-        problems.append(Problem(
-            "error", title, entry.url, properties.get(key, key),
-            f"{properties.get(key, key)} {_what_is_wrong(error)}: {_hint(error, key, schema)}.",
-        ))
+        problems.append(Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=properties.get(key, key),
+                                message=f"{properties.get(key, key)} {_what_is_wrong(error)}: {_hint(error, key, schema)}."))
     return problems
 
 
@@ -121,11 +119,9 @@ def check_unique_slugs(slugs: Iterable[tuple[Entry, str, str]]) -> list[Problem]
             why = "" if first_slug == slug else (
                 f" ({first_slug!r}: Hugo serves both at one URL)" if clash == served
                 else f" ({first_slug!r}: one post's folder would hold the other's)")
-            problems.append(Problem(
-                "error", title, entry.url, "Slug",
-                f"Slug {slug!r} is already used by {first_title!r} ({first_url}){why}, which comes first: "
-                "give this entry a different slug.",
-            ))
+            problems.append(Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where="Slug",
+                                    message=f"Slug {slug!r} is already used by {first_title!r} ({first_url}){why}, which comes first: "
+                "give this entry a different slug."))
         else:
             owner[served] = (title, entry.url, slug)
     return problems
@@ -136,8 +132,8 @@ def check_slugs_taken(slugs: Iterable[tuple[Entry, str, str]], taken: dict[str, 
     as Hugo serves it (in lower case)."""
     served = {_served(slug): title for slug, title in taken.items()}
     return [
-        Problem("error", title, entry.url, "Slug",
-                f"Slug {slug!r} is already used by {served[_served(slug)]!r}, another post: give this entry a different slug.")
+        Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where="Slug",
+                message=f"Slug {slug!r} is already used by {served[_served(slug)]!r}, another post: give this entry a different slug.")
         for entry, title, slug in slugs if _served(slug) in served
     ]
 
@@ -167,13 +163,9 @@ def check_links(entry: Entry, title: str) -> list[Problem]:
     for block, url in _links(entry.blocks):
         where = f"block {block.id} ({block.type})"
         if not re.match(r"^(https?://[^\s/]+|mailto:\S+@)", url, re.I):
-            problems.append(Problem(
-                "error", title, entry.url, where,
-                f"link {url!r} is not an absolute http(s) URL: correct it (e.g. 'https://…') or remove the link.",
-            ))
+            problems.append(Problem(severity=Severity.ERROR, entry_title=title, entry_url=entry.url, where=where,
+                                    message=f"link {url!r} is not an absolute http(s) URL: correct it (e.g. 'https://…') or remove the link."))
         elif typo := _SUSPICIOUS.search(url):
-            problems.append(Problem(
-                "warning", title, entry.url, where,
-                f"link {url!r} ends in {typo.group(0)!r}, which looks like a typo: check the link.",
-            ))
+            problems.append(Problem(severity=Severity.WARNING, entry_title=title, entry_url=entry.url, where=where,
+                                    message=f"link {url!r} ends in {typo.group(0)!r}, which looks like a typo: check the link."))
     return problems

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pipeline.model import Block
 from pipeline.render import BLOCKS, FALLBACK, RenderContext, file_url, render_page, spec_of, walk
 from pipeline.source import block_files
-from tests.test_render_blocks import CASES
+from tests.test_render_blocks import CASES, block_type
 
 # Every member of notion-sdk-js src/api-endpoints/blocks.ts `BlockObjectResponse` (2026-08).
 SDK_BLOCK_TYPES = {
@@ -52,7 +52,7 @@ def test_the_fallback_is_met_only_for_the_invented_types():
     for case in CASES:
         ctx = RenderContext()
         render_page(case.blocks, ctx)
-        fallen = {n.block_type for n in ctx.notices if "has no renderer" in n.message}
+        fallen = {block_type(n) for n in ctx.notices if "has no renderer" in n.message}
         assert fallen <= INVENTED, case.where
 
 

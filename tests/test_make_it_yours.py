@@ -195,3 +195,16 @@ def test_sync_takes_a_renderer_from_python(tmp_path):
                       options=SourceOptions(base_url=emulator.base_url, rate=0), renderer=renderer)
     assert report.exit_code == 0
     assert (out / "divided" / "index.md").read_text().endswith("\n* * *\n")
+
+
+@pytest.mark.parametrize("severity, rejects", [("error", True), ("warning", False)])
+def test_a_rule_reports_a_problem_by_the_same_severity_names_as_the_docs(severity, rejects):
+    def strict(block, r):
+        r.notice("dividers are not allowed here", severity)
+        return "---"
+
+    context = RenderContext()
+    Renderer().add_rule("divider", strict).render_page((Block(block("divider", {})),), context)
+    [problem] = context.notices
+    assert (problem.rejects, str(problem.severity)) == (rejects, severity)
+    assert problem.where.startswith("block ") and problem.where.endswith("(divider)")

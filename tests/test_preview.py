@@ -31,7 +31,7 @@ from notion_emulator import NotionEmulator
 from pipeline import preview
 from pipeline.config import load_default_config
 from pipeline.errors import PipelineError
-from pipeline.model import Problem
+from pipeline.model import Problem, Severity
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
 from tests import storekit, webhookkit
@@ -414,7 +414,7 @@ def test_mounts_hide_the_sites_synced_bundles_and_put_the_preview_first(tmp_path
 @settings(max_examples=60, deadline=None)
 @given(st.text())
 def test_a_notice_keeps_any_title_as_data(title):
-    text = preview.problems_notice(title, [Problem("error", title, "https://www.notion.so/x", "Slug", title)],
+    text = preview.problems_notice(title, [Problem(severity=Severity.ERROR, entry_title=title, entry_url="https://www.notion.so/x", where="Slug", message=title)],
                                    datetime(2026, 12, 1, tzinfo=timezone.utc))
     matter, end = json.JSONDecoder().raw_decode(text)
     assert matter["title"] == f"Not published: {title}" and matter["draft"] is False

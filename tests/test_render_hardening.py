@@ -24,7 +24,7 @@ from pipeline.validate import check_links
 from tests import storekit
 from tests.conftest import SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import build, demo_site
-from tests.test_render_blocks import CASES
+from tests.test_render_blocks import CASES, block_type
 
 HOSTILE_INLINE = "x\\) [click me](javascript:alert(document.domain)) \\(y"
 HOSTILE_BLOCK = "a\n$$\n[click me](javascript:alert(document.domain))\n$$\n\\]\n[again](javascript:alert(1))\n\\[\nb"
@@ -170,7 +170,7 @@ def test_every_container_rejects_content_below_the_deepest_level_shown(kind):
     container = block(kind, 8, {"rich_text": [text("holder")]} if kind == "toggle" else {}, (inner,))
     ctx = RenderContext(depth=MAX_DEPTH - 1)  # the container on the last level shown: its content below
     assert "deep" not in render_page((container,), ctx)
-    assert [(n.severity, n.block_type) for n in ctx.notices] == [("error", kind)]
+    assert [(n.severity, block_type(n)) for n in ctx.notices] == [("error", kind)]
     shallower = RenderContext(depth=MAX_DEPTH - 2)
     assert "deep" in render_page((container,), shallower) and not shallower.notices
 

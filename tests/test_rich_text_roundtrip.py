@@ -35,6 +35,7 @@ from mdit_py_plugins.texmath import texmath_plugin
 from pipeline.model import Block
 from pipeline.render import BLOCKS, RenderContext, render_page, rich_text
 from pipeline.richtext import LABEL, to_markdown
+from tests.test_render_blocks import block_type
 
 EXPORTED_ID = "01234567-89ab-cdef-0123-456789abcdef"
 POST_LINKS = {EXPORTED_ID: "/posts/other/"}
@@ -321,7 +322,7 @@ def test_a_block_type_nobody_knows_shows_its_rich_text(case, kind, field, depth)
     ctx = RenderContext(post_links=dict(POST_LINKS))
     markdown = render_page((block,), ctx)
     assert (visible(parsed(markdown)) if markdown else []) == expected(case), markdown
-    assert [n.block_type for n in ctx.notices if "has no renderer" in n.message] == [kind]
+    assert [block_type(n) for n in ctx.notices if "has no renderer" in n.message] == [kind]
 
 
 # --- the real Hugo ----------------------------------------------------------------------------

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from pipeline.links import Notice, RenderContext, video_shortcode
+from pipeline.links import RenderContext, video_shortcode
 from pipeline.model import Block
 from pipeline.render.depth import MAX_DEPTH
 from pipeline.render.renderer import MentionRule, Renderer, Rule
 from pipeline.render.specs import BLOCKS, FALLBACK, BlockSpec, block_texts, file_blocks, file_url, spec_of, walk
 from pipeline.richtext import COLORS, rich_text
 
-__all__ = ["BLOCKS", "COLORS", "FALLBACK", "MAX_DEPTH", "BlockSpec", "MentionRule", "Notice", "RenderContext",
+__all__ = ["BLOCKS", "COLORS", "FALLBACK", "MAX_DEPTH", "BlockSpec", "MentionRule", "RenderContext",
            "Renderer", "Rule", "block_texts", "file_blocks", "file_url", "render_page", "rich_text", "spec_of", "video_shortcode",
            "walk"]
 
