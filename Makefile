@@ -51,6 +51,7 @@ screenshots: install chromium npm-packages /usr/share/fonts/truetype/wqy/wqy-mic
 
 lint: install
 	$(PY) -m ruff check pipeline notion_emulator tests bench
+	$(PY) -m mypy
 	bash .ci/actionlint
 
 clean:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import jsonschema
 
@@ -171,15 +171,17 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
+    # Our schemas are objects, so the failing subschema is a mapping (jsonschema types it wider).
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "enum":
-        allowed = ", ".join(json.dumps(v) for v in error.validator_value)
+        allowed = ", ".join(json.dumps(v) for v in schema.get("enum", ()))
         return f"{error.instance!r} is not allowed; use one of {allowed}"
-    if error.validator == "additionalProperties":
-        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        known = ", ".join(sorted(error.schema.get("properties", {})))
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        unknown = sorted(set(error.instance) - set(schema.get("properties", {})))
+        known = ", ".join(sorted(schema.get("properties", {})))
         return f"unknown key {', '.join(unknown)}; known keys are {known}"
     if error.validator == "oneOf":
-        return error.schema.get("x-hint", "give exactly one of `property`, `value` or `derived`")
+        return str(schema.get("x-hint", "give exactly one of `property`, `value` or `derived`"))
     return error.message
 
 

@@ -231,7 +231,8 @@ def with_cover(metadata: dict[str, Any], image: str | None) -> dict[str, Any]:
     if not image:
         return metadata
     key = next((key for key in metadata if str(key).lower() == "cover"), "cover")
-    cover = metadata.get(key) if isinstance(metadata.get(key), dict) else {}
+    found = metadata.get(key)
+    cover: dict[str, Any] = found if isinstance(found, dict) else {}
     image_key = next((name for name in cover if str(name).lower() == "image"), "image")
     return {**metadata, key: {**cover, image_key: image}}
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, TypeVar
 
 import frontmatter
 import yaml
@@ -245,7 +245,7 @@ def _unfit(value: Any, kind: str) -> str | None:
         return f"{value!r} is not a number"
     if kind == "date" and value not in (None, ""):
         try:
-            format_date(_date(value)["start"])
+            format_date(str(value.isoformat() if isinstance(value, (datetime, date)) else value))
         except ValueError:
             return f"{value!r} is not a date Notion can hold"
     return None
@@ -652,8 +652,11 @@ def _read(handle: IO[bytes], size: int, relative: str) -> bytes:
     return data
 
 
-def _with_uploads(blocks: list[dict[str, Any]], uploads: dict[str, str]) -> list[dict[str, Any]]:
-    """The blocks with each `local:` file upload id replaced by the id of its upload."""
+_Payload = TypeVar("_Payload", list[dict[str, Any]], dict[str, Any])
+
+
+def _with_uploads(blocks: _Payload, uploads: dict[str, str]) -> _Payload:
+    """The blocks (or the cover) with each `local:` file upload id replaced by the id of its upload."""
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
             upload = value.get("file_upload")

@@ -531,7 +531,7 @@ def _text_with_shortcodes(text: str, runs: _Runs, ctx: ImportContext) -> None:
         media = None
         if tag is not None and tag.name not in ctx.shortcodes and not tag.closing:
             media = _figure(tag, ctx) if tag.name == "figure" and tag.args.get("src") else _video(tag, ctx)
-        if media:
+        if media and tag is not None:
             ctx.note(f"a {tag.name} shortcode inside text: Notion holds it as a block, which follows that text")
             ctx.pending += media
         elif tag is not None and tag.name in ctx.shortcodes:
@@ -623,10 +623,10 @@ def link_url(href: str, ctx: ImportContext) -> str | None:
                 f"/{ctx.section}/{ctx.slug}/{parts.path}") if parts.path and not ctx.local_file(href) else ""
             target = path + (f"#{parts.fragment}" if parts.fragment else "") \
                 if path.lower().startswith(f"/{ctx.section}/".lower()) else ""
-    if not target and href.startswith("/"):  # a post's own URL, as Hugo serves it (custom permalinks)
-        path, anchor = (parts.path.rstrip("/") + "/").lower(), parts.fragment
-        if path in ctx.permalinks and ctx.permalinks[path] in ctx.post_links:
-            return ctx.post_links[ctx.permalinks[path]] + (f"#{anchor}" if anchor else "")
+        if not target and href.startswith("/"):  # a post's own URL, as Hugo serves it (custom permalinks)
+            path, anchor = (parts.path.rstrip("/") + "/").lower(), parts.fragment
+            if path in ctx.permalinks and ctx.permalinks[path] in ctx.post_links:
+                return ctx.post_links[ctx.permalinks[path]] + (f"#{anchor}" if anchor else "")
     if target:
         path, _, anchor = target.partition("#")
         slug = _post_of(path, ctx) if path.strip() else None
@@ -976,7 +976,8 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
     first = item.children[0] if item.children else None
     inline = first.children[0] if first is not None and first.type == "paragraph" and first.children else None
     lead = inline.children[0] if inline is not None and inline.children else None
-    if lead is not None and lead.type == "html_inline" and "task-list-item-checkbox" in lead.content:
+    if inline is not None and lead is not None and lead.type == "html_inline" \
+            and "task-list-item-checkbox" in lead.content:
         inline.children = inline.children[1:]
         return 'checked="checked"' in lead.content
     # An empty task (`- [x]` and nothing after it) is a checkbox to Goldmark, though the
@@ -1363,7 +1364,7 @@ def _callout(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     payload: dict[str, Any] = {"rich_text": text}
     first = text[0] if text and text[0]["type"] == "text" and not text[0].get("annotations") else None
     emoji = _EMOJI.match(first["text"]["content"]) if first else None
-    if emoji:
+    if first is not None and emoji:
         payload["icon"] = {"type": "emoji", "emoji": emoji.group(1)}
         first["text"]["content"] = first["text"]["content"][emoji.end():]
         if not first["text"]["content"]:

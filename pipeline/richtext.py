@@ -466,7 +466,7 @@ class _Markdown:
 
     def tag(self, node: _Node, before: str) -> str:
         """An element Markdown has no syntax for (a color's span, underline): its HTML tags."""
-        tag = span_open(node.color) if node.kind == "span" else f"<{node.kind}>"
+        tag = span_open(node.color or "") if node.kind == "span" else f"<{node.kind}>"
         self.url = ""  # the tag ends a bare URL
         return tag + self.nodes(node.children, before + tag, "<") + f"</{node.kind}>"
 
@@ -737,9 +737,9 @@ def _html_node(node: _Node) -> str:
         return MATH_ELEMENT + entity_braces(html.escape(node.text, quote=False)) + "</span>"
     inner = "".join(_html_node(child) for child in node.children)
     if node.kind == "a":
-        return f'<a href="{_attribute(node.href)}">{inner}</a>'
+        return f'<a href="{_attribute(node.href or "")}">{inner}</a>'
     if node.kind == "span":
-        return span_open(node.color) + inner + "</span>"
+        return span_open(node.color or "") + inner + "</span>"
     return f"<{node.kind}>{inner}</{node.kind}>"
 
 

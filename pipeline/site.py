@@ -39,7 +39,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -264,7 +264,7 @@ class KitNeeds:
     notes: list[str] = field(default_factory=list)
 
 
-def _pairs(pairs: list[list[str]]) -> str:
+def _pairs(pairs: Sequence[Sequence[str]]) -> str:
     return ", ".join(f"{a}…{b}" for a, b in pairs)
 
 
@@ -306,13 +306,13 @@ def kit_needs(site_dir: Path, render: RenderOptions, themes: list[Path]) -> KitN
         needs.notes.append("the site's own Goldmark passthrough is on: the posts' equations are left to the site's own "
                            "math, as its other pages' are (the kit adds no passthrough render hook)")
     else:
-        pairs = [tuple(pair) for kind_pairs in wanted.values() for pair in kind_pairs]
+        every_pair = [tuple(pair) for kind_pairs in wanted.values() for pair in kind_pairs]
         needs.markup[PASSTHROUGH] = True
         needs.markup.update({DELIMITERS[kind]: kind_pairs for kind, kind_pairs in wanted.items()})
         needs.hooks.add(PASSTHROUGH_HOOK)
         needs.changes.append(Change(f"{MARKUP_FILE} turns Goldmark's passthrough on with the delimiters "
-                                    f"{_pairs(list(pairs))} only, for the posts' equations, so text between them becomes "
-                                    "an equation", found(adoption.delimited, pairs)))
+                                    f"{_pairs(list(every_pair))} only, for the posts' equations, so text between them becomes "
+                                    "an equation", found(adoption.delimited, every_pair)))
     layouts = [site_dir / "layouts", *themes]
     if render.math == "github" and not any(_same_template(folder, MATH_FENCE_HOOK) for folder in layouts):
         needs.hooks.add(MATH_FENCE_HOOK)
@@ -526,7 +526,7 @@ def _same_template(layouts: Path, kit_rel: str) -> list[Path]:
             if hook:
                 same = "_markup" in where.parts and (name == kit.name or name.startswith((kit.stem + ".", kit.stem + "-")))
             else:
-                same = where.parts[:1] in ((p,) for p in _FOLDERS[kit.parts[0]]) and (where / name).parts[1:] == kit.parts[1:]
+                same = where.parts[:1] in tuple((p,) for p in _FOLDERS[kit.parts[0]]) and (where / name).parts[1:] == kit.parts[1:]
             if same:
                 found.append(Path(folder) / name)
     return sorted(found)

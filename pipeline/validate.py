@@ -39,7 +39,7 @@ def _what_is_wrong(error: jsonschema.ValidationError) -> str:
     if error.validator in ("pattern", "anyOf", "not", "format", "enum"):
         return f"has {value!r}, which is not allowed"
     if error.validator in ("maxLength", "minLength"):
-        return f"has {len(value)} characters"
+        return f"has {len(str(value))} characters"
     return f"has {value!r}: {error.message}"
 
 

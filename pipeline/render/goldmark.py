@@ -202,7 +202,7 @@ def colored(block: Block, text: str, where: Where, r: RenderContext) -> str:
     if where == HEADING:
         r.notice(_HEADING_WARNING)
         return text
-    return _text_shortcode(span_open(color) + to_html(block.value.get("rich_text"), r) + "</span>")
+    return _text_shortcode(span_open(color) + to_html(block.value.get("rich_text") or (), r) + "</span>")
 
 
 _LONE_TEXT = re.compile(r"\{\{< notion-hugo/text >\}\}(?:(?!\{\{<).)*\{\{< /notion-hugo/text >\}\}")

@@ -107,10 +107,13 @@ def render_image(block: Block, r: RenderContext) -> str:
     if meta.figure is not None:
         args = [("src", target)] + ([("caption", caption.replace("\\\n", " ").replace("\n", " "))] if caption else [])
         for key, value in meta.figure:
-            if key in ("link", "attrlink") and _link(value, r) is None:
-                r.notice(f"the figure's {key} {value!r} is not an http(s) URL or a site path: left out")
-                continue
-            args.append((key, _link(value, r) if key in ("link", "attrlink") else value))
+            if key in ("link", "attrlink"):
+                link = _link(value, r)
+                if link is None:
+                    r.notice(f"the figure's {key} {value!r} is not an http(s) URL or a site path: left out")
+                    continue
+                value = link
+            args.append((key, value))
         return "{{< figure " + " ".join(f"{key}={quoted(value)}" for key, value in args) + " >}}"
     alt = meta.alt if meta.alt is not None else plain_text(shown).replace("\n", " ")
     title = ' "' + meta.title.replace("\\", "\\\\").replace('"', '\\"') + '"' if meta.title else ""
