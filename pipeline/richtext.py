@@ -244,19 +244,31 @@ def _is_space(run: _Run) -> bool:
 
 def _settle_whitespace(pieces: list[_Run]) -> None:
     """Emphasis never starts or ends with whitespace (`** a**` is not bold in Markdown): a
-    space keeps bold, italic or strikethrough only where the text on both sides of it, within
-    the same link, has it too."""
+    space keeps bold, italic or strikethrough only where the text on both sides of it has it
+    too, and, across a link's edge, only where the whole link has it (the emphasis then holds
+    the link, `**see [docs](u).**`, and never splits it)."""
+    solid = [i for i, run in enumerate(pieces) if not _is_space(run)]
+    link_marks: dict[int, set[str]] = {}  # a piece in a link → the emphasis all of that link has
     for start, end in _spans(pieces, lambda run: run.href):
-        solid = [i for i in range(start, end) if not _is_space(pieces[i])]
-        for left, right in itertools.pairwise([None, *solid, None]):
-            lo = start if left is None else left + 1
-            hi = end if right is None else right
-            keep = set(_EMPHASIS)
-            for side in (left, right):
-                keep &= pieces[side].marks if side is not None else set()
-            for i in range(lo, hi):
-                run = pieces[i]
-                pieces[i] = _Run(run.text, run.marks - (set(_EMPHASIS) - keep), run.href)
+        if pieces[start].href is not None:
+            marks = set(_EMPHASIS)
+            for i in range(start, end):
+                if not _is_space(pieces[i]):
+                    marks &= pieces[i].marks
+            link_marks.update(dict.fromkeys(range(start, end), marks))
+    for left, right in itertools.pairwise([None, *solid, None]):
+        lo = 0 if left is None else left + 1
+        hi = len(pieces) if right is None else right
+        keep = set(_EMPHASIS)
+        for side in (left, right):
+            keep &= pieces[side].marks if side is not None else set()
+        touching = range(lo - (left is not None), hi + (right is not None))
+        if len({pieces[i].href for i in touching}) > 1:
+            for i in touching:
+                keep &= link_marks.get(i, keep)
+        for i in range(lo, hi):
+            run = pieces[i]
+            pieces[i] = _Run(run.text, run.marks - (set(_EMPHASIS) - keep), run.href)
 
 
 def _trim(pieces: list[_Run]) -> list[_Run]:
@@ -306,29 +318,61 @@ def _color(run: _Run) -> str | None:
     return next((mark for mark in run.marks if mark in COLORS), None)
 
 
-# Outermost first: a link holds its emphasis, so emphasis never crosses a link's edge. Colors
-# are innermost: a `<span>` holds leaves only, so it never splits a link or emphasis.
-_LEVELS: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
+# The elements rich text nests. Links and emphasis nest either way round, the outer one chosen
+# where they meet (`_outermost`): `*a [b](u) c*`, one emphasis holding the link, where a fixed
+# order would write `*a* [*b*](u) *c*`. Otherwise, the earlier in this order goes outside. Underline and colors come last, in this order: HTML tags around leaves only, so a
+# `<span>` never splits a link or emphasis.
+_NESTING: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
     ("a", lambda run: run.href),
     ("strong", lambda run: "bold" in run.marks),
     ("em", lambda run: "italic" in run.marks),
     ("del", lambda run: "strikethrough" in run.marks),
+)
+_INNERMOST: tuple[tuple[str, Callable[[_Run], Any]], ...] = (
     ("u", lambda run: "underline" in run.marks),  # no Markdown form: always the HTML tag
     ("span", _color),
 )
 
 
-def _nest(runs: Sequence[_Run], level: int = 0) -> list[_Node]:
+def _outermost(runs: Sequence[_Run], levels: Sequence[tuple[str, Callable[[_Run], Any]]]) -> int:
+    """The index in `levels` of the element to write outside the others here: the first whose
+    elements split none of the others' (an emphasis that holds a whole link goes outside it),
+    else the first."""
+    def spans(key: Callable[[_Run], Any]) -> list[tuple[int, int]]:
+        return [(start, end) for start, end in _spans(runs, key) if key(runs[start])]
+    found = [spans(key) for _, key in levels]
+    for i, outer in enumerate(found):
+        if all(any(a <= start and end <= b for a, b in outer) or not any(start < b and a < end for a, b in outer)
+               for j, other in enumerate(found) if j != i for start, end in other):
+            return i
+    return 0
+
+
+def _nest(runs: Sequence[_Run], levels: Sequence[tuple[str, Callable[[_Run], Any]]] = _NESTING) -> list[_Node]:
     """Well-nested nodes: consecutive runs sharing a link or an annotation share one element,
     so `**a *b***` never comes out as `**a****b**`."""
-    if level == len(_LEVELS):
-        return [_Node("math" if "equation" in r.marks else "code" if "code" in r.marks else "text", r.text) for r in runs]
-    kind, key = _LEVELS[level]
+    if not levels:
+        return _nest_innermost(runs, 0)
+    chosen = _outermost(runs, levels)
+    kind, key = levels[chosen]
+    rest = tuple(levels[:chosen]) + tuple(levels[chosen + 1:])
     nodes: list[_Node] = []
     for start, end in _spans(runs, key):
-        inner = _nest(runs[start:end], level + 1)
+        inner = _nest(runs[start:end], rest)
         on = key(runs[start])
-        nodes.extend([_Node(kind, href=runs[start].href, color=_color(runs[start]), children=tuple(inner))] if on else inner)
+        nodes.extend([_Node(kind, href=runs[start].href, children=tuple(inner))] if on else inner)
+    return nodes
+
+
+def _nest_innermost(runs: Sequence[_Run], level: int) -> list[_Node]:
+    if level == len(_INNERMOST):
+        return [_Node("math" if "equation" in r.marks else "code" if "code" in r.marks else "text", r.text) for r in runs]
+    kind, key = _INNERMOST[level]
+    nodes: list[_Node] = []
+    for start, end in _spans(runs, key):
+        inner = _nest_innermost(runs[start:end], level + 1)
+        on = key(runs[start])
+        nodes.extend([_Node(kind, color=_color(runs[start]), children=tuple(inner))] if on else inner)
     return nodes
 
 
