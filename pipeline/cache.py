@@ -9,7 +9,7 @@ from the bytes downloaded then.
 On disk, outside the posts folder (`NOTION_HUGO_CACHE`, else `$XDG_CACHE_HOME/notion-hugo`,
 else `~/.cache/notion-hugo`; the Action keeps it between runs with the cache action):
 
-    blocks/<page id>.json   {"format", "key", "page_id", "last_edited_time", "blocks", "faults", "files"}
+    blocks/<page id>.json   {"format", "key", "page_id", "last_edited_time", "blocks", "files"}
     files/<sha256>          the bytes of a file a tree names (`files`: URL → sha256)
 
 Invalidation:
@@ -21,7 +21,15 @@ Invalidation:
 - a Notion-hosted file's signed URL expires within the hour, so its bytes are kept; a tree
   whose bytes are missing or do not match their hash is not used (the page is fetched again);
 - anything unreadable, of another format, naming another page, or reached through a
-  symbolic link is not used: a corrupt or foreign cache costs requests, never a wrong post.
+  symbolic link is not used: a corrupt or foreign cache costs requests, never a wrong post;
+- a tree with faults (a synced block's original not shared, say) is not kept: the fix, sharing
+  a page, does not edit the post's page, and a kept fault would outlive it. Nor is a tree with
+  a synced block copied from another page, whose edits do not move this page's edit time.
+
+Ownership: the folder may be any the user names, so it is marked as the cache's with a
+`CACHEDIR.TAG` (bford.org/cachedir) when notion-hugo makes it (or finds it empty), and a
+folder holding other files without that tag is not used at all. Inside, only names the cache
+makes are written or removed: `blocks/<page id>.json` and `files/<sha256>`.
 """
 
 from __future__ import annotations
@@ -29,15 +37,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.bundle import atomic_write, read_inside, refusal, regular_files
-from pipeline.model import Block, Entry, Problem, Severity
+from pipeline.model import Block, Entry
+from pipeline.render.specs import walk
 
-FORMAT = "notion-hugo-blocks/2"  # 2: a fault is [where, message]
+FORMAT = "notion-hugo-blocks/3"  # 3: trees with faults are not kept
+TAG = "CACHEDIR.TAG"
+TAG_TEXT = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+            b"# This folder holds notion-hugo's fetched Notion block trees; it can be deleted.\n")
+_TREE_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json")
+_FILE_NAME = re.compile(r"[0-9a-f]{64}")
 ENVIRONMENT = "NOTION_HUGO_CACHE"
 MAX_TREE_BYTES = 64 * 2**20  # a cached tree larger than any page's answers together: not read
 MAX_AGE_DAYS = 30  # trees not used for this long are removed (pages unpublished or gone)
@@ -54,7 +69,7 @@ def default_folder() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Cached:
-    """A page as fetched before: its entry (blocks and faults) and its files' bytes by URL."""
+    """A page as fetched before: its entry and its files' bytes by URL."""
 
     entry: Entry
     files: dict[str, bytes]
@@ -69,8 +84,16 @@ class BlockCache:
         self.max_file_bytes = max_file_bytes
 
     def usable(self) -> bool:
-        """A cache folder that is a symbolic link (or sits behind one) is not used."""
-        return not any(part.is_symlink() for part in (self.folder, *self.folder.parents))
+        """Whether the folder may be used: not a symbolic link nor behind one, and the cache's
+        own (tagged, or new or empty: `store` tags it). A folder of the user's other files is
+        left alone: pruning it would remove them."""
+        if any(part.is_symlink() for part in (self.folder, *self.folder.parents)):
+            return False
+        tag = self.folder / TAG
+        try:
+            return (tag.is_file() and not tag.is_symlink()) or not self.folder.exists() or not any(self.folder.iterdir())
+        except OSError:  # not a folder, or unreadable: no cache, the run goes on
+            return False
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -82,13 +105,11 @@ class BlockCache:
                     or record.get("page_id") != page["id"] or record.get("last_edited_time") != page.get("last_edited_time"):
                 return None
             blocks = tuple(_block(item) for item in record["blocks"])
-            faults = tuple(Problem(severity=Severity.ERROR, where=str(where), message=str(message))
-                           for where, message in record["faults"])
             files = {str(url): self._file(str(sha)) for url, sha in record["files"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # unreadable, cut short, foreign or tampered: fetched again
         os.utime(self.folder / "blocks" / f"{page['id']}.json")  # used: kept from pruning
-        return Cached(Entry(page=page, blocks=blocks, faults=faults), files)
+        return Cached(Entry(page=page, blocks=blocks), files)
 
     def _file(self, sha: str) -> bytes:
         data = read_inside(self.folder / "files", sha, self.max_file_bytes)
@@ -99,14 +120,18 @@ class BlockCache:
     # --- writing -----------------------------------------------------------------------------
 
     def store(self, entry: Entry, files: dict[str, bytes]) -> None:
-        """Keep a page's tree and its files' bytes (URL → bytes) for later runs."""
+        """Keep a page's tree and its files' bytes (URL → bytes) for later runs, unless its
+        edit time cannot tell when it changes (faults, a synced block from another page)."""
+        if entry.faults or any(_copied_from_elsewhere(block) for block in walk(entry.blocks)):
+            return
+        if refusal(self.folder, TAG, {TAG}) is None and not (self.folder / TAG).is_file():
+            atomic_write(self.folder / TAG, TAG_TEXT)  # the folder is the cache's from now on
         hashes = {url: hashlib.sha256(data).hexdigest() for url, data in files.items()}
         for url, sha in hashes.items():
             if refusal(self.folder, f"files/{sha}", set()) is None:  # not there yet, and no link on the way
                 atomic_write(self.folder / "files" / sha, files[url])
         record = {"format": FORMAT, "key": self.key, "page_id": entry.id, "last_edited_time": entry.last_edited_time,
-                  "blocks": [_plain(block) for block in entry.blocks], "faults": [[f.where, f.message] for f in entry.faults],
-                  "files": hashes}
+                  "blocks": [_plain(block) for block in entry.blocks], "files": hashes}
         name = f"blocks/{entry.id}.json"
         if refusal(self.folder, name, {name}) is None:
             # ASCII: a lone surrogate from the API (which rejects its entry) is kept as an escape.
@@ -116,7 +141,7 @@ class BlockCache:
         """Remove trees unused for MAX_AGE_DAYS, then every file no tree names."""
         now = time.time() if now is None else now
         named: set[str] = set()
-        for name in sorted(regular_files(self.folder / "blocks")) if (self.folder / "blocks").is_dir() else ():
+        for name in sorted(_named(self.folder / "blocks", _TREE_NAME)):
             path = self.folder / "blocks" / name
             if now - path.stat().st_mtime > MAX_AGE_DAYS * 86400:
                 path.unlink(missing_ok=True)
@@ -125,9 +150,20 @@ class BlockCache:
                 named.update(json.loads(path.read_bytes()).get("files", {}).values())
             except (OSError, ValueError, AttributeError):
                 path.unlink(missing_ok=True)
-        for name in regular_files(self.folder / "files") if (self.folder / "files").is_dir() else ():
+        for name in _named(self.folder / "files", _FILE_NAME):
             if name not in named:
                 (self.folder / "files" / name).unlink(missing_ok=True)
+
+
+def _named(folder: Path, name: re.Pattern[str]) -> list[str]:
+    """The regular files directly in `folder` named as the cache names its own."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return [found for found in regular_files(folder) if name.fullmatch(found)]
+
+
+def _copied_from_elsewhere(block: Block) -> bool:
+    return block.type == "synced_block" and bool(block.value.get("synced_from"))
 
 
 def _plain(block: Block) -> dict[str, Any]:

@@ -144,7 +144,7 @@ def format_problems(problems: list[Problem]) -> str:
     for problem in problems:
         title, url, where, message = (escaped(text) for text in (problem.entry_title, problem.entry_url,
                                                                   problem.where, problem.message))
-        lines.append(f"{problem.severity}: {title} ({url})")
+        lines.append(f"{problem.severity}: {title}" + (f" ({url})" if url else ""))
         lines.append(f"  {where}: {message}")
     return "\n".join(lines)
 

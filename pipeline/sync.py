@@ -575,6 +575,12 @@ def _sync(job: Job) -> Report:
                 and unchanged(c, manifest, links, titles, out_dir)}
         to_fetch = [c for c in candidates if c.valid and c.entry.id not in kept]
         cache = block_cache(job)
+        if cache is None and job.cache_dir is not None and not job.dry_run:
+            report.problems.append(Problem(
+                severity=Severity.WARNING, entry_title="the block cache", where=str(job.cache_dir),
+                message="this folder holds files notion-hugo did not write (and no CACHEDIR.TAG), or is a symbolic "
+                        "link: it is not used as the cache of fetched blocks, so that none of those files is removed. "
+                        "Name a new or empty folder (--cache-dir, NOTION_HUGO_CACHE), or --no-cache."))
         read_before = site.fetched if site else {}  # a page tree's edited pages, read whole to find their sub-pages
         # --force and named entries read Notion itself; otherwise an unedited page's tree is the
         # one fetched before (a rendering change then costs the query alone).

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,20 @@ INVALID_DATA_SOURCE = "07a63a90-3740-402f-b5b6-dbce483a4d6f"
 TOKEN = "secret_test_token_d41d8cd98f00b204"
 # The default mapping the package ships (a real file in an editable install and in a wheel).
 DEFAULT_CONFIG_FILE = Path(str(DEFAULT_CONFIG))
+
+
+_SESSION_CACHE = tempfile.mkdtemp(prefix="notion-hugo-test-cache-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any fixture, module-scoped ones and the installed wheel's processes included: the
+    # suite never writes to the user's ~/.cache/notion-hugo (shared by every checkout here).
+    os.environ["NOTION_HUGO_CACHE"] = _SESSION_CACHE
+    os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,10 @@ from pipeline.config import RenderOptions, load_default_config
 from pipeline.render import Renderer
 from pipeline.source import SourceOptions
 from pipeline.sync import Selection, sync
+from tests import storekit
 from tests.conftest import DEFAULT_CONFIG_FILE, SEED_DATA_SOURCE, SEED_STORE, TOKEN
 from tests.test_files import PNG, workspace as image_workspace, SIGNED
+from tests.test_hardening import synced_block
 from tests.test_incremental import STEPS_PAGE
 
 CONFIG = load_default_config()
@@ -58,11 +61,9 @@ def test_a_rendering_change_costs_the_query_only_and_gives_what_a_fresh_fetch_gi
 
 
 def test_a_page_read_within_the_minute_of_its_edit_is_not_kept(tmp_path):
-    from datetime import datetime, timezone
-
     store, cache = load_store(SEED_STORE), tmp_path / "cache"
-    store["pages"][STEPS_PAGE]["last_edited_time"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:00.000Z")
-    run(store, tmp_path / "posts", cache)
+    store["pages"][STEPS_PAGE]["last_edited_time"] = "2026-11-30T10:15:00.000Z"
+    run(store, tmp_path / "posts", cache, clock=lambda: datetime(2026, 11, 30, 10, 15, 59, tzinfo=timezone.utc))
     assert not (cache / "blocks" / f"{STEPS_PAGE}.json").exists()
     _, requests = run(store, tmp_path / "posts", cache, config=COLORED)
     assert any(STEPS_PAGE in path for _, path in requests)  # read again: a later edit of its minute may be there
@@ -145,3 +146,68 @@ def test_the_cli_keeps_trees_where_told_and_not_with_no_cache(tmp_path, notion_e
         assert not cache.exists()
         assert CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--cache-dir", str(cache)]).exit_code == 0
     assert len(list((cache / "blocks").iterdir())) == 2
+
+
+def test_a_folder_of_the_users_own_files_is_not_used_and_nothing_in_it_is_touched(tmp_path):
+    """Review: pruning removed every file of `files/` and `blocks/` no tree named, in whatever
+    folder --cache-dir named, so `--cache-dir ~/project` deleted project/files/thesis.pdf."""
+    mine = tmp_path / "project"
+    (mine / "files").mkdir(parents=True)
+    (mine / "blocks" / "notes").mkdir(parents=True)
+    (mine / "files" / "thesis.pdf").write_bytes(b"%PDF years of work")
+    (mine / "blocks" / "notes" / "todo.txt").write_text("call back")
+    before = {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()}
+    store = load_store(SEED_STORE)
+    report, _ = run(store, tmp_path / "posts", mine)
+    assert report.exit_code == 0
+    [warning] = [p for p in report.problems if p.where == str(mine)]
+    assert (str(warning.severity), warning.entry_title, warning.where) == ("warning", "the block cache", str(mine))
+    assert "it is not used as the cache of fetched blocks" in warning.message
+    _, requests = run(store, tmp_path / "posts", mine, config=COLORED)
+    assert not query_only(requests)  # not used as a cache
+    assert {p: p.read_bytes() for p in mine.rglob("*") if p.is_file()} == before
+
+
+def test_the_cache_tags_its_folder_and_prunes_only_the_names_it_makes(tmp_path):
+    cache, out = tmp_path / "cache", tmp_path / "posts"
+    run(image_workspace(SIGNED), out, cache)
+    assert (cache / "CACHEDIR.TAG").read_bytes().startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+    (cache / "files" / "README").write_text("mine")
+    (cache / "blocks" / "keep.txt").write_text("mine too")
+    BlockCache(cache, "k", 1000).prune(now=10**11)
+    assert sorted(p.name for p in cache.rglob("*") if p.is_file()) == ["CACHEDIR.TAG", "README", "keep.txt"]
+
+
+def _with_copy(original_shared: bool, original_text: str = "from the original") -> dict:
+    """A post holding a synced copy of a block on another page, whose original the integration
+    can read or not."""
+    page, other = storekit.entry("Copies", "copies", 1), storekit.entry("Elsewhere", "elsewhere", 2)
+    original = synced_block(other["id"], "00000000-0000-4000-8000-0000000000aa", None)
+    inside = storekit.paragraph(other["id"], storekit.text(original_text))
+    copy = synced_block(page["id"], "00000000-0000-4000-8000-0000000000cc", original["id"])
+    store = storekit.store([(page, [copy]), (other, [original] if original_shared else [])])
+    store["children"][copy["id"]] = []
+    if original_shared:
+        store["blocks"][inside["id"]] = inside
+        store["children"][original["id"]] = [inside["id"]]
+    return store
+
+
+def test_a_rejected_tree_is_not_kept_so_sharing_the_original_fixes_it_on_the_next_run(tmp_path):
+    """Review: the fault of a synced block whose original was not shared was kept with the
+    tree; sharing the page does not edit the post, so the post stayed rejected."""
+    cache, out = tmp_path / "cache", tmp_path / "posts"
+    report, _ = run(_with_copy(original_shared=False), out, cache)
+    assert report.exit_code == 1 and "Copies" in report.rejected
+    report, _ = run(_with_copy(original_shared=True), out, cache)
+    assert report.exit_code == 0
+    assert "from the original" in (out / "copies" / "index.md").read_text()
+
+
+def test_a_post_showing_a_synced_block_from_another_page_is_read_again(tmp_path):
+    """The original's edits do not move the post's edit time: a kept tree would go stale."""
+    cache, out = tmp_path / "cache", tmp_path / "posts"
+    assert run(_with_copy(True), out, cache)[0].exit_code == 0
+    report, _ = run(_with_copy(True, "edited on the original"), out, cache, config=COLORED)
+    assert report.exit_code == 0
+    assert "edited on the original" in (out / "copies" / "index.md").read_text()
