@@ -266,7 +266,8 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 @click.option("--entry", "entries", metavar="ID|URL", multiple=True,
               help="Sync only this entry of the data source (repeatable): published, it is read and written; "
                    "unpublished, trashed or deleted, its bundle goes. Other posts are left as they are, and only "
-                   "these entries are requested (what a webhook-triggered run does).")
+                   "these entries are requested (what a webhook-triggered run does). With [[sources]], each in the "
+                   "source that holds it (a page of a page tree: that tree, incrementally); no other source is read.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the block trees fetched here, so that a rendering change (a rule, [render], an upgrade) "
                    "re-renders unedited posts without fetching them again. [default: $NOTION_HUGO_CACHE, else "
@@ -325,12 +326,9 @@ def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, en
         raise ConfigError("--out names one posts folder, and pipeline.toml describes a site: each source writes its "
                           "section of [site] content. Leave --out out (or pass --data-source or --page with it to sync "
                           "one source into one folder).")
-    if entries:
-        click.echo("note: with [[sources]] or [languages] in pipeline.toml, --entry runs an incremental sync of every "
-                   "source (only edited pages are read).", err=True)
     with notion_endpoint(store) as (base_url, token):
         site = sync_site(config, token=token, options=source_options_for(config, base_url), dry_run=dry_run,
-                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir)
+                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir, entries=entries)
     meter.done()
     report = site.combined()
     failures = [(run.source.name, str(run.error)) for run in site.failed]
