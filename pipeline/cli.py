@@ -34,6 +34,7 @@ from pipeline.sync import Report, Selection, check, sync
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
     from pipeline.preview import Step
     from pipeline.site import KitResult
+    from pipeline.webhook import Watched
 
 EPILOG = """\b
 Environment:
@@ -741,7 +742,8 @@ Exit codes: 0 stopped (SIGINT or SIGTERM), 2 usage or config error,
               help="Dispatch at the latest this long after the first waiting event, even while events keep coming.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The pipeline's configuration file, read as `sync` reads it: only events for pages of its data "
-                   "source (or its single pages) count. [default: ./pipeline.toml]")
+                   "source (or its single pages) count; with [[sources]], of every data source and page tree. "
+                   "[default: ./pipeline.toml]")
 @click.option("--data-source", metavar="ID|URL", envvar="NOTION_DATA_SOURCE",
               help="Count the events of this data source (or database) instead of the configured one. "
                    "[env NOTION_DATA_SOURCE]")
@@ -762,14 +764,11 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
     NOTION_WEBHOOK_TOKEN to it and restart. SIGINT or SIGTERM stops it after dispatching what is
     waiting.
     """
-    from pipeline.webhook import GitHub, Settings, Watched, repo_name, serve
+    from pipeline.webhook import GitHub, Settings, repo_name, serve
 
     def action() -> int:
         config = _config(config_path)
-        selection = Selection.from_config(config, data_source, ())
-        if selection.data_source is None and not selection.pages:
-            raise ConfigError("no data source to watch: set notion.data_source in pipeline.toml, or pass --data-source "
-                              "(or NOTION_DATA_SOURCE).")
+        watched = watched_pages(config, data_source)
         if not repo:
             raise ConfigError("no repository to dispatch to: pass --repo OWNER/REPO (or set GITHUB_REPOSITORY).")
         repository = repo_name(repo)
@@ -792,7 +791,7 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                               f"{repo} (github.com/settings/personal-access-tokens) and export it.")
         github = GitHub(repository, github_token,
                         base_url_from_environment("GITHUB_API_URL", "https://api.github.com", "GitHub"))
-        settings = Settings(host=host, port=port, watched=Watched(selection.data_source, frozenset(selection.pages)),
+        settings = Settings(host=host, port=port, watched=watched,
                             github=github, notion_token=tokens["NOTION_WEBHOOK_TOKEN"], debounce=debounce,
                             max_wait=max_wait)
 
@@ -804,6 +803,24 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
         return 0
 
     run_guarded(verbose, action)
+
+
+def watched_pages(config: Config, data_source: str | None) -> Watched:
+    """The pages whose webhook events count: the data source named, else every source of
+    pipeline.toml ([notion]'s, and with [[sources]] each data source and page tree)."""
+    from pipeline.site_sync import site_sources
+    from pipeline.webhook import Watched, WatchedTree  # noqa: F811 - the class itself, at run time
+
+    if is_site(config) and not data_source:
+        sources = site_sources(config)
+        return Watched(frozenset(s.data_source for s in sources if s.data_source),
+                       frozenset(page for s in sources for page in s.pages),
+                       tuple(WatchedTree(s.root, s.out_dir, s.manifest) for s in sources if s.root))
+    selection = Selection.from_config(config, data_source, ())
+    if selection.data_source is None and not selection.pages:
+        raise ConfigError("no data source to watch: set notion.data_source in pipeline.toml, or pass --data-source "
+                          "(or NOTION_DATA_SOURCE).")
+    return Watched(frozenset({selection.data_source} if selection.data_source else ()), frozenset(selection.pages))
 
 
 @main.command("import", epilog=EPILOG)

@@ -8,8 +8,19 @@ import copy
 import json
 from pathlib import Path
 
+import httpx
+import pytest
+from notion_client import Client
+
+from notion_emulator import NotionEmulator
+from pipeline.cli import watched_pages
+from pipeline.config import load_config
+from pipeline.webhook import GitHub, Retry, Settings, Watched, WatchedTree, build_app, signature
 from tests import sitestore
-from tests.conftest import SEED_DATA_SOURCE
+from tests.github_standin import GitHubStandIn
+from tests.test_webhook import GITHUB_TOKEN, HOOK_TOKEN, REPO, delivered, running
+from tests.webhookkit import FakeClock, paragraph
+from tests.conftest import SEED_DATA_SOURCE, TOKEN
 from tests.sitestore import page_id
 from tests.test_site import cli, edited, make_site, run, snapshot
 
@@ -137,3 +148,61 @@ def test_a_named_entry_cannot_take_the_file_of_a_post_not_read(tmp_path):
     assert report.exit_code == 1 and [(p.where, p.entry_title) for p in errors] == [("Slug", "Only in English")]
     assert "Slug 'hello' is already used by 'Hello, world', another post" in errors[0].message
     assert snapshot(site / "content") == before
+
+
+# --------------------------------------------------------------------------- webhook
+
+
+@pytest.fixture
+def github():
+    with GitHubStandIn(repo=REPO, token=GITHUB_TOKEN) as standin:
+        yield standin
+
+
+def test_the_webhook_counts_the_events_of_every_source(tmp_path, github):
+    """Events delivered by the emulator for a post and a docs page both count, and so does a new
+    sub-page of a docs page (an event in Notion's shape); a page under a page of no tree does not.
+    The page tree's pages are those its manifest lists (the site was synced once)."""
+    site, _ = synced_site(tmp_path)
+    watched = watched_pages(load_config(site / "pipeline.toml"), None)
+    assert watched.data_sources == {SEED_DATA_SOURCE} and [t.root for t in watched.trees] == [page_id("docs"),
+                                                                                              page_id("docs-zh")]
+    clock, log = FakeClock(), []
+    app = build_app(Settings("127.0.0.1", 0, watched, GitHub(REPO, GITHUB_TOKEN, github.base_url), HOOK_TOKEN, 5.0, 60.0,
+                             Retry(timeout=2.0)), log.append, clock=clock, sleeper=clock.sleep)
+    notion_clock = FakeClock()
+    with running(app) as url, NotionEmulator(sitestore.workspace(), token=TOKEN, webhook_url=url, webhook_token=HOOK_TOKEN,
+                                             webhook_window=1.0, webhook_clock=notion_clock,
+                                             webhook_sleeper=notion_clock.sleep) as emulator, \
+            Client(auth=TOKEN, base_url=emulator.base_url) as client:
+        client.blocks.children.append(block_id=HELLO, children=[paragraph("more")])
+        client.blocks.children.append(block_id=INSTALL, children=[paragraph("more")])
+        answers = delivered(emulator)
+        assert [d.status for d in answers] == [200, 200]
+        base = answers[0].body
+        new, stray = page_id("new-sub-page"), page_id("stray-sub-page")
+        for page, parent in ((new, INSTALL), (stray, page_id("elsewhere"))):
+            # Shape: developers.notion.com/reference/webhooks/page-created (data.parent of a sub-page:
+            # {"id": the parent page's id, "type": "page"}).
+            body = json.dumps({**base, "type": "page.created", "entity": {"id": page, "type": "page"},
+                               "data": {"parent": {"id": parent, "type": "page"}}}).encode()
+            assert httpx.post(url, content=body, headers={"X-Notion-Signature": signature(HOOK_TOKEN, body)}).status_code == 200
+        text = "\n".join(log)
+        assert f"page.created for page {stray}: its parent is page {page_id('elsewhere')}, not the configured data " \
+               f"source {SEED_DATA_SOURCE} or page tree {page_id('docs')} or page tree {page_id('docs-zh')}" in text
+        assert app.receiver.relay.step(force=True) == [HELLO, INSTALL, new]
+    (dispatch,) = github.wait_for(1)
+    assert dispatch.client_payload == {"pages": [HELLO, INSTALL, new]}
+
+
+def test_without_its_manifest_a_tree_counts_its_root_and_the_roots_sub_pages(tmp_path):
+    tree = WatchedTree(page_id("docs"), tmp_path / "nowhere")
+    watched = Watched(trees=(tree,))
+
+    def event(page: str, parent: str) -> dict:
+        return {"type": "page.content_updated", "entity": {"id": page, "type": "page"},
+                "data": {"parent": {"id": parent, "type": "page"}}}
+
+    assert watched.judge(event(page_id("docs"), page_id("anything"))).page == page_id("docs")
+    assert watched.judge(event(page_id("getting-started"), page_id("docs"))).page == page_id("getting-started")
+    assert watched.judge(event(INSTALL, page_id("getting-started"))).page is None  # two levels down: needs the manifest
