@@ -321,9 +321,9 @@ def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, en
                     force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None,
                     cache_dir: Path | None) -> int:
     """`sync` of a pipeline.toml with [[sources]] or [languages]: every source into its section."""
-    from pipeline.site_sync import sync_site
+    from pipeline.site_sync import content_folder, sync_site
 
-    if out_dir is not None:
+    if out_dir is not None and out_dir.resolve() != content_folder(config).resolve():  # the Action's `output: content`
         raise ConfigError("--out names one posts folder, and pipeline.toml describes a site: each source writes its "
                           "section of [site] content. Leave --out out (or pass --data-source or --page with it to sync "
                           "one source into one folder).")
@@ -616,6 +616,9 @@ def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_p
         selection = _selection(config, data_source, (), store)
         if selection.pages:
             say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
+        if is_site(config) and not data_source:
+            say(f"note: preview follows one data source, {selection.data_source}; the other [[sources]] of "
+                "pipeline.toml show as last synced.", err=True)
         previous = signal.signal(signal.SIGTERM, stop)
         try:
             with notion_endpoint(store) as (base_url, token):

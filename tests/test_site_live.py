@@ -125,10 +125,12 @@ def test_an_id_no_source_holds_is_a_warning_naming_it(tmp_path, monkeypatch):
     assert snapshot(content) == before and stamps(content) == times
 
 
-def test_the_cli_syncs_the_entry_in_its_source(tmp_path, monkeypatch):
+def test_the_cli_syncs_the_entry_in_its_source_as_the_action_runs_it(tmp_path, monkeypatch):
+    """The Action passes `--out` (its `output`, the content folder on a site) and the page ids."""
     site, store = synced_site(tmp_path)
     changed = edited(store, "english-only", sitestore.text("Now longer."))
-    result = cli(site, changed, tmp_path, "--entry", sitestore.notion_url(page_id("english-only")), monkeypatch=monkeypatch)
+    result = cli(site, changed, tmp_path, "--out", "content", "--entry", sitestore.notion_url(page_id("english-only")),
+                 monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "wrote content/posts/english-only/index.en.md"
     assert "note:" not in result.output and SEED_DATA_SOURCE not in result.output
