@@ -9,6 +9,10 @@ what a webhook's dispatch runs.
 
     .venv/bin/python bench/entry_sync.py               # 600 posts
     .venv/bin/python bench/entry_sync.py --posts 100
+
+Then the same on a two-source site ([[sources]]: a data source and a page tree, bench/site_sync.py's
+workspace): requests of a full incremental whole-site run after one edit, against `sync --entry`
+of the edited entry (its data source alone) and of an edited tree page (its tree alone).
 """
 
 from __future__ import annotations
@@ -84,7 +88,47 @@ def main() -> int:
     print(f"| `sync --entry` | {entry['requests']} | {entry['wall']:.2f} s |")
     print(f"ratio --entry/full: requests {entry['requests'] / full['requests']:.3f}, wall {entry['wall'] / full['wall']:.3f}; "
           f"the same posts written: {same}")
+    site_case()
     return 0
+
+
+def site_case() -> None:
+    """Requests on a two-source site after one edit: the full incremental run against --entry."""
+    import site_sync as site_bench
+
+    from pipeline.site_sync import sync_site
+    from tests import sitestore
+
+    store, names = site_bench.workspace([5, 5, 4], 3)
+    text = site_bench.CONFIG + site_bench.POSTS.format(ds=site_bench.SEED_DATA_SOURCE) \
+        + site_bench.TREE.format(root=sitestore.page_id("root"))
+    post, page = store["entries"][site_bench.SEED_DATA_SOURCE][-1], sitestore.page_id(names[-1])
+    rows = []
+    for what, edited_id in (("an entry of the data source", post), ("a page of the tree", page)):
+        changed = copy.deepcopy(store)
+        changed["pages"][edited_id]["last_edited_time"] = sitestore.EDITED
+        counts = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "pipeline.toml").write_text(text, encoding="utf-8")
+            config = site_bench.load_config(Path(tmp) / "pipeline.toml")
+            with NotionEmulator(store, token=TOKEN) as emulator:
+                sync_site(config, token=TOKEN, options=SourceOptions(base_url=emulator.base_url, rate=0))
+            shutil.copytree(Path(tmp) / "content", Path(tmp) / "base")
+            for run, entries in (("full", ()), ("entry", (edited_id,))):
+                shutil.rmtree(Path(tmp) / "content")
+                shutil.copytree(Path(tmp) / "base", Path(tmp) / "content")
+                with NotionEmulator(changed, token=TOKEN) as emulator:
+                    report = sync_site(config, token=TOKEN, options=SourceOptions(base_url=emulator.base_url, rate=0),
+                                       entries=entries)
+                    assert not report.failed and report.exit_code == 0
+                    counts[run] = len(emulator.requests)
+        rows.append((what, counts["full"], counts["entry"]))
+    print(f"\nA site of two sources: a data source of {len(names)} entries and a page tree of {len(names)} pages; "
+          "one page edited:")
+    print("| edited | full incremental whole-site run | `sync --entry` | ratio |")
+    print("| --- | --- | --- | --- |")
+    for what, full, entry in rows:
+        print(f"| {what} | {full} | {entry} | {entry / full:.3f} |")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from pipeline.sync import Report, Selection, check, sync
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
     from pipeline.preview import Step
     from pipeline.site import KitResult
+    from pipeline.webhook import Watched
 
 EPILOG = """\b
 Environment:
@@ -266,7 +267,8 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
 @click.option("--entry", "entries", metavar="ID|URL", multiple=True,
               help="Sync only this entry of the data source (repeatable): published, it is read and written; "
                    "unpublished, trashed or deleted, its bundle goes. Other posts are left as they are, and only "
-                   "these entries are requested (what a webhook-triggered run does).")
+                   "these entries are requested (what a webhook-triggered run does). With [[sources]], each in the "
+                   "source that holds it (a page of a page tree: that tree, incrementally); no other source is read.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the block trees fetched here, so that a rendering change (a rule, [render], an upgrade) "
                    "re-renders unedited posts without fetching them again. [default: $NOTION_HUGO_CACHE, else "
@@ -319,18 +321,15 @@ def sync_whole_site(config: Config, store: Path | None, out_dir: Path | None, en
                     force: bool, allow_removal: bool, meter: Progress, fmt: str, report_file: Path | None,
                     cache_dir: Path | None) -> int:
     """`sync` of a pipeline.toml with [[sources]] or [languages]: every source into its section."""
-    from pipeline.site_sync import sync_site
+    from pipeline.site_sync import content_folder, sync_site
 
-    if out_dir is not None:
+    if out_dir is not None and out_dir.resolve() != content_folder(config).resolve():  # the Action's `output: content`
         raise ConfigError("--out names one posts folder, and pipeline.toml describes a site: each source writes its "
                           "section of [site] content. Leave --out out (or pass --data-source or --page with it to sync "
                           "one source into one folder).")
-    if entries:
-        click.echo("note: with [[sources]] or [languages] in pipeline.toml, --entry runs an incremental sync of every "
-                   "source (only edited pages are read).", err=True)
     with notion_endpoint(store) as (base_url, token):
         site = sync_site(config, token=token, options=source_options_for(config, base_url), dry_run=dry_run,
-                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir)
+                         force=force, allow_removal=allow_removal, progress=meter, cache_dir=cache_dir, entries=entries)
     meter.done()
     report = site.combined()
     failures = [(run.source.name, str(run.error)) for run in site.failed]
@@ -617,6 +616,9 @@ def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_p
         selection = _selection(config, data_source, (), store)
         if selection.pages:
             say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
+        if is_site(config) and not data_source:
+            say(f"note: preview follows one data source, {selection.data_source}; the other [[sources]] of "
+                "pipeline.toml show as last synced.", err=True)
         previous = signal.signal(signal.SIGTERM, stop)
         try:
             with notion_endpoint(store) as (base_url, token):
@@ -743,7 +745,8 @@ Exit codes: 0 stopped (SIGINT or SIGTERM), 2 usage or config error,
               help="Dispatch at the latest this long after the first waiting event, even while events keep coming.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The pipeline's configuration file, read as `sync` reads it: only events for pages of its data "
-                   "source (or its single pages) count. [default: ./pipeline.toml]")
+                   "source (or its single pages) count; with [[sources]], of every data source and page tree. "
+                   "[default: ./pipeline.toml]")
 @click.option("--data-source", metavar="ID|URL", envvar="NOTION_DATA_SOURCE",
               help="Count the events of this data source (or database) instead of the configured one. "
                    "[env NOTION_DATA_SOURCE]")
@@ -764,14 +767,11 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
     NOTION_WEBHOOK_TOKEN to it and restart. SIGINT or SIGTERM stops it after dispatching what is
     waiting.
     """
-    from pipeline.webhook import GitHub, Settings, Watched, repo_name, serve
+    from pipeline.webhook import GitHub, Settings, repo_name, serve
 
     def action() -> int:
         config = _config(config_path)
-        selection = Selection.from_config(config, data_source, ())
-        if selection.data_source is None and not selection.pages:
-            raise ConfigError("no data source to watch: set notion.data_source in pipeline.toml, or pass --data-source "
-                              "(or NOTION_DATA_SOURCE).")
+        watched = watched_pages(config, data_source)
         if not repo:
             raise ConfigError("no repository to dispatch to: pass --repo OWNER/REPO (or set GITHUB_REPOSITORY).")
         repository = repo_name(repo)
@@ -794,7 +794,7 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
                               f"{repo} (github.com/settings/personal-access-tokens) and export it.")
         github = GitHub(repository, github_token,
                         base_url_from_environment("GITHUB_API_URL", "https://api.github.com", "GitHub"))
-        settings = Settings(host=host, port=port, watched=Watched(selection.data_source, frozenset(selection.pages)),
+        settings = Settings(host=host, port=port, watched=watched,
                             github=github, notion_token=tokens["NOTION_WEBHOOK_TOKEN"], debounce=debounce,
                             max_wait=max_wait)
 
@@ -806,6 +806,24 @@ def webhook_command(host: str, port: int, repo: str | None, debounce: float, max
         return 0
 
     run_guarded(verbose, action)
+
+
+def watched_pages(config: Config, data_source: str | None) -> Watched:
+    """The pages whose webhook events count: the data source named, else every source of
+    pipeline.toml ([notion]'s, and with [[sources]] each data source and page tree)."""
+    from pipeline.site_sync import site_sources
+    from pipeline.webhook import Watched, WatchedTree  # noqa: F811 - the class itself, at run time
+
+    if is_site(config) and not data_source:
+        sources = site_sources(config)
+        return Watched(frozenset(s.data_source for s in sources if s.data_source),
+                       frozenset(page for s in sources for page in s.pages),
+                       tuple(WatchedTree(s.root, s.out_dir, s.manifest) for s in sources if s.root))
+    selection = Selection.from_config(config, data_source, ())
+    if selection.data_source is None and not selection.pages:
+        raise ConfigError("no data source to watch: set notion.data_source in pipeline.toml, or pass --data-source "
+                          "(or NOTION_DATA_SOURCE).")
+    return Watched(frozenset({selection.data_source} if selection.data_source else ()), frozenset(selection.pages))
 
 
 @main.command("import", epilog=EPILOG)

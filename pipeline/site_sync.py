@@ -14,6 +14,13 @@ its `Share`), with its own manifest, lock and removal guard. A source that canno
 whose write stops, is reported and changes nothing; the others go on, and links to its pages
 are those its manifest recorded.
 
+With named entries (`sync --entry`, what a webhook's dispatch runs), each id is synced in the
+source that holds it, and no other source is read, locked or written: a data source's entry (by
+its parent, as Notion answers it) is read alone, as `sync --entry` reads one; a page of a page
+tree (its root, a page its manifest lists, or a new sub-page of one of those) has that tree read
+incrementally, since its pages' folders, weights and sub-pages hang together. Links to everything
+not read come from the manifests, as last written. An id no source holds is a warning.
+
 On a multilingual site (`[languages]`), each page is `index.<code>.md` (`_index.<code>.md`),
 so entries of one slug in different languages are translations in one bundle, sharing its
 files; its language comes from the source's `language`, else the `[languages] property` select,
@@ -33,13 +40,14 @@ from typing import Any, Callable
 from pipeline import bundle
 from pipeline.config import Config, load_schema, require_notion_id
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.frontmatter import property_value
+from pipeline.frontmatter import page_title, property_value
 from pipeline.links import table_key
 from pipeline.model import Entry, Problem, Severity, as_object, as_text
 from pipeline.render import Renderer
 from pipeline.source import NotionSource, SourceOptions, make_client
 from pipeline.sync import (
-    Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_pages, refuse_mass_removal, renderer_for,
+    Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_entries, read_pages, refuse_mass_removal,
+    renderer_for,
 )
 from pipeline.tree import read_tree
 
@@ -123,6 +131,8 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     fetched: dict[str, Entry] = field(default_factory=dict)
     covered: frozenset[str] = frozenset()  # the manifest's posts this run may remove
+    named: tuple[str, ...] = ()  # a run over named entries: this data source's (its other posts are not read)
+    read: bool = True  # False: a run over named entries that this source does not hold (its manifest alone)
     databases: frozenset[str] = frozenset()  # a data source's ids (its own, its database's), for inline tables
     languages: dict[str, str] = field(default_factory=dict)  # page id → language code
     error: PipelineError | None = None
@@ -141,6 +151,7 @@ class SiteReport:
 
     content_dir: Path
     runs: list[SourceRun] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # of no source: an --entry no source holds
 
     @property
     def failed(self) -> list[SourceRun]:
@@ -156,7 +167,7 @@ class SiteReport:
 
     def combined(self) -> Report:
         """One report over every source, posts named by their path in the content folder."""
-        total = Report()
+        total = Report(problems=list(self.problems))
         for run in self.runs:
             section, report = run.source.section, run.report
             total.posts += report.posts
@@ -173,31 +184,41 @@ class SiteReport:
 def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOptions(), dry_run: bool = False,
               force: bool = False, allow_removal: bool = False, progress: Callable[[str, int], None] | None = None,
               renderer: Renderer | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-              cache_dir: Path | None = None) -> SiteReport:
+              cache_dir: Path | None = None, entries: tuple[str, ...] = ()) -> SiteReport:
     """One run over every source of pipeline.toml: read them all, then write each, holding each
     section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run.
-    `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py)."""
+    `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py).
+    `entries`: page ids (or URLs); only the sources holding them are read and written."""
     sources = site_sources(config)
     renderer = renderer or renderer_for(config)
     site = SiteReport(content_folder(config))
+    named = tuple(dict.fromkeys(require_notion_id(e, "Entry") for e in entries))
     with contextlib.ExitStack() as locks:
+        owners: dict[int, tuple[str, ...]] | None = None  # source (its place in `sources`) → the ids it holds
+        retrieved: dict[str, dict[str, Any] | None] = {}
+        if named:
+            owners, site.problems, retrieved = _owners(sources, named, token=token, options=options, progress=progress)
+        taking = [s for n, s in enumerate(sources) if owners is None or n in owners]
         refused: dict[Path, PipelineError] = {}
-        for out_dir in sorted({s.out_dir for s in sources}) if not dry_run else ():
+        for out_dir in sorted({s.out_dir for s in taking}) if not dry_run else ():
             try:
                 locks.enter_context(bundle.locked(out_dir, config.limits.lock_wait))
             except PipelineError as error:  # another sync holds this section: the others go on
                 refused[out_dir] = error
         loaded = _load_all(sources, refused, token=token, options=options, force=force, progress=progress,
-                           allow_removal=allow_removal, now=clock())
+                           allow_removal=allow_removal, now=clock(), owners=owners, retrieved=retrieved)
         links, titles, tables = _link_map(loaded, config)
         for item in loaded:
+            if not item.read:
+                continue  # holds none of the named entries: only its manifest was read, for links
             run = SourceRun(item.source, error=item.error)
             site.runs.append(run)
             if item.error is not None:
                 continue
             share = Share(item.source.manifest, item.candidates, item.problems, links, titles, item.covered,
                           item.fetched, tables)
-            job = Job(item.source.config, Selection(None, ()), token, item.source.out_dir, options, renderer, dry_run,
+            selection = Selection(item.source.data_source, (), item.named) if item.named else Selection(None, ())
+            job = Job(item.source.config, selection, token, item.source.out_dir, options, renderer, dry_run,
                       force, allow_removal, progress, clock, cache_dir, site=share)
             try:
                 run.report = _sync(job)
@@ -212,29 +233,100 @@ def check_site(config: Config, *, token: str, options: SourceOptions = SourceOpt
     return sync_site(config, token=token, options=options, dry_run=True, force=True, allow_removal=True)
 
 
+class _Retrieved(NotionSource):
+    """Notion, answering the pages this run has retrieved already from memory."""
+
+    def __init__(self, notion: NotionSource, pages: dict[str, dict[str, Any] | None]) -> None:
+        super().__init__(notion.client, notion.options, notion.progress)
+        self.pages = pages
+
+    def page_or_missing(self, page_id: str) -> dict[str, Any] | None:
+        return self.pages[page_id] if page_id in self.pages else super().page_or_missing(page_id)
+
+
+def _owners(sources: list[SiteSource], named: tuple[str, ...], *, token: str, options: SourceOptions,
+            progress: Callable[[str, int], None] | None
+            ) -> tuple[dict[int, tuple[str, ...]], list[Problem], dict[str, dict[str, Any] | None]]:
+    """Which sources hold the named pages (by their place in `sources`), the warnings for those
+    no source holds, and the pages retrieved to find out. A page tree's root, and a page its
+    manifest lists, are the tree's without a request; any other page is retrieved once (a data
+    source's entry is read so anyway) and held by the data source its parent names, or by the
+    page tree its parent page is in (a new sub-page). A page no longer there, or moved away, is
+    held by the data source whose manifest lists it: its post goes, as a full run would remove it."""
+    manifests: dict[int, dict[str, Any]] = {}
+    for n, source in enumerate(sources):
+        try:
+            manifests[n] = bundle.Manifest.load(source.out_dir, source.manifest).pages
+        except PipelineError:  # the source's own run reports it
+            manifests[n] = {}
+    trees = {n: {source.root, *manifests[n]} for n, source in enumerate(sources) if source.root}
+    owners: dict[int, list[str]] = {}
+    problems: list[Problem] = []
+    retrieved: dict[str, dict[str, Any] | None] = {}
+    client = make_client(token, options, progress=progress)
+    try:
+        notion = NotionSource(client, options, progress)
+        for page_id in named:
+            holders = [n for n, ids in trees.items() if page_id in ids]
+            if not holders:
+                page = retrieved[page_id] = notion.page_or_missing(page_id)
+                parent = as_object(page.get("parent")) if page is not None else {}
+                # Shape: developers.notion.com/reference/parent-object ({"type": "data_source_id",
+                # "data_source_id": …, "database_id": …} for an entry, {"type": "page_id", …} for a sub-page).
+                ids = {as_text(parent.get(key)) for key in ("data_source_id", "database_id", "page_id")} - {""}
+                holders = [n for n, source in enumerate(sources) if source.data_source in ids]
+                holders += [n for n, tree in trees.items() if ids & tree]
+                holders = holders or [n for n, source in enumerate(sources) if source.data_source and page_id in manifests[n]]
+                if not holders:
+                    problems.append(_held_by_none(page_id, page))
+            for n in holders:
+                owners.setdefault(n, []).append(page_id)
+    finally:
+        client.close()
+    return {n: tuple(ids) for n, ids in owners.items()}, problems, retrieved
+
+
+def _held_by_none(page_id: str, page: dict[str, Any] | None) -> Problem:
+    url = "https://www.notion.so/" + page_id.replace("-", "")
+    if page is None:
+        return Problem(severity=Severity.WARNING, entry_title=f"page {page_id}", entry_url=url, where="--entry",
+                       message=f"--entry {page_id}: Notion cannot find this page (deleted, or not shared with the "
+                       "integration) and no source's manifest lists it: nothing was synced for it.")
+    return Problem(severity=Severity.WARNING, entry_title=page_title(page) or f"page {page_id}", entry_url=as_text(page.get("url")) or url,
+                   where="--entry", message=f"--entry {page_id}: no source of pipeline.toml holds this page (it is no "
+                   "entry of a [[sources]] data source, and no page of a page tree as last synced): nothing was synced for it.")
+
+
 def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, token: str, options: SourceOptions,
               force: bool, progress: Callable[[str, int], None] | None, allow_removal: bool,
-              now: datetime) -> list[Loaded]:
+              now: datetime, owners: dict[int, tuple[str, ...]] | None = None,
+              retrieved: dict[str, dict[str, Any] | None] | None = None) -> list[Loaded]:
     """Every source read and checked, through one client; then the checks across them. A source
     whose removals its guard refuses is not written (`_sync` would refuse them too), so the links
-    to its posts are those it has."""
+    to its posts are those it has. With `owners` (a run over named entries), a source holding
+    none of them is not read (its manifest gives the links to its pages), a data source reads
+    its named entries alone, and a page tree holding one is read as in a full run."""
     loaded = []
     client = make_client(token, options, progress=progress)
     try:
         notion = NotionSource(client, options, progress)
-        for source in sources:
-            item = Loaded(source, bundle.Manifest())
+        for n, source in enumerate(sources):
+            item = Loaded(source, bundle.Manifest(), read=owners is None or n in owners)
             loaded.append(item)
             try:
                 if source.out_dir in refused:
                     raise refused[source.out_dir]
                 item.manifest = bundle.Manifest.load(source.out_dir, source.manifest)
+                if not item.read:
+                    continue
                 if source.root:
                     _load_tree(item, notion, force)
+                elif owners is not None:
+                    _load_named(item, _Retrieved(notion, retrieved or {}), owners[n])
                 else:
                     _load_entries(item, notion)
                 _place_languages(item)
-                if not allow_removal:
+                if not allow_removal and not item.named:
                     gone = set(item.covered) - {c.entry.id for c in item.candidates}
                     refuse_mass_removal(gone, item.manifest, source.config, now)
             except PipelineError as error:  # this source is not written; the others go on
@@ -256,6 +348,16 @@ def _load_entries(item: Loaded, notion: NotionSource) -> None:
         parents = [as_object(page.get("parent")) for page in pages]
         ids = {source.data_source} | {as_text(p.get(key)) for p in parents for key in ("data_source_id", "database_id")}
         item.databases = frozenset(ids - {""})
+
+
+def _load_named(item: Loaded, notion: NotionSource, named: tuple[str, ...]) -> None:
+    """A data source's named entries, each read alone, as `sync --entry` reads them: the
+    published ones are its candidates, and the others lose their posts."""
+    source = item.source
+    item.named = named
+    pages, item.problems = read_entries(notion, Selection(source.data_source, (), named), source.config)
+    item.candidates = [check_page(page, source.config) for page in pages]
+    item.covered = frozenset(named)
 
 
 def _load_tree(item: Loaded, notion: NotionSource, force: bool) -> None:
@@ -335,9 +437,10 @@ def _check_folders(loaded: list[Loaded]) -> None:
     and would lose the branch's pages under it. Then, in every folder, across its sources, the
     first entry of a slug and a language keeps it; a later one is rejected, and so are the pages
     of a page tree under it, which would mix with the first one's."""
-    read = [item for item in loaded if item.error is None]
+    read = [item for item in loaded if item.error is None and item.read]
     branches = {(item.source.out_dir, c.folder) for item in read for c in item.candidates if c.index.startswith("_")}
-    branches |= {(item.source.out_dir, record["slug"]) for item in loaded if item.error is not None  # as written last
+    branches |= {(item.source.out_dir, record["slug"]) for item in loaded  # as written last
+                 if item.error is not None or not item.read or item.named
                  for record in item.manifest.pages.values()
                  if str((record.get("place") or {}).get("index", "")).startswith("_")}
     for item in read:
@@ -345,6 +448,7 @@ def _check_folders(loaded: list[Loaded]) -> None:
             if (item.source.out_dir, candidate.folder) in branches and not candidate.index.startswith("_"):
                 candidate.place["index"] = "_" + candidate.index
     taken: dict[tuple[Path, str], Candidate] = {}
+    _held_as_written(loaded, read)
     for item in read:
         lost: set[str] = set()  # folders of a page tree that were not taken
         for candidate in item.candidates:
@@ -367,6 +471,26 @@ def _check_folders(loaded: list[Loaded]) -> None:
                 taken[key] = candidate
 
 
+def _held_as_written(loaded: list[Loaded], read: list[Loaded]) -> None:
+    """In a run over named entries, a named entry may not take the file of a page that this run
+    does not read (another entry's, another source's of the folder): that page keeps it, as its
+    manifest says, and the entry is rejected."""
+    named = {page_id for item in read for page_id in item.named}
+    if not named:
+        return
+    held = {(item.source.out_dir, bundle.bundle_path(record["slug"], str((record.get("place") or {}).get("index", bundle.INDEX)))):
+            str(record.get("title") or page_id)
+            for item in loaded if not item.read or item.named
+            for page_id, record in item.manifest.pages.items() if page_id not in named}
+    for item in read:
+        for candidate in item.candidates:
+            holder = held.get((item.source.out_dir, bundle.bundle_path(candidate.folder, candidate.index)))
+            if candidate.valid and item.named and holder is not None:
+                candidate.problems.append(Problem(severity=Severity.ERROR, entry_title=candidate.title, entry_url=candidate.entry.url,
+                                                  where=item.source.config.slug_property, message=f"Slug {candidate.slug!r} is already used by {holder!r}, another "
+                    "post: give this entry a different slug."))
+
+
 def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
     """Where every exported page of the site is linked to, and its title, from every source read
     (a source that was not read: from its manifest, as last written); and each inline database
@@ -380,29 +504,31 @@ def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dic
         prefix = f"/{code}" if languages is not None and code != languages.default else ""
         return permalink(folder, source.section, config.link_style, code if languages else "", prefix)
 
-    for item in loaded:
+    partly = [item.error is not None or not item.read or bool(item.named) for item in loaded]
+    for item, recorded in zip(loaded, partly):
         source = item.source
-        if item.error is None:
-            valid = [c for c in item.candidates if c.valid]
-            for candidate in valid:
-                links[candidate.entry.id] = link(source, candidate.folder, item.languages.get(candidate.entry.id, ""))
-                titles[candidate.entry.id] = candidate.title
-            shown = {database: tuple(c.entry.id for c in valid) for database in item.databases}
-        else:  # as its manifest says it was last written
+        shown: dict[str, tuple[str, ...]] = {}
+        if recorded:  # as its manifest says it was last written, and then what was read
             for page_id, record in item.manifest.pages.items():
                 index = str((record.get("place") or {}).get("index", bundle.INDEX))
                 code = index.split(".")[1] if index.count(".") == 2 else ""
                 links[page_id] = link(source, record["slug"], code or (languages.default if languages else ""))
                 if isinstance(record.get("title"), str):
                     titles[page_id] = record["title"]
-            shown = {}
+        if item.error is None and item.read:
+            valid = [c for c in item.candidates if c.valid]
+            for candidate in valid:
+                links[candidate.entry.id] = link(source, candidate.folder, item.languages.get(candidate.entry.id, ""))
+                titles[candidate.entry.id] = candidate.title
+            if not item.named:
+                shown = {database: tuple(c.entry.id for c in valid) for database in item.databases}
         for database, rows in shown.items():
             tables[database] = rows
             # What a page showing the table depends on beyond each row: which rows there are. The
             # page's manifest record keeps it, for a run in which that database cannot be read.
             links[table_key(database)] = json.dumps(rows, separators=(",", ":"))
-    if any(item.error is not None for item in loaded):
-        # The tables of a database that was not read, as the pages showing them last did.
+    if any(partly):
+        # The tables of a database that was not read (or not whole), as the pages showing them last did.
         for item in loaded:
             for record in item.manifest.pages.values():
                 for key, shown_as in (record.get("links") or {}).items():

@@ -561,11 +561,13 @@ def _sync(job: Job) -> Report:
         links: dict[str, str] = dict(site.links) if site else {}
         titles: dict[str, str] = dict(site.titles) if site else {}
         if selection.entries:
-            # The other posts are not read: links to them come from the manifest, as last written.
-            check_slugs_against(candidates, manifest, selection.entries)
-            others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
-            links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
-            titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
+            # The other posts are not read: links to them come from the manifest, as last written
+            # (a whole site has checked the folders, and mapped the links, for every source).
+            if site is None:
+                check_slugs_against(candidates, manifest, selection.entries)
+                others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
+                links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
+                titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
         if site is None:
             links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
             titles |= {c.entry.id: c.title for c in candidates if c.valid}
@@ -618,7 +620,7 @@ def _sync(job: Job) -> Report:
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
     # removal window is kept as it was), and an allowed removal starts that window afresh.
-    covers_all = site is not None or bool(selection.data_source and not selection.entries)
+    covers_all = not selection.entries and (site is not None or bool(selection.data_source))
     removals = manifest.removals if not covers_all else []
     if covers_all and not job.allow_removal:
         removals = refuse_mass_removal(drop, manifest, config, started)

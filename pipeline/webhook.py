@@ -17,7 +17,8 @@ References (each shape below cites the one it follows):
   the hex HMAC-SHA256 of the body keyed by that token; answer 200)
 - developers.notion.com/reference/webhooks-events-delivery (the event: id, timestamp,
   workspace_id, subscription_id, integration_id, type, authors, attempt_number 1-8, entity {id,
-  type}, data; event types; aggregated events)
+  type}, data; event types; aggregated events), and the per-event schemas it links
+  (developers.notion.com/reference/webhooks/page-created and the other page.* pages)
 - developers.notion.com/reference/webhooks/view-deleted and /page-permissions-updated (the event
   body's schema: `data.parent` {id, type, data_source_id})
 - developers.notion.com/guides/get-started/upgrade-guide-2025-09-03 (webhook events of version
@@ -37,11 +38,14 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import httpx
 
+from pipeline import bundle
 from pipeline.config import notion_id
+from pipeline.errors import PipelineError
 from pipeline.safe_text import redacted
 
 Log = Callable[[str], None]
@@ -93,11 +97,29 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
-class Watched:
-    """The pages whose events count: the configured data source (or database), and single pages."""
+class WatchedTree:
+    """A page tree of the site: its root page, and the manifest its sync keeps (the pages it
+    wrote), read at each event, so that pages synced since the server started count too."""
 
-    data_source: str | None
+    root: str
+    out_dir: Path
+    manifest: str = bundle.MANIFEST
+
+    def pages(self) -> set[str]:
+        try:
+            return {self.root, *bundle.Manifest.load(self.out_dir, self.manifest).pages}
+        except (PipelineError, OSError):  # no manifest here (the receiver runs elsewhere): the root's own sub-pages still count
+            return {self.root}
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """The pages whose events count: entries of the configured data sources (or databases),
+    single pages, and the pages of page trees ([[sources]] in pipeline.toml)."""
+
+    data_sources: frozenset[str] = frozenset()
     pages: frozenset[str] = frozenset()
+    trees: tuple[WatchedTree, ...] = ()
 
     def judge(self, event: Any) -> Verdict:
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
@@ -112,7 +134,8 @@ class Watched:
             return Verdict(None, f"{kind} names no page (entity {_short(entity)})")
         if kind not in PAGE_EVENTS:
             return Verdict(None, f"{kind} for page {page} does not change a post")
-        if page in self.pages:
+        in_trees = set().union(*(tree.pages() for tree in self.trees))
+        if page in self.pages or page in in_trees:
             return Verdict(page)
         data = event.get("data")
         parent = data.get("parent") if isinstance(data, dict) else None
@@ -120,15 +143,21 @@ class Watched:
             return Verdict(None, f"{kind} for page {page} names no parent")
         # Shape: developers.notion.com/reference/webhooks/view-deleted — data.parent is {id, type,
         # data_source_id}; for a page in a database, `type` "database", `id` the database's and,
-        # from API version 2025-09-03 (upgrade-guide-2025-09-03), `data_source_id` its data source's.
+        # from API version 2025-09-03 (upgrade-guide-2025-09-03), `data_source_id` its data source's;
+        # for a sub-page, `type` "page" and `id` the parent page's (the parent-object's page_id).
         ids = {notion_id(value) for key in ("data_source_id", "id") if isinstance(value := parent.get(key), str)}
-        if self.data_source is not None and self.data_source in ids:
+        if ids & self.data_sources or (parent.get("type") == "page" and ids & in_trees):
             return Verdict(page)
         where = f"{parent.get('type')} {parent.get('id')}"
         if parent.get("data_source_id"):
             where += f" (data source {parent['data_source_id']})"
-        return Verdict(None, f"{kind} for page {page}: its parent is {_short(where)}, not the configured "
-                             f"{'data source ' + self.data_source if self.data_source else 'pages'}")
+        return Verdict(None, f"{kind} for page {page}: its parent is {_short(where)}, not the configured {self._what()}")
+
+    def _what(self) -> str:
+        said = [f"data source{'s' if len(self.data_sources) > 1 else ''} {', '.join(sorted(self.data_sources))}"] \
+            if self.data_sources else []
+        said += [f"page tree {tree.root}" for tree in self.trees]
+        return " or ".join(said) or "pages"
 
 
 def _short(value: Any) -> str:

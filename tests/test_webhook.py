@@ -88,7 +88,7 @@ def receiver(github):
 
     def make(token: str | None = HOOK_TOKEN, debounce: float = 5.0, max_wait: float = 60.0) -> Receiver:
         clock, log = FakeClock(), []
-        settings = Settings(host="127.0.0.1", port=0, watched=Watched(SEED_DATA_SOURCE), github=GitHub(REPO, GITHUB_TOKEN,
+        settings = Settings(host="127.0.0.1", port=0, watched=Watched(frozenset({SEED_DATA_SOURCE})), github=GitHub(REPO, GITHUB_TOKEN,
                             github.base_url), notion_token=token, debounce=debounce, max_wait=max_wait,
                             retry=Retry(timeout=2.0))
         app = build_app(settings, log.append, clock=clock, sleeper=clock.sleep)
@@ -238,16 +238,16 @@ def test_a_database_parent_counts_by_its_data_source_or_its_configured_database_
     event = {"type": "page.deleted", "entity": {"id": PAGES[0], "type": "page"},
              "data": {"parent": {"id": "b135dbcf-a408-41ce-80b5-7e612d722a36", "type": "database",
                                  "data_source_id": SEED_DATA_SOURCE}}}
-    assert Watched(SEED_DATA_SOURCE).judge(event).page == PAGES[0]
+    assert Watched(frozenset({SEED_DATA_SOURCE})).judge(event).page == PAGES[0]
     # A subscription on an API version before 2025-09-03 names the database only.
     old = {**event, "data": {"parent": {"id": "b135dbcf-a408-41ce-80b5-7e612d722a36", "type": "database"}}}
-    assert Watched(SEED_DATA_SOURCE).judge(old).page is None
-    assert Watched("b135dbcf-a408-41ce-80b5-7e612d722a36").judge(old).page == PAGES[0]
+    assert Watched(frozenset({SEED_DATA_SOURCE})).judge(old).page is None
+    assert Watched(frozenset({"b135dbcf-a408-41ce-80b5-7e612d722a36"})).judge(old).page == PAGES[0]
     # A single configured page counts wherever it lives; ids are given in Notion's dashed form.
     undashed = {**event, "entity": {"id": PAGES[2].replace("-", ""), "type": "page"}, "data": {}}
-    assert Watched(None, frozenset([PAGES[2]])).judge(undashed).page == PAGES[2]
+    assert Watched(pages=frozenset([PAGES[2]])).judge(undashed).page == PAGES[2]
     for broken in (None, [], {"type": 3}, {"type": "page.created"}, {"type": "page.created", "entity": {"id": "x"}}):
-        assert Watched(SEED_DATA_SOURCE).judge(broken).page is None
+        assert Watched(frozenset({SEED_DATA_SOURCE})).judge(broken).page is None
 
 
 # --------------------------------------------------------------------------- coalescing
@@ -301,7 +301,7 @@ def test_stopping_dispatches_what_is_waiting(receiver, github):
 
 def test_more_pages_than_a_dispatch_holds_go_out_in_several(github):
     log: list[str] = []
-    app = build_app(Settings("127.0.0.1", 0, Watched(SEED_DATA_SOURCE), GitHub(REPO, GITHUB_TOKEN, github.base_url),
+    app = build_app(Settings("127.0.0.1", 0, Watched(frozenset({SEED_DATA_SOURCE})), GitHub(REPO, GITHUB_TOKEN, github.base_url),
                              HOOK_TOKEN, 0.0, 0.0), log.append)
     pages = [str(uuid.UUID(int=n)) for n in range(250)]
     app.receiver.relay.add(pages)
