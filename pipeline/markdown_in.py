@@ -190,7 +190,10 @@ def _github_math(state: StateInline, silent: bool) -> bool:
     opening, closing = INLINE_MATH["github"]
     if not state.src.startswith(opening, state.pos):
         return False
-    last = state.env.setdefault("github_math_last_close", {}).setdefault(id(state.src), state.src.rfind(closing))
+    found = state.env.setdefault("github_math_last_close", {})  # the inline text's last closing delimiter
+    if id(state.src) not in found:
+        found[id(state.src)] = state.src.rfind(closing)
+    last = found[id(state.src)]
     end = state.src.find(closing, state.pos + len(opening)) if last > state.pos + len(opening) else -1
     if end < 0 or end == state.pos + len(opening):
         return False
