@@ -2,9 +2,12 @@
 
 Parsed with markdown-it-py (CommonMark, GFM tables and strikethrough, task lists, footnotes
 to report them, `$$`/`\\[…\\]` display math and `\\(…\\)` inline math as Hugo's passthrough reads
-them). One function per node type in `BLOCK_CONVERTERS`; a node type not in the table falls
-back to its text, reported. Raw HTML fragments go through markdownify to Markdown first, so
-their content reaches Notion as blocks. Whatever Notion cannot hold is reported as a note (a `Problem` of severity NOTE)
+them, and GitHub's ```` ```math ```` and `` $`…`$ ``). Every form sync writes is read back by the
+names pipeline/render/goldmark.py gives it (its elements' tags, list styles, alert types, the
+kit's shortcodes, which `goldmark.raw_html` turns into those elements first), so that a post
+rendered under any `[render]` options comes back as its blocks. One function per node type
+in `BLOCK_CONVERTERS`; a node type not in the table falls back to its text, reported. Raw HTML
+fragments go through markdownify to Markdown first, so their content reaches Notion as blocks. Whatever Notion cannot hold is reported as a note (a `Problem` of severity NOTE)
 saying what was done instead.
 
 Request shapes: developers.notion.com/reference/block (block objects, `children` inside the
@@ -1408,9 +1411,14 @@ def _depth(fragment: str, tag: str) -> int:
 
 def _inline_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
     """Inline HTML (a summary, a table cell) as rich text: its tags as marks and links, its
-    text unescaped, `\\(…\\)` as equations. Markdown is not read inside HTML, as Hugo does not."""
+    text unescaped, `\\(…\\)` and the renderer's math element as equations. Markdown is not
+    read inside HTML, as Hugo does not."""
     runs = _Runs()
-    for part in re.split(r"(<[^<>]+>)", fragment.strip()):
+    for part in goldmark.HTML_PARTS.split(fragment.strip()):
+        expression = goldmark.html_equation(part)
+        if expression is not None:
+            runs.equation(expression)
+            continue
         if part.startswith("<") and part.endswith(">"):
             _html_inline(part, runs, ctx)
             continue

@@ -63,6 +63,8 @@ def as_blocks(requests: list[dict[str, Any]], prefix: str = "b") -> tuple[Block,
         for key in ("rich_text", "caption"):
             if key in value:
                 value[key] = [_response_text(item) for item in value[key]]
+        if "cells" in value:
+            value["cells"] = [[_response_text(item) for item in cell] for cell in value["cells"]]
         if kind in ("callout",):
             value.setdefault("icon", None)
         if "rich_text" in value:
@@ -105,6 +107,9 @@ POST = [
     block("numbered_list_item", [t("third")], list_format="roman", list_start_index=3),
     block("numbered_list_item", [t("fourth "), t("underlined", underline=True)], list_format="roman"),
     block("equation", None, expression="\\frac{{a}}{b} < c \\quad \\{ x \\}"),
+    # No header row: an HTML table, whose equations are the kit's math element.
+    block("table", None, block("table_row", None, cells=[[t("a "), eq("x < y")], [t("b", color="red")]]),
+          table_width=2, has_column_header=False, has_row_header=False),
 ]
 
 OPTION_SETS = {
@@ -127,6 +132,8 @@ def expected(requests: list[dict[str, Any]], options: RenderOptions) -> list[dic
         kind = "bulleted_list_item" if kind == "toggle" else kind
         if "rich_text" in value and not options.colors:
             value["rich_text"] = _merged([_without_color(item) for item in value["rich_text"]])
+        if "cells" in value and not options.colors:
+            value["cells"] = [_merged([_without_color(item) for item in cell]) for cell in value["cells"]]
         if "color" in value and not options.colors and not (kind == "callout" and options.callouts == "alerts"):
             del value["color"]
         if "children" in value:

@@ -23,6 +23,11 @@ and `{`, `}` as entities, so no shortcode can start inside.
 `math = "github"` writes a block equation as a ```` ```math ```` fence (the kit's code block
 render hook) and an inline one as `` $`…`$ `` (`pipeline.richtext.INLINE_MATH`), where `"latex"`
 writes `$$…$$` and `\\(…\\)`. `callouts = "alerts"` writes a callout as a blockquote alert.
+
+Import (pipeline.markdown_in) reads every one of these forms back by the names given here: the
+elements' tags (`ELEMENTS`), the list styles, the alert types (`alert_callout`, the inverse of
+`alert_type`), the math fence, and the kit's shortcodes, which `raw_html` turns back into the
+raw HTML they stand for.
 """
 
 from __future__ import annotations
@@ -300,7 +305,8 @@ def callout_style(block: Block, r: RenderContext) -> dict[str, str]:
 # tag, which it never holds (its braces are entities), so every match is found in linear time.
 _KIT_TAG = re.compile(r'\{\{<\s*notion-hugo/(?:end\s+"?(\w+)"?|(html|text|tab)((?:\s+\w+="[^"]*")*)\s*>\}\}'
                       r'((?:(?!\{\{<).)*)\{\{<\s*/notion-hugo/\2|(\w+)((?:\s+\w+="[^"]*")*))\s*>\}\}', re.S)
-_HTML_TEXT = re.compile("(" + re.escape(MATH_ELEMENT) + r"[^<]*</span>|<[^<>]*>)")
+# HTML as `to_html` writes it, split into text and (captured) tags and inline equations.
+HTML_PARTS = re.compile("(" + re.escape(MATH_ELEMENT) + r"[^<]*</span>|<[^<>]*>)")
 _HTML_ENTITY = re.compile(r"(&#?\w+;)|([!-/:-@\[-`{-~])")
 
 
@@ -333,12 +339,19 @@ def _html_as_markdown(inner: str) -> str:
     if inner.startswith("<p>") and inner.endswith("</p>"):  # `keep_paragraphs`: the paragraph is Markdown's own
         inner = inner[3:-4]
     out = []
-    for i, part in enumerate(_HTML_TEXT.split(inner)):
+    for i, part in enumerate(HTML_PARTS.split(inner)):
+        expression = html_equation(part)
         if i % 2 == 0:
             out.append(_HTML_ENTITY.sub(lambda m: m.group(1) or f"&#{ord(m.group(2))};", part))
-        elif part.startswith(MATH_ELEMENT):
-            tex = passthrough_tex(html_lib.unescape(part[len(MATH_ELEMENT):-len("</span>")]))
-            out.append(INLINE_MATH["latex"][0] + tex + INLINE_MATH["latex"][1])
+        elif expression is not None:
+            out.append(INLINE_MATH["latex"][0] + passthrough_tex(expression) + INLINE_MATH["latex"][1])
         else:
             out.append(part)
     return "".join(out)
+
+
+def html_equation(part: str) -> str | None:
+    """The expression of an inline equation as `to_html` writes it (a part of `HTML_PARTS`)."""
+    if part.startswith(MATH_ELEMENT) and part.endswith("</span>"):
+        return html_lib.unescape(part[len(MATH_ELEMENT):-len("</span>")])
+    return None
