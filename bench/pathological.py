@@ -42,6 +42,8 @@ MARKDOWN = {
     "a callout of 24 skin tones, no space (exponential)": "<aside>\n" + "\U0001F3FB" * 24 + "</aside>",
     "`<div>` + 8,000 `<a x ` (the standard library's HTML parser)": "<div>" + "<a x " * 8_000,
     "500 unclosed `<div>` (markdownify's recursion)": "<div>" * 500 + "x",
+    "20,000 unclosed `` $` `` (GitHub's inline math)": "$`a " * 20_000,
+    "20,000 unclosed `notion-hugo/text` (the kit's shortcodes read back)": "{{< notion-hugo/text >}}a " * 20_000,
 }
 
 

@@ -2,9 +2,12 @@
 
 Parsed with markdown-it-py (CommonMark, GFM tables and strikethrough, task lists, footnotes
 to report them, `$$`/`\\[…\\]` display math and `\\(…\\)` inline math as Hugo's passthrough reads
-them). One function per node type in `BLOCK_CONVERTERS`; a node type not in the table falls
-back to its text, reported. Raw HTML fragments go through markdownify to Markdown first, so
-their content reaches Notion as blocks. Whatever Notion cannot hold is reported as a note (a `Problem` of severity NOTE)
+them, and GitHub's ```` ```math ```` and `` $`…`$ ``). Every form sync writes is read back by the
+names pipeline/render/goldmark.py gives it (its elements' tags, list styles, alert types, the
+kit's shortcodes, which `goldmark.raw_html` turns into those elements first), so that a post
+rendered under any `[render]` options comes back as its blocks. One function per node type
+in `BLOCK_CONVERTERS`; a node type not in the table falls back to its text, reported. Raw HTML
+fragments go through markdownify to Markdown first, so their content reaches Notion as blocks. Whatever Notion cannot hold is reported as a note (a `Problem` of severity NOTE)
 saying what was done instead.
 
 Request shapes: developers.notion.com/reference/block (block objects, `children` inside the
@@ -36,6 +39,7 @@ from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from bs4 import MarkupResemblesLocatorWarning
 from bs4.exceptions import ParserRejectedMarkup
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.tree import SyntaxTreeNode
 from markdownify import markdownify
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -47,8 +51,9 @@ from pipeline.bundle import file_suffix, publishable, safe_file_name
 from pipeline.model import Problem, Severity
 from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, CaptionMeta, ShortcodeTag, fence_info,
                                  file_line_path, highlight_tag, shortcode_tag, shortcode_tags, split_caption)
-from pipeline.render import MAX_DEPTH
+from pipeline.render import MAX_DEPTH, goldmark
 from pipeline.code_languages import chroma_name, notion_language
+from pipeline.richtext import COLORS, INLINE_MATH
 
 MAX_TEXT = 2000  # characters a text object, and a URL (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
@@ -89,7 +94,7 @@ _REF_SCHEME = "hugo-ref:"
 _EMOJI = re.compile(
     "^((?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u2190-\u21FF\u3030\u303D\u3297\u3299"
     "\u00A9\u00AE\u203C\u2049\u2122\u2139]"
-    "[\uFE0F\u20E3\U0001F3FB-\U0001F3FF]*+\u200D?)++)[ \t]"
+    "[\uFE0F\u20E3\U0001F3FB-\U0001F3FF]*+\u200D?)++)(?:[ \t]|$)"
 )
 _TAG = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)([^>]*)>$", re.S)
 _MARK_TAGS = {"strong": "bold", "b": "bold", "em": "italic", "i": "italic", "del": "strikethrough",
@@ -177,8 +182,30 @@ def parser() -> MarkdownIt:
     # Hugo's passthrough reads `$$…$$` blocks but no `$…$` inline math: dollarmath's inline rule
     # (the first of that name) goes, texmath's `\(…\)` stays.
     md.inline.ruler.disable("math_inline")
+    md.inline.ruler.before("escape", "github_math_inline", _github_math)
     md.options["maxNesting"] = MAX_MARKDOWN_NESTING
     return md
+
+
+def _github_math(state: StateInline, silent: bool) -> bool:
+    """GitHub's inline math, `` $`…`$ `` (`[render] math = "github"`), as an inline equation. In
+    linear time: where no closing delimiter follows, none follows a later opening either."""
+    opening, closing = INLINE_MATH["github"]
+    if not state.src.startswith(opening, state.pos):
+        return False
+    found = state.env.setdefault("github_math_last_close", {})  # the inline text's last closing delimiter
+    if id(state.src) not in found:
+        found[id(state.src)] = state.src.rfind(closing)
+    last = found[id(state.src)]
+    end = state.src.find(closing, state.pos + len(opening)) if last > state.pos + len(opening) else -1
+    if end < 0 or end == state.pos + len(opening):
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = state.src[state.pos + len(opening):end]
+        token.markup = opening
+    state.pos = end + len(closing)
+    return True
 
 
 _PARSER = parser()
@@ -332,14 +359,15 @@ def _fenced(code: str, info: str) -> str:
 
 
 def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
-    """The Notion blocks of a post body, each within Notion's limits for one block."""
-    markdown = _REF_LINK.sub(_ref_link, hugo_blocks(markdown, ctx))
+    """The Notion blocks of a post body, each within Notion's limits for one block. The site
+    kit's shortcodes are read as the HTML they stand for (`goldmark.raw_html`)."""
+    markdown = _REF_LINK.sub(_ref_link, hugo_blocks(goldmark.raw_html(markdown), ctx))
     nodes = parse(markdown)
     # <aside> and <details> span HTML blocks that markdown-it does not nest: how deep they go
     # is counted first, in one pass, so that converting them cannot take the square of it.
     opened = deepest = 0
     for node in (inner for top in nodes for inner in top.walk() if inner.type == "html_block"):
-        opened += _depth(node.content, "aside") + _depth(node.content, "details")
+        opened += _depth(node.content, _CALLOUT) + _depth(node.content, _DETAILS)
         deepest = max(deepest, opened)
     if deepest > ctx.max_depth:
         raise ctx.too_deep(deepest)
@@ -437,22 +465,32 @@ class _Runs:
     items: list[dict[str, Any]] = field(default_factory=list)
     marks: list[str] = field(default_factory=list)
     href: list[str | None] = field(default_factory=list)
+    colors: list[str | None] = field(default_factory=list)  # open <span>s: the Notion colour each is, if any
 
     def add(self, text: str, extra: Iterable[str] = ()) -> None:
         if not text:
             return
         marks = set(self.marks) | set(extra)
         href = next((h for h in reversed(self.href) if h is not None), None) if self.href else None
+        color = self.color()
         last = self.items[-1] if self.items else None
-        if last and last["type"] == "text" and last["_marks"] == marks and last["_href"] == href and not last.get("_tag"):
+        if last and last["type"] == "text" and not last.get("_tag") and last["_marks"] == marks \
+                and last["_href"] == href and last["_color"] == color:
             last["_text"] += text
         else:
-            self.items.append({"type": "text", "_text": text, "_marks": marks, "_href": href})
+            self.items.append({"type": "text", "_text": text, "_marks": marks, "_href": href, "_color": color})
+
+    def color(self) -> str | None:
+        return next((color for color in reversed(self.colors) if color is not None), None)
 
     def equation(self, expression: str) -> None:
         item: dict[str, Any] = {"type": "equation", "equation": {"expression": expression}}
-        if self.marks:  # an equation carries the marks around it, as any rich text item does
-            item["annotations"] = {mark: True for mark in sorted(set(self.marks))}
+        # An equation carries the marks around it, as any rich text item does.
+        annotations: dict[str, Any] = {mark: True for mark in sorted(set(self.marks))}
+        if self.color():
+            annotations["color"] = self.color()
+        if annotations:
+            item["annotations"] = annotations
         self.items.append(item)
 
     def result(self) -> list[dict[str, Any]]:
@@ -466,8 +504,10 @@ class _Runs:
                 piece: dict[str, Any] = {"type": "text", "text": {"content": text[start:start + MAX_TEXT]}}
                 if item["_href"]:
                     piece["text"]["link"] = {"url": item["_href"]}
-                if item["_marks"]:
+                if item["_marks"] or item.get("_color"):
                     piece["annotations"] = {mark: True for mark in sorted(item["_marks"])}
+                if item.get("_color"):
+                    piece["annotations"]["color"] = item["_color"]
                 out.append(piece)
         return out
 
@@ -501,7 +541,7 @@ def _inline(nodes: list[SyntaxTreeNode], runs: _Runs, ctx: ImportContext) -> Non
             _inline(node.children, runs, ctx)
             runs.href.pop()
         elif kind == "math_inline":
-            runs.equation(html.unescape(node.content))
+            runs.equation(goldmark.typed_expression(html.unescape(node.content)))
         elif kind == "image":
             ctx.note("an image inside text (a paragraph's, a heading's, a list item's): Notion images are blocks; "
                      "it follows that text")
@@ -573,7 +613,12 @@ def _html_inline(tag: str, runs: _Runs, ctx: ImportContext) -> None:
         if not closing:
             ctx.note("an <img> inside text: Notion images are blocks; it follows that text")
             ctx.pending += _html_image(attributes, ctx)
-    elif name not in ("span", "input"):
+    elif name == "span":
+        if not closing:
+            runs.colors.append(_style_color(attributes))
+        elif runs.colors:
+            runs.colors.pop()
+    elif name != "input":
         ctx.note(f"<{name}> has no Notion form: its text is kept without the tag")
 
 
@@ -990,8 +1035,33 @@ def _checkbox(item: SyntaxTreeNode) -> bool | None:
 
 
 def convert_blockquote(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
+    alert = _alert(node, ctx)
+    if alert is not None:
+        return [_callout(convert_nodes(node.children, ctx), alert=alert)]
     text, rest = _first_text(node.children, ctx)
     return [_text_block("quote", text, ctx.take_pending() + convert_nodes(rest, ctx))]
+
+
+# A blockquote alert's first line (`> [!TIP]`), of the types the renderer writes callouts as;
+# `+` or `-` after it folds it in some themes.
+_ALERT = re.compile(r"\[!({})\][+-]?[ \t]*".format("|".join(sorted(set(goldmark.ALERT_COLORS.values())))), re.I)
+
+
+def _alert(node: SyntaxTreeNode, ctx: ImportContext) -> str | None:
+    """The type of a blockquote alert (its marker taken out of its text), or None for a quote."""
+    first = node.children[0] if node.children and node.children[0].type == "paragraph" else None
+    inline = first.children[0] if first is not None and first.children else None
+    lead = inline.children[0] if inline is not None and inline.children and inline.children[0].type == "text" else None
+    marker = _ALERT.match(lead.content) if lead is not None else None
+    if inline is None or lead is None or marker is None:
+        return None
+    assert lead.token is not None  # a text node is one token
+    lead.token.content = lead.content[marker.end():]
+    if lead.content:
+        ctx.note("an alert's title: Notion callouts have none; it is kept as the start of the callout's text")
+    else:
+        inline.children = inline.children[2 if len(inline.children) > 1 and inline.children[1].type == "softbreak" else 1:]
+    return marker.group(1).upper()
 
 
 def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -999,6 +1069,8 @@ def convert_code(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any
     highlight = re.fullmatch(re.escape(_HIGHLIGHT_INFO) + r"(\d+)", node.info or "")
     if highlight and int(highlight.group(1)) < len(ctx.highlights):
         return _highlighted(ctx.highlights[int(highlight.group(1))], content, ctx)
+    if node.type == "fence" and (node.info or "").strip() == goldmark.MATH_FENCE:
+        return [{"type": "equation", "equation": {"expression": goldmark.typed_expression(content).strip()}}]
     return _code(node.info or "", content, ctx)
 
 
@@ -1033,7 +1105,7 @@ def _code(info: str, code: str, ctx: ImportContext) -> list[dict[str, Any]]:
 
 
 def convert_math(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
-    return [{"type": "equation", "equation": {"expression": html.unescape(node.content.strip())}}]
+    return [{"type": "equation", "equation": {"expression": goldmark.typed_expression(html.unescape(node.content.strip()))}}]
 
 
 def convert_divider(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, Any]]:
@@ -1252,23 +1324,27 @@ def convert_unknown(node: SyntaxTreeNode, ctx: ImportContext) -> list[dict[str, 
     return [_text_block("paragraph", text_objects(text))] if text else []
 
 
-# --- <aside> and <details> ----------------------------------------------------------------------
+# --- the renderer's elements: <aside>, <details>, <ol type> ---------------------------------------
+
+# The tags the renderer writes (goldmark.ELEMENTS): a callout's, a tab's (a hand-written
+# <details> is a toggle too), a lettered or roman list's and its items'.
+_CALLOUT, _DETAILS, _LIST, _ITEM = (goldmark.ELEMENTS[name] for name in ("callout", "tab", "list", "item"))
+_CONTAINER = re.compile(rf"<({_CALLOUT}|{_DETAILS}|{_LIST})[\s>]", re.I)
+# <ol type="a"> and <ol type="i">: Notion's lettered and roman numbered lists (`list_format`).
+_LIST_FORMATS = {style: list_format for list_format, style in goldmark.LIST_STYLES.items()}
+_LIST_FORMAT = re.compile(r'type="([{}])"'.format("".join(_LIST_FORMATS) + "".join(_LIST_FORMATS).upper()))
 
 
 def _container(node: SyntaxTreeNode) -> str | None:
-    match = re.match(r"<(aside|details|ol)[\s>]", node.content.strip() + " ", re.I)
-    if match and match.group(1).lower() == "ol" and not _LIST_FORMAT.search(node.content.split(">", 1)[0]):
+    match = _CONTAINER.match(node.content.strip() + " ")
+    if match and match.group(1).lower() == _LIST and not _LIST_FORMAT.search(node.content.split(">", 1)[0]):
         return None
     return match.group(1).lower() if match else None
 
 
-# <ol type="a"> and <ol type="i">: Notion's lettered and roman numbered lists (`list_format`).
-_LIST_FORMAT = re.compile(r'type="([aAiI])"')
-
-
 def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportContext) -> tuple[int, list[dict[str, Any]]]:
-    """An `<aside>` (callout) or `<details>` (toggle) spanning HTML and Markdown siblings up to
-    its closing tag: (index after it, its blocks)."""
+    """An `<aside>` (callout), `<details>` (toggle) or `<ol type>` (lettered list) spanning HTML
+    and Markdown siblings up to its closing tag: (index after it, its blocks)."""
     opening = nodes[i].content
     depth = _depth(opening, tag)
     j = i + 1
@@ -1284,33 +1360,37 @@ def _html_container(nodes: list[SyntaxTreeNode], i: int, tag: str, ctx: ImportCo
                     tail = node.content
                     break
             inner.append(node)
-    head = re.sub(rf"^\s*<{tag}[^>]*>", "", opening, count=1, flags=re.I)
+    attributes = re.match(rf"\s*<{tag}([^>]*)>", opening, re.I)
+    head = opening[attributes.end():] if attributes else opening
     if depth > 0 or _depth(opening, tag) <= 0:  # the whole element in one HTML block
         head = re.sub(rf"</{tag}>\s*$", "", head.strip(), flags=re.I)
     summary: list[dict[str, Any]] = []
-    if tag == "details":
+    if tag == _DETAILS:
         found = _elements(head, "summary")[:1]
         for element in found:
             summary = _inline_html(element.inner, ctx)
             head = head[:element.start] + head[element.end:]
     tail = re.sub(rf"</{tag}>\s*$", "", tail.strip(), flags=re.I)
-    if tag == "ol":
+    if tag == _LIST:
         return j, _lettered(opening, head, inner, ctx)
     blocks = (_from_html(head, ctx) if head.strip() else []) + convert_nodes(inner, ctx)
     blocks += _from_html(tail, ctx) if tail.strip() else []
-    if tag == "details":
+    if tag == _DETAILS:
         return j, [_text_block("toggle", summary, blocks)]
-    return j, [_callout(blocks)]
+    return j, [_callout(blocks, color=_style_color(attributes.group(1) if attributes else ""))]
+
+
+_ITEM_TAGS = re.compile(rf"\s*(</{_ITEM}>\s*)?(<{_ITEM}>\s*)?")
 
 
 def _lettered(opening: str, head: str, inner: list[SyntaxTreeNode], ctx: ImportContext) -> list[dict[str, Any]]:
     """A lettered or roman list, as the renderer writes it: `<li>` HTML blocks around Markdown."""
     style = _LIST_FORMAT.search(opening)
     start = re.search(r'start="(\d+)"', opening.split(">", 1)[0])
-    items: list[list[SyntaxTreeNode]] = [[]] if re.search(r"<li[\s>]", head) else []
+    items: list[list[SyntaxTreeNode]] = [[]] if re.search(rf"<{_ITEM}[\s>]", head) else []
     for node in inner:
-        if node.type == "html_block" and re.fullmatch(r"\s*(</li>\s*)?(<li>\s*)?", node.content):
-            if "<li" in node.content:
+        if node.type == "html_block" and _ITEM_TAGS.fullmatch(node.content):
+            if f"<{_ITEM}" in node.content:
                 items.append([])
             continue
         if items:
@@ -1318,7 +1398,7 @@ def _lettered(opening: str, head: str, inner: list[SyntaxTreeNode], ctx: ImportC
     blocks = []
     for index, item in enumerate(items):
         text, rest = _first_text(item, ctx)
-        extra: dict[str, Any] = {"list_format": "letters" if style and style.group(1).lower() == "a" else "roman"}
+        extra: dict[str, Any] = {"list_format": _LIST_FORMATS[style.group(1).lower()] if style else "roman"}
         if index == 0 and start and start.group(1) != "1":
             extra["list_start_index"] = int(start.group(1))
         blocks.append(_text_block("numbered_list_item", text, convert_nodes(rest, ctx), **extra))
@@ -1331,9 +1411,14 @@ def _depth(fragment: str, tag: str) -> int:
 
 def _inline_html(fragment: str, ctx: ImportContext) -> list[dict[str, Any]]:
     """Inline HTML (a summary, a table cell) as rich text: its tags as marks and links, its
-    text unescaped, `\\(…\\)` as equations. Markdown is not read inside HTML, as Hugo does not."""
+    text unescaped, `\\(…\\)` and the renderer's math element as equations. Markdown is not
+    read inside HTML, as Hugo does not."""
     runs = _Runs()
-    for part in re.split(r"(<[^<>]+>)", fragment.strip()):
+    for part in goldmark.HTML_PARTS.split(fragment.strip()):
+        expression = goldmark.html_equation(part)
+        if expression is not None:
+            runs.equation(expression)
+            continue
         if part.startswith("<") and part.endswith(">"):
             _html_inline(part, runs, ctx)
             continue
@@ -1356,22 +1441,38 @@ def _math_split(text: str) -> list[str]:
     return pieces + [text[position:]]
 
 
-def _callout(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    """A callout from its content: the first paragraph is its text, a leading emoji its icon."""
+def _callout(blocks: list[dict[str, Any]], color: str | None = None, alert: str | None = None) -> dict[str, Any]:
+    """A callout from its content: the first paragraph is its text, a leading emoji its icon.
+    Read from an alert of type `alert`, its icon and colour are those the renderer gives that
+    type back from (`goldmark.alert_callout`)."""
     text: list[dict[str, Any]] = []
     if blocks and blocks[0]["type"] == "paragraph" and not blocks[0]["paragraph"].get("children"):
         text, blocks = blocks[0]["paragraph"]["rich_text"], blocks[1:]
     payload: dict[str, Any] = {"rich_text": text}
     first = text[0] if text and text[0]["type"] == "text" and not text[0].get("annotations") else None
     emoji = _EMOJI.match(first["text"]["content"]) if first else None
-    if first is not None and emoji:
+    icon = True
+    if alert is not None:
+        icon, color = goldmark.alert_callout(alert, emoji.group(1) if emoji else "")
+    if first is not None and emoji and icon:
         payload["icon"] = {"type": "emoji", "emoji": emoji.group(1)}
         first["text"]["content"] = first["text"]["content"][emoji.end():]
         if not first["text"]["content"]:
             text.pop(0)
+    if color:
+        payload["color"] = color
     if blocks:
         payload["children"] = blocks
     return {"type": "callout", "callout": payload}
+
+
+def _style_color(attributes: str) -> str | None:
+    """The Notion colour an element's style attribute is, as the renderer writes it (COLORS)."""
+    style = _attribute(attributes, "style")
+    return _COLOR_NAMES.get(style.strip().rstrip(";")) if style else None
+
+
+_COLOR_NAMES = {style: name for name, style in COLORS.items()}
 
 
 BLOCK_CONVERTERS: dict[str, Callable[[SyntaxTreeNode, ImportContext], list[dict[str, Any]]]] = {

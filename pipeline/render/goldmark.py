@@ -23,6 +23,11 @@ and `{`, `}` as entities, so no shortcode can start inside.
 `math = "github"` writes a block equation as a ```` ```math ```` fence (the kit's code block
 render hook) and an inline one as `` $`…`$ `` (`pipeline.richtext.INLINE_MATH`), where `"latex"`
 writes `$$…$$` and `\\(…\\)`. `callouts = "alerts"` writes a callout as a blockquote alert.
+
+Import (pipeline.markdown_in) reads every one of these forms back by the names given here: the
+elements' tags (`ELEMENTS`), the list styles, the alert types (`alert_callout`, the inverse of
+`alert_type`), the math fence, and the kit's shortcodes, which `raw_html` turns back into the
+raw HTML they stand for.
 """
 
 from __future__ import annotations
@@ -37,12 +42,14 @@ from markdown_it import MarkdownIt
 
 from pipeline.links import RenderContext
 from pipeline.model import Block, as_text
-from pipeline.richtext import COLORS, HEADING, Where, color_of, linkified_end, span_open, to_html, to_markdown
+from pipeline.richtext import (COLORS, HEADING, INLINE_MATH, MATH_ELEMENT, Where, color_of, linkified_end,
+                               passthrough_tex, span_open, to_html, to_markdown)
 
 SHORTCODES = "shortcodes"
 
-# The elements written around Markdown: the kit's shortcode → the HTML tag it stands for.
-_ELEMENTS = {
+# The elements written around Markdown: the kit's shortcode → the HTML tag it stands for. Import
+# reads the same tags back (pipeline.markdown_in), and `raw_html` turns the shortcodes into them.
+ELEMENTS = {
     "callout": "aside",
     "columns": "div",
     "column": "div",
@@ -68,7 +75,7 @@ def element(name: str, params: dict[str, str], body: str, r: RenderContext) -> s
     if r.options.html == SHORTCODES:
         return f"{_shortcode(name, params)}\n\n{body}\n\n{_end(name)}"
     attributes = "".join(f' {key}="{value}"' for key, value in params.items())
-    return f"<{_ELEMENTS[name]}{attributes}>\n\n{body}\n\n</{_ELEMENTS[name]}>"
+    return f"<{ELEMENTS[name]}{attributes}>\n\n{body}\n\n</{ELEMENTS[name]}>"
 
 
 def html(markup: str, r: RenderContext) -> str:
@@ -77,6 +84,11 @@ def html(markup: str, r: RenderContext) -> str:
     if r.options.html == SHORTCODES:
         return "{{< notion-hugo/html >}}" + markup + "{{< /notion-hugo/html >}}"
     return markup
+
+
+# Notion's `list_format` (notion-sdk-js NumberedListItemBlockObjectResponse: "numbers",
+# "letters", "roman") → the HTML <ol type>; Markdown can only number with digits.
+LIST_STYLES = {"letters": "a", "roman": "i"}
 
 
 def list_open(style: str, number: int, r: RenderContext) -> str:
@@ -102,8 +114,12 @@ def tab(label_html: str, is_open: bool, content: str, r: RenderContext) -> str:
     if r.options.html == SHORTCODES:
         opening = _shortcode("tab", {"open": "true"} if is_open else {}) + label_html + "{{< /notion-hugo/tab >}}"
         return f"{opening}\n\n{content}\n\n{_end('tab')}" if content else f"{opening}\n\n{_end('tab')}"
-    opening = f'<details class="notion-tab"{" open" if is_open else ""}>\n<summary>{label_html}</summary>'
+    opening = _tab_open(label_html, is_open)
     return f"{opening}\n\n{content}\n\n</details>" if content else f"{opening}\n</details>"
+
+
+def _tab_open(label_html: str, is_open: bool) -> str:
+    return f'<{ELEMENTS["tab"]} class="notion-tab"{" open" if is_open else ""}>\n<summary>{label_html}</summary>'
 
 
 # --- rich text ----------------------------------------------------------------------------
@@ -236,7 +252,17 @@ def block_equation(expression: str, tex: str, r: RenderContext) -> str:
         return f"$$\n{tex}\n$$"
     code = re.sub(r"\{(?=\{)", "{ ", expression)
     fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
-    return f"{fence}math\n{code}\n{fence}"
+    return f"{fence}{MATH_FENCE}\n{code}\n{fence}"
+
+
+MATH_FENCE = "math"  # the info string of a block equation's fence with `math = "github"`
+
+
+def typed_expression(tex: str) -> str:
+    """An equation's expression as typed, from the TeX a post holds (a fence's, or
+    passthrough's with its entities read): every `{{`, which Hugo would take for a shortcode,
+    is written `{ {`, which TeX reads alike."""
+    return re.sub(r"\{ (?=\{)", "{", tex)
 
 
 # --- callouts as alerts -------------------------------------------------------------------
@@ -255,7 +281,77 @@ def alert_type(block: Block) -> str:
     return ALERT_ICONS.get(emoji) or ALERT_COLORS.get(color) or "NOTE"
 
 
+def alert_callout(kind: str, emoji: str) -> tuple[bool, str | None]:
+    """What a callout read from an alert of `kind` (its text led by `emoji`, maybe "") needs
+    for `alert_type` to give `kind` back: whether the emoji is its icon (not when the icon
+    would say another type: it stays text), and its colour (none when the icon says it, or for
+    NOTE, the type of a callout nothing else speaks for)."""
+    icon = ALERT_ICONS.get(emoji) in (None, kind)
+    if (icon and ALERT_ICONS.get(emoji) == kind) or kind == "NOTE":
+        return icon, None
+    return icon, next(f"{color}_background" for color, named in ALERT_COLORS.items() if named == kind)
+
+
 def callout_style(block: Block, r: RenderContext) -> dict[str, str]:
     """A callout's colour as its element's style attribute (`[render] colors`), else nothing."""
     color = color_of(block.value)
     return {"style": COLORS[color]} if r.options.colors and color else {}
+
+
+# --- the kit's shortcodes read back ---------------------------------------------------------
+
+# A tag of the kit's (`{{< notion-hugo/callout style="…" >}}`, `{{< notion-hugo/end "callout" >}}`),
+# or one of its pairs around HTML (`html`, `text`, a tab's label): its content stops at the next
+# tag, which it never holds (its braces are entities), so every match is found in linear time.
+_KIT_TAG = re.compile(r'\{\{<\s*notion-hugo/(?:end\s+"?(\w+)"?|(html|text|tab)((?:\s+\w+="[^"]*")*)\s*>\}\}'
+                      r'((?:(?!\{\{<).)*)\{\{<\s*/notion-hugo/\2|(\w+)((?:\s+\w+="[^"]*")*))\s*>\}\}', re.S)
+# HTML as `to_html` writes it, split into text and (captured) tags and inline equations.
+HTML_PARTS = re.compile("(" + re.escape(MATH_ELEMENT) + r"[^<]*</span>|<[^<>]*>)")
+_HTML_ENTITY = re.compile(r"(&#?\w+;)|([!-/:-@\[-`{-~])")
+
+
+def raw_html(markdown: str) -> str:
+    """The Markdown with the kit's shortcodes (`html = "shortcodes"`) turned into the raw HTML
+    they stand for (`html = "raw"`), which import reads: the inverse of `element`, `html`,
+    `list_open`, `tab` and `rich_text`. Hugo reads shortcodes before Markdown, wherever they
+    are, and so does this. A `notion-hugo/text`'s HTML is written as Markdown that reads as
+    that HTML: its text with every punctuation character an entity, so none is markup, and
+    its equations in passthrough's delimiters. Other tags are left as they are."""
+    return _KIT_TAG.sub(_raw, markdown) if "notion-hugo/" in markdown else markdown
+
+
+def _raw(tag: re.Match[str]) -> str:
+    closed, paired, pair_params, inner, name, params = tag.groups()
+    if closed in ELEMENTS:
+        return f"</{ELEMENTS[closed]}>"
+    if paired == "html":
+        return inner
+    if paired == "text":
+        return _html_as_markdown(inner)
+    if paired == "tab":
+        return _tab_open(inner, 'open="true"' in pair_params)
+    if name in ELEMENTS and name != "tab":
+        return f"<{ELEMENTS[name]}{params}>"
+    return tag.group(0)
+
+
+def _html_as_markdown(inner: str) -> str:
+    if inner.startswith("<p>") and inner.endswith("</p>"):  # `keep_paragraphs`: the paragraph is Markdown's own
+        inner = inner[3:-4]
+    out = []
+    for i, part in enumerate(HTML_PARTS.split(inner)):
+        expression = html_equation(part)
+        if i % 2 == 0:
+            out.append(_HTML_ENTITY.sub(lambda m: m.group(1) or f"&#{ord(m.group(2))};", part))
+        elif expression is not None:
+            out.append(INLINE_MATH["latex"][0] + passthrough_tex(expression) + INLINE_MATH["latex"][1])
+        else:
+            out.append(part)
+    return "".join(out)
+
+
+def html_equation(part: str) -> str | None:
+    """The expression of an inline equation as `to_html` writes it (a part of `HTML_PARTS`)."""
+    if part.startswith(MATH_ELEMENT) and part.endswith("</span>"):
+        return html_lib.unescape(part[len(MATH_ELEMENT):-len("</span>")])
+    return None

@@ -88,15 +88,10 @@ def heading(level: int) -> Callable[[Block, RenderContext], str]:
     return render_heading
 
 
-# Notion's `list_format` (notion-sdk-js NumberedListItemBlockObjectResponse: "numbers",
-# "letters", "roman") → the HTML <ol type>; Markdown can only number with digits.
-_LIST_STYLES = {"letters": "a", "roman": "i"}
-
-
 def list_style(block: Block | None) -> str | None:
     if block is None or block.type != "numbered_list_item":
         return None
-    return _LIST_STYLES.get(as_text(block.value.get("list_format")))
+    return goldmark.LIST_STYLES.get(as_text(block.value.get("list_format")))
 
 
 def render_bulleted_list_item(block: Block, r: RenderContext) -> str:
