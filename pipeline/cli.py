@@ -246,6 +246,9 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
     if selection.data_source is None and not selection.pages:
         raise ConfigError("no data source to read: set notion.data_source in pipeline.toml (`notion-hugo init "
                           "DATABASE_URL` writes the file), or pass --data-source or --page.")
+    if entries and pages:
+        raise ConfigError("--entry names entries of the data source (or pages of notion.pages) and cannot be combined "
+                          "with --page: name each page with --entry instead.")
     if entries:
         return Selection.from_config(config, selection.data_source, selection.pages, entries)
     return selection

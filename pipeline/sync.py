@@ -50,7 +50,8 @@ class Report:
 @dataclass(frozen=True, slots=True)
 class Selection:
     """Which Notion objects to read: a data source (or database) and single pages; or, with
-    `entries`, only these entries of the data source (what a webhook says changed)."""
+    `entries`, only these of the data source's entries and single pages (what a webhook says
+    changed)."""
 
     data_source: str | None
     pages: tuple[str, ...]
@@ -62,9 +63,9 @@ class Selection:
         if data_source is None and not pages:
             data_source, pages = config.data_source or None, config.pages
         ds = require_notion_id(data_source, "Data source") if data_source else None
-        if entries and (ds is None or pages):
-            raise ConfigError("--entry names entries of the data source: it needs notion.data_source in pipeline.toml "
-                              "(or --data-source), and cannot be combined with --page.")
+        if entries and ds is None and not pages:
+            raise ConfigError("--entry names entries of the data source (or pages of notion.pages): it needs "
+                              "notion.data_source in pipeline.toml (or --data-source).")
         return cls(ds, tuple(require_notion_id(p, "Page") for p in pages),
                    tuple(dict.fromkeys(require_notion_id(e, "Entry") for e in entries)))
 
@@ -109,25 +110,28 @@ def read_entries(source: NotionSource, selection: Selection, config: Config) -> 
     query of the data source). One that is gone (404), trashed or unpublished is simply not
     among them, so its bundle goes; so does one moved to another data source, as a full run
     would remove it, and that one is reported."""
-    assert selection.data_source is not None
-    pages, problems = [], []
+    pages, singles, problems = [], [], []
     for entry_id in selection.entries:
         page = source.page_or_missing(entry_id)
         if page is None:
             continue
+        if page["id"] in selection.pages:  # one of notion.pages: published as a full run publishes it
+            singles += [page] if exportable(page, config, False) else []
+            continue
         parent = as_object(page.get("parent"))
-        if selection.data_source not in (parent.get("data_source_id"), parent.get("database_id")):
+        if selection.data_source is None or \
+                selection.data_source not in (parent.get("data_source_id"), parent.get("database_id")):
             problems.append(Problem(
                 severity=Severity.WARNING, entry_title=page_title(page) or "(untitled)", entry_url=Entry(page, ()).url,
-                where="--entry", message=f"this page is not an entry of data source {selection.data_source}: it is not "
-                                         "published from it (a post it was is removed)."))
+                where="--entry", message=f"this page is not an entry of data source {selection.data_source or '(none)'} nor one "
+                                         "of notion.pages: it is not published from here (a post it was is removed)."))
             continue
         pages.append(page)
-    if pages:
+    if pages and selection.data_source is not None:
         for page in pages:
             shapes.checked_option(page, config.status_property, f"entry {page['id']}")
         check_mapping(source, selection.data_source, pages, config)
-    return [p for p in pages if exportable(p, config, True)], problems
+    return [p for p in pages if exportable(p, config, True)] + singles, problems
 
 
 def check_mapping(source: NotionSource, data_source: str, entries: list[dict[str, Any]], config: Config) -> None:

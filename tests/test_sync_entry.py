@@ -169,7 +169,40 @@ def test_the_cli_takes_entry_ids_and_urls(store, synced, notion_env):
 
 def test_entry_needs_a_data_source_and_no_page():
     with pytest.raises(ConfigError, match="--entry names entries of the data source"):
-        Selection.from_config(CONFIG, None, (SEED_PAGE,), (STEPS_PAGE,))
+        Selection.from_config(CONFIG, None, (), (STEPS_PAGE,))
     result = CliRunner().invoke(main, ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--store", str(SEED_STORE),
                                        "--page", SEED_PAGE, "--entry", STEPS_PAGE])
     assert result.exit_code == 2 and "--entry names entries of the data source" in result.output
+
+
+def test_a_single_page_of_the_config_is_synced_by_entry_beside_the_data_source(store, tmp_path):
+    """Review: with notion.pages in pipeline.toml, every --entry run stopped (exit 2), so every
+    webhook-triggered run failed; the webhook counts those pages' events too."""
+    about = storekit.entry("About", "about", 9)
+    about["parent"] = {"type": "workspace", "workspace": True}
+    about["properties"]["Title"]["title"][0]["plain_text"] = "About"
+    store["pages"][about["id"]] = about
+    store["children"][about["id"]] = [storekit.paragraph(about["id"], storekit.text("Who we are"))["id"]]
+    store["blocks"][store["children"][about["id"]][0]] = storekit.paragraph(about["id"], storekit.text("Who we are"))
+    out = tmp_path / "posts"
+    with_pages = Selection(SEED_DATA_SOURCE, (about["id"],))
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        options = SourceOptions(base_url=emulator.base_url, rate=0)
+        assert sync(CONFIG, with_pages, token=TOKEN, out_dir=out, options=options).exit_code == 0
+        assert "Who we are" in (out / "about" / "index.md").read_text()
+        steps = (out / STEPS_SLUG / "index.md").read_bytes()
+    store["blocks"][store["children"][about["id"]][0]]["paragraph"]["rich_text"] = [storekit.text("Who we are now")]
+    store["pages"][about["id"]]["last_edited_time"] = "2030-01-01T00:00:00.000Z"
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        options = SourceOptions(base_url=emulator.base_url, rate=0)
+        report = sync(CONFIG, Selection(SEED_DATA_SOURCE, (about["id"],), (about["id"],)), token=TOKEN, out_dir=out,
+                      options=options)
+        assert report.exit_code == 0 and report.change.written == ["about"] and report.problems == []
+        assert "Who we are now" in (out / "about" / "index.md").read_text()
+        assert [(r.method, r.path) for r in emulator.requests if "query" in r.path] == []
+        store["pages"][about["id"]]["in_trash"] = True
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        report = sync(CONFIG, Selection(SEED_DATA_SOURCE, (about["id"],), (about["id"],)), token=TOKEN, out_dir=out,
+                      options=SourceOptions(base_url=emulator.base_url, rate=0))
+    assert report.change.removed == ["about/index.md"] and not (out / "about").exists()
+    assert (out / STEPS_SLUG / "index.md").read_bytes() == steps  # the data source's posts left as they were
