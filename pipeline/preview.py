@@ -242,7 +242,13 @@ def write_config_dir(site: Path, space: Workspace, mounts: list[dict[str, Any]])
     the one place where the preview's mounts win (arrays are replaced, not merged)."""
     own = site / "config"
     if own.is_dir():
-        shutil.copytree(own, space.config_dir, symlinks=False)
+        # Links are copied as links (never read through here), pointed where the site's point:
+        # Hugo follows them as it would in the site.
+        shutil.copytree(own, space.config_dir, symlinks=True)
+        for link in [path for path in space.config_dir.rglob("*") if path.is_symlink()]:
+            original = own / link.relative_to(space.config_dir)
+            link.unlink()
+            link.symlink_to(os.path.join(original.parent, os.readlink(original)))
     development = space.config_dir / "development"
     development.mkdir(parents=True, exist_ok=True)
     for stale in development.glob("module.*"):

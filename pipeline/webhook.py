@@ -256,6 +256,8 @@ class Dispatcher:
                 problem = f"no answer within {self.retry.timeout:g} s"
             except httpx.TransportError as error:
                 problem = f"unreachable ({type(error).__name__})"
+            except httpx.HTTPError as error:  # an answer that cannot be read (a broken gzip body, say)
+                problem = f"an unreadable answer ({type(error).__name__})"
             else:
                 if 200 <= answer.status_code < 300:
                     self.log(f"dispatched {what} ({answer.status_code}): {', '.join(pages)}")
@@ -298,12 +300,16 @@ def _retry_after(answer: httpx.Response) -> float | None:
     if answer.status_code not in (403, 429):
         return None
     raw = answer.headers.get("retry-after", "")
-    if raw.isdigit():
+    if _seconds(raw):  # str.isdigit alone takes "²", which float() does not
         return float(raw)
     if answer.status_code == 429 or answer.headers.get("x-ratelimit-remaining") == "0":
         reset = answer.headers.get("x-ratelimit-reset", "")
-        return max(0.0, float(reset) - time.time()) if reset.isdigit() else 60.0
+        return max(0.0, float(reset) - time.time()) if _seconds(reset) else 60.0
     return None
+
+
+def _seconds(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _advice(status: int, repo: str) -> str:
@@ -348,7 +354,12 @@ class Relay:
         with self.changed:
             pages = self.debouncer.take(self.clock(), force=force)
         if pages:
-            self.dispatcher.dispatch(pages)
+            try:
+                self.dispatcher.dispatch(pages)
+            except Exception as error:  # the thread must outlive any one batch
+                # Dying here would leave the receiver answering "queued" with nothing ever sent.
+                self.log(f"dispatch of {len(pages)} page{'s' if len(pages) != 1 else ''} lost to an unexpected error "
+                         f"({type(error).__name__}): {', '.join(pages)}. The hourly sync will publish these pages.")
         return pages
 
     def start(self) -> None:

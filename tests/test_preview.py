@@ -411,6 +411,22 @@ def test_mounts_hide_the_sites_synced_bundles_and_put_the_preview_first(tmp_path
     ]
 
 
+def test_the_sites_config_is_copied_without_reading_through_its_links(tmp_path):
+    """Review: copytree(symlinks=False) read the files behind the config's links. They are now
+    copied as links to where the site's point (a relative one still resolves from the copy)."""
+    site, space = tmp_path / "blog", preview.Workspace(tmp_path / "ws", "posts")
+    (site / "shared").mkdir(parents=True)
+    (site / "shared" / "params.toml").write_text("[params]\nshared = true\n")
+    (site / "config" / "_default").mkdir(parents=True)
+    (site / "config" / "_default" / "hugo.toml").write_text("title = 'Blog'\n")
+    os.symlink("../../shared/params.toml", site / "config" / "_default" / "params.toml")
+    preview.write_config_dir(site, space, [])
+    copied = space.config_dir / "_default" / "params.toml"
+    assert copied.is_symlink() and copied.resolve() == (site / "shared" / "params.toml").resolve()
+    assert (space.config_dir / "_default" / "hugo.toml").read_text() == "title = 'Blog'\n"
+    assert json.loads((space.config_dir / "development" / "module.json").read_text()) == {"mounts": []}
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text())
 def test_a_notice_keeps_any_title_as_data(title):

@@ -28,7 +28,8 @@ from notion_client import Client
 from notion_emulator import NotionEmulator
 from pipeline.cli import main
 from pipeline.webhook import (
-    MAX_BODY, Debouncer, Dispatcher, GitHub, Retry, Settings, Watched, WebhookApp, address_of, bind, build_app, signature,
+    MAX_BODY, Debouncer, Dispatcher, GitHub, Relay, Retry, Settings, Watched, WebhookApp, address_of, bind, build_app,
+    signature,
 )
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
 from tests.github_standin import Faults, GitHubStandIn
@@ -331,6 +332,45 @@ def test_github_5xx_is_retried_with_backoff_then_succeeds(github, status):
     assert github.requests == 4 and len(github.dispatches) == 1
     assert f"GitHub answered {status} (Server Error); retrying in 1 s (attempt 2 of 5)" in log
     assert "dispatched 1 page to owner/blog (204)" in log
+
+
+def test_an_answer_that_cannot_be_read_is_retried_like_a_5xx():
+    """Review: a reply with a broken gzip body raised httpx.DecodingError out of the dispatcher."""
+    answers = iter([httpx.Response(502, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip at all")),
+                    httpx.Response(204)])
+    clock, log = FakeClock(), []
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)))
+    dispatcher = Dispatcher(GitHub(REPO, GITHUB_TOKEN, "https://api.github.test"), log.append, sleeper=clock.sleep,
+                            client=client)
+    assert dispatcher.dispatch([PAGES[0]]) and clock.sleeps == [1.0]
+    assert "an unreadable answer (DecodingError); retrying in 1 s (attempt 2 of 5)" in "\n".join(log)
+
+
+def test_a_retry_after_that_is_no_ascii_number_is_waited_as_a_plain_rate_limit(github):
+    ok, clock, log = dispatch_with(github, Faults(fail=1, fail_status=429, retry_after="\u00b2"))
+    assert ok and clock.sleeps == [60.0]
+
+
+def test_the_relay_outlives_a_batch_that_fails_unexpectedly():
+    """Review: an exception out of a dispatch killed the relay thread; the receiver went on
+    answering "queued" and nothing was ever sent again."""
+    sent, log, clock = [], [], FakeClock()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if not sent:
+            sent.append("boom")
+            raise RuntimeError("a bug of ours")
+        sent.append(json.loads(request.content)["client_payload"]["pages"])
+        return httpx.Response(204)
+
+    dispatcher = Dispatcher(GitHub(REPO, GITHUB_TOKEN, "https://api.github.test"), log.append, sleeper=clock.sleep,
+                            client=httpx.Client(transport=httpx.MockTransport(answer)))
+    relay = Relay(Debouncer(debounce=1.0, max_wait=5.0), dispatcher, log.append, clock=clock.monotonic)
+    relay.add([PAGES[0]])
+    assert relay.step(force=True) == [PAGES[0]]
+    assert f"dispatch of 1 page lost to an unexpected error (RuntimeError): {PAGES[0]}. The hourly sync" in log[-1]
+    relay.add([PAGES[1]])
+    assert relay.step(force=True) == [PAGES[1]] and sent[-1] == [PAGES[1]]
 
 
 def test_github_failing_every_attempt_is_reported_and_left_to_the_hourly_sync(github):
