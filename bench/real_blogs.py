@@ -310,6 +310,11 @@ def run(corpus: Corpus, tmp: Path, verbose: bool) -> Figures:
         matcher = difflib.SequenceMatcher(a=a.words, b=b.words, autojunk=False)
         figures.words += len(a.words)
         figures.words_kept += sum(block.size for block in matcher.get_matching_blocks())
+        if verbose:
+            lost = [(" ".join(a.words[i1:i2]), " ".join(b.words[j1:j2]))
+                    for op, i1, i2, j1, j2 in matcher.get_opcodes() if op in ("replace", "delete")]
+            for before_words, after_words in lost[:6]:
+                print(f"{path}: text {before_words[:80]!r} -> {after_words[:80]!r}", file=sys.stderr)
         old_images = Counter(image_key(public_before, permalink, src) for src in a.images)
         new_images = Counter(image_key(public_after, new_permalink or permalink, src) for src in b.images)
         cover = (old_keys.get("cover") or {}).get("image") if isinstance(old_keys.get("cover"), dict) else None
