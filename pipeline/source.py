@@ -538,8 +538,6 @@ def _container_of(block: dict[str, Any]) -> str:
     return block["id"]
 
 
-
-
 def block_files(blocks: Iterable[Block], file_types: Collection[str]) -> dict[str, str]:
     """URL → file object type of the files of these types in a block tree, in reading order.
     Which blocks hold a file, and where its URL sits, is the block table's (`render.BLOCKS`)."""
