@@ -532,10 +532,11 @@ class _Markdown:
             self.stars += star
             inner = self.nodes(node.children, before + delimiter, delimiter[0], (outer, follow) if star else None)
             self.stars -= star
-            # The content's first and last characters, past the delimiters of children that
-            # begin or end it (they join this element's delimiters into one run).
-            lead = len(inner) - len(inner.lstrip("*")) if node.children[0].kind in ("strong", "em") else 0
-            trail = len(inner) - len(inner.rstrip("*")) if node.children[-1].kind in ("strong", "em") else 0
+            # The content's first and last characters, past the `*` delimiters of children that
+            # begin or end it, which join this element's `*` delimiters into one run (a `~~`
+            # element's do not join: a `*` right inside it is punctuation to its flanking).
+            lead = len(inner) - len(inner.lstrip("*")) if star and node.children[0].kind in ("strong", "em") else 0
+            trail = len(inner) - len(inner.rstrip("*")) if star and node.children[-1].kind in ("strong", "em") else 0
             first, last = inner[lead:lead + 1], inner[: len(inner) - trail][-1:]
             ambiguous = star and self.stars > 0
             if (

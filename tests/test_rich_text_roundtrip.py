@@ -435,6 +435,9 @@ HAZARDS = [
     case_of(("snake", "", None), ("case", "bold", None), ("d", "", None)),
     case_of(("{{< x >}} ", "", None), ("{{% y %}}", "code", None)),
     case_of(("<script>alert(1)</script> <img src=x onerror=alert(1)>", "", None)),
+    case_of(("{{<0", "", None), ("0", "italic strikethrough", None), ("{{<", "strikethrough", None)),  # 0~~*: no opener
+    case_of(("a ", "italic", None), ("b", "italic", "/posts/local/"), (" c", "italic", None)),  # *a [b](u) c*
+    case_of(("x", "", "/posts/local/"), ("y", "bold", "/posts/local/"), (" ", "bold", None), ("z", "bold", None)),
 ]
 
 
