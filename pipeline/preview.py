@@ -559,7 +559,7 @@ class Follower:
             step.written += one.named(written)
             step.removed += one.named(removed)
             problems += report.problems
-        step.problems = [p for p in problems if p not in self.shown]
+        step.problems = list(dict.fromkeys(p for p in problems if p not in self.shown))  # one a run, not a source
         self.shown = set(problems)
         return step
 
@@ -625,8 +625,6 @@ class SiteFollower(Follower):
         followed = [Followed(source.config, source.data_source, source.out_dir, space.notices_for(str(n)),
                              source.section, source.manifest)
                     for n, source in enumerate(sources) if source.data_source]
-        for one in followed:
-            one.notices_dir.mkdir(parents=True, exist_ok=True)
         self._start(followed, token, options, clock, poll)
 
     def _sync(self, answers: list[list[dict[str, Any]]]) -> tuple[list[Report | None], str]:
@@ -696,12 +694,16 @@ def site_preview(config: Config, space: Workspace, drafts: bool, token: str, opt
                  for n, source in enumerate(sources)]
     overlays = []
     for section in dict.fromkeys(sources[n].section for n in followed):
+        space.synced_for(section).mkdir(parents=True, exist_ok=True)  # Hugo watches a mount's folder if it is there
         theirs = [n for n in followed if sources[n].section == section]
         posts = sources[theirs[0]].out_dir.resolve()
         hidden = {record["slug"] for n in theirs if posts.is_dir()
                   for record in bundle.Manifest.load(posts, sources[n].manifest).pages.values()}
-        overlays.append(Overlay(posts, section, space.synced_for(section), tuple(space.notices_for(str(n)) for n in theirs),
-                                tuple(sorted(hidden)), tuple(sorted({sources[n].manifest for n in theirs}))))
+        notices = tuple(space.notices_for(str(n)) for n in theirs)  # as SiteFollower names them
+        for folder in notices:
+            folder.mkdir(parents=True)
+        overlays.append(Overlay(posts, section, space.synced_for(section), notices, tuple(sorted(hidden)),
+                                tuple(sorted({sources[n].manifest for n in theirs}))))
     return previewed, overlays
 
 
