@@ -714,6 +714,7 @@ class Preview:
     address: str
     follower: Follower
     server: HugoServer
+    first: Step = field(default_factory=Step)  # a whole site's first poll, made before Hugo started
 
 
 @contextlib.contextmanager
@@ -721,7 +722,8 @@ def serving(settings: Settings, config: Config, selection: Selection | None, *, 
             on_hugo: Callable[[str], None], clock: Clock | None = None) -> Iterator[Preview]:
     """Hugo serving the site with the preview's folders mounted, before the first poll. On the
     way out, whatever ends it, Hugo is stopped and the folder and the lock are removed.
-    `selection` None: every data source of pipeline.toml's [[sources]], each in its section."""
+    `selection` None: every data source of pipeline.toml's [[sources]], each in its section,
+    synced once before Hugo starts."""
     site = settings.site.resolve()
     if not site.is_dir():
         raise PipelineError(f"{site} is not a folder: name the Hugo site with --site.")
@@ -745,12 +747,15 @@ def serving(settings: Settings, config: Config, selection: Selection | None, *, 
                                 settings.poll)
         write_config_dir(site, space, mounts)
         try:
+            # A whole site's own pages (a page tree's) may link to the posts: Hugo, with
+            # refLinksErrorLevel = "ERROR", would not start over sections still empty.
+            first = follower.poll_once() if selection is None else Step()
             server = HugoServer(hugo, server_args(site, space, settings.port or free_port(), settings.drafts), space,
                                 on_hugo)
             try:
                 address = server.wait_ready()
                 lock.note(address)
-                yield Preview(address, follower, server)
+                yield Preview(address, follower, server, first)
             finally:
                 server.stop()
         finally:
@@ -766,6 +771,7 @@ def run(settings: Settings, config: Config, selection: Selection | None, *, toke
     clock = clock or SystemClock()
     with serving(settings, config, selection, token=token, options=options, on_hugo=on_hugo, clock=clock) as preview:
         on_ready(preview.address)
+        on_step(preview.first)
         while True:
             began = clock.monotonic()
             on_step(preview.follower.poll_once())

@@ -24,9 +24,10 @@ from pipeline import preview
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.site_sync import sync_site
 from pipeline.source import SourceOptions
-from tests import sitestore, storekit
+from tests import sitestore, storekit, test_site as site_test
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import make_site
+from tests.sitestore import page_id
 from tests.test_preview import FakeClock, api, edit, fetch, first_line, says, served, tree
 
 NOTES = "0f0f0f0f-0000-4000-8000-0000000000d5"  # the second data source: notes
@@ -118,8 +119,8 @@ def running(tmp_path_factory):
                              options=SourceOptions(base_url=emulator.base_url, rate=0), on_hugo=print,
                              clock=FakeClock()) as serving:
             state = Running(emulator, site, serving)
-            state.shows("/notes/gamma/", says("Gamma reads"))
-            assert sorted(state.last.written) == ["notes/gamma", "posts/alpha", "posts/beta"]
+            assert sorted(serving.first.written) == ["notes/gamma", "posts/alpha", "posts/beta"]  # before Hugo started
+            assert "Gamma reads" in fetch(serving.address, "/notes/gamma/").text
             yield state
 
 
@@ -224,3 +225,31 @@ def test_the_command_follows_every_source_and_leaves_nothing_behind(tmp_path):
     assert "follows one data source" not in err and "preview stopped" in err
     assert tree(site) == before
     assert list(temp.iterdir()) == [] and list(runtime.iterdir()) == []
+
+
+def test_on_a_multilingual_site_page_trees_show_as_last_synced_and_links_resolve_both_ways(tmp_path):
+    """#18's workspace (posts in two languages, docs as page trees): the posts follow Notion in
+    both languages; the docs are the site's own, as the last sync wrote them; links go both ways."""
+    site = site_test.make_site(tmp_path / "site")
+    store = sitestore.workspace()
+    site_test.run(store, site)
+    before = tree(site)
+    with NotionEmulator(store, token=TOKEN) as emulator:
+        with preview.serving(preview.Settings(site, port=0, poll=1.0), load_config(site / "pipeline.toml"), None,
+                             token=TOKEN, options=SourceOptions(base_url=emulator.base_url, rate=0), on_hugo=print,
+                             clock=FakeClock()) as serving:
+            follower = serving.follower
+            assert "Read" in fetch(serving.address, "/posts/hello/").text
+            assert [one.section for one in follower.followed] == ["posts"]
+            hello = page_id("hello")
+            block = api(emulator).blocks.children.list(hello)["results"][0]["id"]
+            # Shape: developers.notion.com/reference/update-a-block (a page mention in rich text)
+            api(emulator).blocks.update(block, paragraph={"rich_text": [
+                {"text": {"content": "Now read "}},
+                {"type": "mention", "mention": {"type": "page", "page": {"id": page_id("install")}}}]})
+            page = served(serving.address, "/posts/hello/", says("Now read"), follower.poll_once).text
+            assert site_test.anchors(page)["Install"] == "/docs/getting-started/install/"
+            assert "你好" in fetch(serving.address, "/zh/posts/hello/").text
+            docs = fetch(serving.address, "/docs/getting-started/install/").text  # the site's own, as synced
+            assert site_test.anchors(docs)["Hello, world"] == "/posts/hello/"
+    assert tree(site) == before
