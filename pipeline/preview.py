@@ -622,13 +622,13 @@ class SiteFollower(Follower):
     def __init__(self, config: Config, sources: list[SiteSource], token: str, options: SourceOptions,
                  space: Workspace, clock: Clock, poll: float) -> None:
         self.config, self.sources = config, sources
-        followed = [Followed(source.config, source.data_source, source.out_dir, space.notices_for(str(n)),
-                             source.section, source.manifest)
-                    for n, source in enumerate(sources) if source.data_source]
+        self.places = [n for n, source in enumerate(sources) if source.data_source]  # of those followed, in `sources`
+        followed = [Followed(sources[n].config, sources[n].data_source, sources[n].out_dir, space.notices_for(str(n)),
+                             sources[n].section, sources[n].manifest) for n in self.places]
         self._start(followed, token, options, clock, poll)
 
     def _sync(self, answers: list[list[dict[str, Any]]]) -> tuple[list[Report | None], str]:
-        queried = {one.data_source: pages for one, pages in zip(self.followed, answers)}
+        queried = dict(zip(self.places, answers))  # by place: two sources of one data source may publish differently
         site = sync_site(self.config, token=self.token, options=self.options, allow_removal=True,
                          clock=self.clock.utc, cache_dir=default_folder(), sources=self.sources, queried=queried)
         reports: list[Report | None] = []
@@ -735,11 +735,12 @@ def serving(settings: Settings, config: Config, selection: Selection | None, *, 
         root_config = _root_config_files(site)[:1]
         mounts = project_mounts(hugo, site, ["--config", str(root_config[0])] if root_config else [])
         follower: Follower
-        if selection is None or posts is None:
+        if posts is None:  # a whole site
             sources, overlays = site_preview(config, space, settings.drafts, token, options)
             mounts = overlay_mounts(mounts, overlays)
             follower = SiteFollower(config, sources, token, options, space, clock, settings.poll)
         else:
+            assert selection is not None
             hidden = sorted({record["slug"] for record in bundle.Manifest.load(posts).pages.values()}) \
                 if posts.is_dir() else []
             mounts = mounts_for(mounts, space, posts, hidden)

@@ -185,15 +185,15 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
               force: bool = False, allow_removal: bool = False, progress: Callable[[str, int], None] | None = None,
               renderer: Renderer | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
               cache_dir: Path | None = None, entries: tuple[str, ...] = (), sources: list[SiteSource] | None = None,
-              queried: dict[str, list[dict[str, Any]]] | None = None) -> SiteReport:
+              queried: dict[int, list[dict[str, Any]]] | None = None) -> SiteReport:
     """One run over every source of pipeline.toml: read them all, then write each, holding each
     section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run.
     `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py).
     `entries`: page ids (or URLs); only the sources holding them are read and written.
     `sources`: these instead of `site_sources(config)` (the preview's: its own folders).
-    `queried`: data source id → its entries as a query just answered them (the preview's poll);
-    only those data sources are read (not queried again) and written, the others' manifests
-    give the links to their pages."""
+    `queried`: a data source's place in `sources` → its entries as a query with its config just
+    answered them (the preview's poll); only those sources are read (not queried again) and
+    written, the others' manifests give the links to their pages."""
     sources = site_sources(config) if sources is None else sources
     renderer = renderer or renderer_for(config)
     site = SiteReport(content_folder(config))
@@ -204,7 +204,7 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
         if named:
             owners, site.problems, retrieved = _owners(sources, named, token=token, options=options, progress=progress)
         reading = {n for n, s in enumerate(sources)
-                   if (owners is None or n in owners) and (queried is None or s.data_source in queried)}
+                   if (owners is None or n in owners) and (queried is None or n in queried)}
         taking = [s for n, s in enumerate(sources) if n in reading]
         refused: dict[Path, PipelineError] = {}
         for out_dir in sorted({s.out_dir for s in taking}) if not dry_run else ():
@@ -309,13 +309,13 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
               force: bool, progress: Callable[[str, int], None] | None, allow_removal: bool,
               now: datetime, reading: set[int], owners: dict[int, tuple[str, ...]] | None = None,
               retrieved: dict[str, dict[str, Any] | None] | None = None,
-              queried: dict[str, list[dict[str, Any]]] | None = None) -> list[Loaded]:
+              queried: dict[int, list[dict[str, Any]]] | None = None) -> list[Loaded]:
     """Every source in `reading` (by its place in `sources`) read and checked, through one
     client; then the checks across them. A source not read gives the links to its pages from its
     manifest. A source whose removals its guard refuses is not written (`_sync` would refuse them
     too), so the links to its posts are those it has. With `owners` (a run over named entries), a
     data source reads its named entries alone, and a page tree holding one is read as in a full
-    run. `queried`: data sources' entries as a query just answered them."""
+    run. `queried`: data sources' entries (by place) as a query just answered them."""
     loaded = []
     client = make_client(token, options, progress=progress)
     try:
@@ -334,7 +334,7 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
                 elif owners is not None:
                     _load_named(item, _Retrieved(notion, retrieved or {}), owners[n])
                 else:
-                    _load_entries(item, notion, (queried or {}).get(source.data_source))
+                    _load_entries(item, notion, (queried or {}).get(n))
                 _place_languages(item)
                 if not allow_removal and not item.named:
                     gone = set(item.covered) - {c.entry.id for c in item.candidates}

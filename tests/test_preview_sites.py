@@ -18,9 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from notion_emulator import NotionEmulator
 from pipeline import preview
+from pipeline.cli import main
 from pipeline.config import DEFAULT_CONFIG, Config, load_config
 from pipeline.site_sync import sync_site
 from pipeline.source import SourceOptions
@@ -222,7 +224,7 @@ def test_the_command_follows_every_source_and_leaves_nothing_behind(tmp_path):
             out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "updated notes/gamma" in out
-    assert "follows one data source" not in err and "preview stopped" in err
+    assert "note:" not in err and "preview stopped" in err  # no page tree, no single page: nothing left out
     assert tree(site) == before
     assert list(temp.iterdir()) == [] and list(runtime.iterdir()) == []
 
@@ -253,3 +255,13 @@ def test_on_a_multilingual_site_page_trees_show_as_last_synced_and_links_resolve
             docs = fetch(serving.address, "/docs/getting-started/install/").text  # the site's own, as synced
             assert site_test.anchors(docs)["Hello, world"] == "/posts/hello/"
     assert tree(site) == before
+
+
+def test_the_command_says_that_page_trees_show_as_last_synced(tmp_path, monkeypatch):
+    site = site_test.make_site(tmp_path / "site")
+    monkeypatch.setenv("NOTION_TOKEN", TOKEN)
+    result = CliRunner().invoke(main, ["preview", "--site", str(tmp_path / "missing"), "--config", str(site / "pipeline.toml")])
+    assert result.exit_code == 2
+    assert "note: preview follows the data sources of pipeline.toml; its page trees and single pages show as last " \
+           "synced." in result.output
+    assert "is not a folder" in result.output
