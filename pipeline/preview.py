@@ -9,6 +9,13 @@ now, and following Notion while it runs.
                 └► poll: one query; a sync when it changed, or to re-check pages edited within
                    the minute ─► notices ─► Hugo rebuilds, LiveReload refreshes the browser
 
+A whole site (pipeline.toml's [[sources]] or [languages]) is the same with every data source:
+each synced into synced/<its section>/, with notices/<its place>/, both mounted over its
+section; a poll is one query a data source, and a change in any of them syncs them all with
+`sync_site` from those answers (links across sources resolve). Page trees and single pages
+are not followed: the site's own bundles of them show, and their manifests give the links. Its
+first sync runs before Hugo starts: Hugo refuses a site's link to a post it cannot find.
+
 The site is only read: its own posts folder stays mounted with the bundles its manifest lists
 hidden (the preview shows Notion's current version of those), Hugo renders to memory, and its
 caches and generated resources go to the temporary folder, which is removed when the preview
