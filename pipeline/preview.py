@@ -544,22 +544,32 @@ class Follower:
             return Step(error=str(error))
 
     def _poll(self) -> Step:
-        answers = [self.source.query(one.data_source, status_filter(one.config), tuple(one.config.mapped_properties))
-                   for one in self.followed]
-        snapshots = [{page["id"]: page_state(page) for page in pages} for pages in answers]
+        answers: list[list[dict[str, Any]] | None] = []
+        unread = []
+        for one in self.followed:
+            try:
+                answers.append(self.source.query(one.data_source, status_filter(one.config),
+                                                 tuple(one.config.mapped_properties)))
+            except PipelineError as error:
+                if one.snapshot is None or len(self.followed) == 1:
+                    raise
+                answers.append(None)  # a whole site's other sources go on; this one shows as it was
+                unread.append(f"{one.section}: {error}")
+        snapshots = [{page["id"]: page_state(page) for page in pages} if pages is not None else one.snapshot
+                     for one, pages in zip(self.followed, answers)]
         due = bool(self.pending) and self.clock.monotonic() >= self.recheck_at
         if all(snapshot == one.snapshot for snapshot, one in zip(snapshots, self.followed)) and not due:
-            return Step()
+            return Step(error="; ".join(unread))
         started = self.clock.utc()
         before = [bundle.Manifest.load(one.synced, one.manifest).pages for one in self.followed]
         spent = self.limiter.requests
         reports, failed = self._sync(answers)
         self.recheck_at = self.clock.monotonic() + self.recheck_interval(self.limiter.requests - spent)
-        step = Step(synced=True, error=failed)
+        step = Step(synced=True, error="; ".join([*unread, *filter(None, [failed])]))
         problems: list[Problem] = []
         for one, pages, snapshot, earlier, report in zip(self.followed, answers, snapshots, before, reports):
-            if report is None:
-                continue  # not written: its next poll syncs it again
+            if report is None or pages is None:
+                continue  # not read or not written: its next poll syncs it again
             one.snapshot = snapshot
             after = bundle.Manifest.load(one.synced, one.manifest).pages
             written, removed = self._settle(one, report, pages, earlier, after, started)
@@ -570,9 +580,9 @@ class Follower:
         self.shown = set(problems)
         return step
 
-    def _sync(self, answers: list[list[dict[str, Any]]]) -> tuple[list[Report | None], str]:
-        """Each followed source synced from its query's answer: its report (None if it was not
-        written), and what kept any from being written."""
+    def _sync(self, answers: list[list[dict[str, Any]] | None]) -> tuple[list[Report | None], str]:
+        """Each followed source that was read synced from its query's answer: its report (None if
+        it was not written), and what kept any from being written."""
         one = self.followed[0]
         return [sync(one.config, Selection(one.data_source, ()), token=self.token, out_dir=one.synced,
                      options=self.options, allow_removal=True, queried=answers[0], clock=self.clock.utc,
@@ -634,16 +644,19 @@ class SiteFollower(Follower):
                              sources[n].section, sources[n].manifest) for n in self.places]
         self._start(followed, token, options, clock, poll)
 
-    def _sync(self, answers: list[list[dict[str, Any]]]) -> tuple[list[Report | None], str]:
-        queried = dict(zip(self.places, answers))  # by place: two sources of one data source may publish differently
+    def _sync(self, answers: list[list[dict[str, Any]] | None]) -> tuple[list[Report | None], str]:
+        read = [n for n, pages in enumerate(answers) if pages is not None]
+        # By place: two sources of one data source may publish differently. A source not read
+        # (its query failed) gives the links to its posts from its preview manifest.
+        queried = {self.places[n]: pages for n in read if (pages := answers[n]) is not None}
         site = sync_site(self.config, token=self.token, options=self.options, allow_removal=True,
                          clock=self.clock.utc, cache_dir=default_folder(), sources=self.sources, queried=queried)
-        reports: list[Report | None] = []
+        reports: list[Report | None] = [None] * len(self.followed)
         errors = []
-        for one, run in zip(self.followed, site.runs, strict=True):  # the sources read, in order: those followed
-            reports.append(run.report if run.error is None else None)
+        for n, run in zip(read, site.runs, strict=True):  # the sources read, in order
+            reports[n] = run.report if run.error is None else None
             if run.error is not None:
-                if one.snapshot is None:
+                if self.followed[n].snapshot is None:
                     raise run.error  # the first poll: nothing to show yet
                 errors.append(f"{run.source.name}: {run.error}")
         return reports, "; ".join(errors)

@@ -265,3 +265,31 @@ def test_the_command_says_that_page_trees_show_as_last_synced(tmp_path, monkeypa
     assert "note: preview follows the data sources of pipeline.toml; its page trees and single pages show as last " \
            "synced." in result.output
     assert "is not a folder" in result.output
+
+
+def test_a_data_source_out_of_reach_leaves_the_others_followed(tmp_path):
+    """Its query fails (no longer shared: 404): the poll says so, the other source's edit shows,
+    its own posts stay as they were; once shared again it is followed again."""
+    clock = FakeClock()
+    with NotionEmulator(two_sources(), token=TOKEN) as emulator, preview.workspace("") as space:
+        emulator.clock = lambda: datetime.now(timezone.utc) - timedelta(minutes=30)
+        site, config = site_with_two_sources(tmp_path / "blog", emulator)
+        options = SourceOptions(base_url=emulator.base_url, rate=0)
+        sources, _ = preview.site_preview(preview.preview_config(config, True), space, True, TOKEN, options)
+        follower = preview.SiteFollower(preview.preview_config(config, True), sources, TOKEN, options, space, clock, 1.0)
+        try:
+            follower.poll_once()
+            gamma = (space.synced_for("notes") / "gamma" / "index.md").read_bytes()
+            notes = emulator.store["data_sources"].pop(NOTES), emulator.store["databases"].pop(NOTES_DATABASE)
+            edit(api(emulator), emulator.store["children"][ALPHA["id"]][0], "Alpha while the notes are away.")
+            step = follower.poll_once()
+            assert step.written == ["posts/alpha"] and step.removed == []
+            assert step.error.startswith("notes: ") and NOTES in step.error
+            assert "Alpha while the notes are away." in (space.synced_for("posts") / "alpha" / "index.md").read_text()
+            assert (space.synced_for("notes") / "gamma" / "index.md").read_bytes() == gamma
+            assert follower.poll_once().error.startswith("notes: ")  # said at every poll while it lasts
+            emulator.store["data_sources"][NOTES], emulator.store["databases"][NOTES_DATABASE] = notes
+            step = follower.poll_once()
+            assert step.error == "" and step.written == [] and step.removed == []
+        finally:
+            follower.close()
