@@ -28,7 +28,7 @@ from pipeline.errors import ConfigError, Interrupted, PipelineError
 from pipeline.safe_text import escaped, json_text, redacted, token_problem
 from pipeline.model import Problem, Severity
 from pipeline.source import DEFAULT_BASE_URL, NotionSource, SourceOptions, make_client
-from pipeline.site_sync import is_site
+from pipeline.site_sync import is_site, site_sources
 from pipeline.sync import Report, Selection, check, sync
 
 if TYPE_CHECKING:  # pipeline.site is imported by the commands that use it (it finds Hugo)
@@ -597,7 +597,8 @@ def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_p
     """Serve the site as the blog will show it, with the Notion posts as they are now.
 
     Runs Hugo's own server (LiveReload) on 127.0.0.1 over the site, with the posts synced from
-    Notion into a temporary folder mounted over the site's posts section. Prints the address
+    Notion into a temporary folder mounted over the site's posts section (with [[sources]] in
+    pipeline.toml: every data source, each over its own section). Prints the address
     first, then looks at Notion every --poll seconds and re-renders the entries that changed:
     the browser refreshes itself. New entries appear, trashed or unpublished ones disappear,
     and an invalid one shows its problems here and on the page where its post would be.
@@ -616,12 +617,13 @@ def preview_command(site_dir: Path, port: int, poll: float, drafts: bool, hugo_p
     def action() -> int:
         in_site = site_dir / "pipeline.toml"
         config = _config(config_path or (in_site if in_site.is_file() else None))
-        selection = _selection(config, data_source, (), store)
-        if selection.pages:
+        # A whole site: every data source of [[sources]], each in its section (None); else the one.
+        selection = None if is_site(config) and not data_source else _selection(config, data_source, (), store)
+        if selection is not None and selection.pages:
             say("note: the single pages pipeline.toml names are not previewed, only its data source.", err=True)
-        if is_site(config) and not data_source:
-            say(f"note: preview follows one data source, {selection.data_source}; the other [[sources]] of "
-                "pipeline.toml show as last synced.", err=True)
+        if selection is None and any(source.root or source.pages for source in site_sources(config)):
+            say("note: preview follows the data sources of pipeline.toml; its page trees and single pages show as "
+                "last synced.", err=True)
         previous = signal.signal(signal.SIGTERM, stop)
         try:
             with notion_endpoint(store) as (base_url, token):

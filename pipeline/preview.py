@@ -9,6 +9,13 @@ now, and following Notion while it runs.
                 └► poll: one query; a sync when it changed, or to re-check pages edited within
                    the minute ─► notices ─► Hugo rebuilds, LiveReload refreshes the browser
 
+A whole site (pipeline.toml's [[sources]] or [languages]) is the same with every data source:
+each synced into synced/<its section>/, with notices/<its place>/, both mounted over its
+section; a poll is one query a data source, and a change in any of them syncs them all with
+`sync_site` from those answers (links across sources resolve). Page trees and single pages
+are not followed: the site's own bundles of them show, and their manifests give the links. Its
+first sync runs before Hugo starts: Hugo refuses a site's link to a post it cannot find.
+
 The site is only read: its own posts folder stays mounted with the bundles its manifest lists
 hidden (the preview shows Notion's current version of those), Hugo renders to memory, and its
 caches and generated resources go to the temporary folder, which is removed when the preview
@@ -42,6 +49,7 @@ from pipeline.frontmatter import page_title, slug_of, slugify
 from pipeline.model import Problem
 from pipeline.richtext import PARAGRAPH, escaped
 from pipeline.site import _clean_env, _root_config_files, hugo_binary, posts_folder
+from pipeline.site_sync import SiteSource, site_sources, sync_site
 from pipeline.source import NotionSource, RateLimiter, SourceOptions, make_client
 from pipeline.sync import Report, Selection, settled, status_filter, sync
 
@@ -170,11 +178,17 @@ class Workspace:
 
     @property
     def synced(self) -> Path:
-        return self.root / "synced" / self.section  # sync's out_dir: its name is the section
+        return self.synced_for(self.section)
 
     @property
     def notices(self) -> Path:
-        return self.root / "notices" / self.section
+        return self.notices_for(self.section)
+
+    def synced_for(self, section: str) -> Path:
+        return self.root / "synced" / section  # sync's out_dir: its name is the section
+
+    def notices_for(self, name: str) -> Path:
+        return self.root / "notices" / name
 
     @property
     def config_dir(self) -> Path:
@@ -216,24 +230,45 @@ def project_mounts(hugo: Path, site: Path, config_args: list[str]) -> list[dict[
     return []
 
 
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """One section the preview shows from Notion: the site's folder of it, whose bundles its
+    manifests list are hidden, and the preview's folders mounted over it."""
+
+    posts: Path  # the site's folder of the section
+    section: str  # its path under the content folder
+    synced: Path
+    notices: tuple[Path, ...]
+    hidden: tuple[str, ...]  # slugs
+    manifests: tuple[str, ...] = (bundle.MANIFEST,)
+
+
 def mounts_for(mounts: list[dict[str, Any]], space: Workspace, posts: Path, hidden: list[str]) -> list[dict[str, Any]]:
-    """The site's mounts with the preview's two folders first (Hugo takes a file from the first
-    mount that has it: a notice shows over a post kept from before), over the site's posts
-    section, whose bundles the manifest lists are hidden (Notion's current version shows)."""
-    target = f"content/{posts.name}"
+    """The site's mounts with the preview's two folders over the site's posts section."""
+    return overlay_mounts(mounts, [Overlay(posts, posts.name, space.synced, (space.notices,), tuple(hidden))])
+
+
+def overlay_mounts(mounts: list[dict[str, Any]], overlays: list[Overlay]) -> list[dict[str, Any]]:
+    """The site's mounts with the preview's folders first (Hugo takes a file from the first
+    mount that has it: a notice shows over a post kept from before), each over its section,
+    whose bundles the manifests list are hidden (Notion's current version shows)."""
+    targets = [f"content/{overlay.section}" for overlay in overlays]
     out = []
     for mount in mounts:
         mount = dict(mount)
         source = Path(mount["source"])
         is_content = mount.get("target") == "content" or str(mount.get("target", "")).startswith("content/")
-        if is_content and posts.is_relative_to(source):
-            inside = posts.relative_to(source).as_posix()
-            target = f"{mount['target']}/{inside}".replace("/.", "")
-            # Shape: gohugo.io/configuration/module/#files (`! ` excludes; Hugo 0.153 and later).
-            mount["files"] = [*mount.get("files", []), *(f"! {inside}/{slug}/**" for slug in hidden),
-                              f"! {inside}/{bundle.MANIFEST}"]
+        for n, overlay in enumerate(overlays):
+            if is_content and overlay.posts.is_relative_to(source):
+                inside = overlay.posts.relative_to(source).as_posix()
+                targets[n] = f"{mount['target']}/{inside}".replace("/.", "")
+                # Shape: gohugo.io/configuration/module/#files (`! ` excludes; Hugo 0.153 and later).
+                mount["files"] = [*mount.get("files", []), *(f"! {inside}/{slug}/**" for slug in overlay.hidden),
+                                  *(f"! {inside}/{name}" for name in overlay.manifests)]
         out.append(mount)
-    return [{"source": str(space.notices), "target": target}, {"source": str(space.synced), "target": target}, *out]
+    ours = [{"source": str(folder), "target": target}
+            for overlay, target in zip(overlays, targets) for folder in (*overlay.notices, overlay.synced)]
+    return [*ours, *out]
 
 
 def write_config_dir(site: Path, space: Workspace, mounts: list[dict[str, Any]]) -> None:
@@ -443,6 +478,26 @@ def page_state(page: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass(slots=True)
+class Followed:
+    """One data source the preview follows, into its section's preview folder: its query's
+    last answer, the pages to read again, and the notices its section shows."""
+
+    config: Config
+    data_source: str
+    synced: Path  # sync's out_dir
+    notices_dir: Path
+    section: str = ""  # in a whole site: its section, which names its posts in a Step
+    manifest: str = bundle.MANIFEST
+    snapshot: dict[str, str] | None = None
+    pending: set[str] = field(default_factory=set)  # page ids to read again while their minute lasts
+    notices: dict[str, str] = field(default_factory=dict)  # folder → notice text
+    gone: set[str] = field(default_factory=set)  # folders of removed posts, showing a notice
+
+    def named(self, slugs: list[str]) -> list[str]:
+        return [bundle.bundle_path(self.section, slug) for slug in slugs] if self.section else slugs
+
+
 class Follower:
     """Keeps the preview's posts folder in step with the data source, one poll at a time.
 
@@ -455,30 +510,32 @@ class Follower:
 
     def __init__(self, config: Config, data_source: str, token: str, options: SourceOptions, space: Workspace,
                  clock: Clock, poll: float) -> None:
+        self._start([Followed(config, data_source, space.synced, space.notices)], token, options, clock, poll)
+
+    def _start(self, followed: list[Followed], token: str, options: SourceOptions, clock: Clock, poll: float) -> None:
         # One rate limiter for the polls and every sync: runs one after another share the budget.
         self.limiter = CountingLimiter(options.rate, options.burst)
-        options = replace(options, limiter=self.limiter)
-        self.config, self.data_source, self.token, self.options = config, data_source, token, options
-        self.space, self.clock, self.poll = space, clock, poll
-        self.client = make_client(token, options)
-        self.source = NotionSource(self.client, options)
-        self.snapshot: dict[str, str] | None = None
-        self.pending: set[str] = set()  # page ids to read again while their minute lasts
+        self.options = replace(options, limiter=self.limiter)
+        self.followed, self.token, self.clock, self.poll = followed, token, clock, poll
+        self.client = make_client(token, self.options)
+        self.source = NotionSource(self.client, self.options)
         self.recheck_at = 0.0
         self.shown: set[Problem] = set()
-        self.notices: dict[str, str] = {}  # folder → notice text
-        self.gone: set[str] = set()  # folders of removed posts, showing a notice
+
+    @property
+    def pending(self) -> set[str]:
+        return set().union(*(one.pending for one in self.followed))
 
     def close(self) -> None:
         self.client.close()
 
     def recheck_interval(self, cost: int) -> float:
-        rate = max(MIN_RECHECK_RATE, NOTION_RATE * BUDGET_SHARE - 1 / self.poll)
+        rate = max(MIN_RECHECK_RATE, NOTION_RATE * BUDGET_SHARE - len(self.followed) / self.poll)
         return max(self.poll, cost / rate)
 
     def poll_once(self) -> Step:
         """One poll. Raises PipelineError on the first (nothing to show yet), else reports it."""
-        first = self.snapshot is None
+        first = any(one.snapshot is None for one in self.followed)
         try:
             return self._poll()
         except PipelineError as error:
@@ -487,25 +544,54 @@ class Follower:
             return Step(error=str(error))
 
     def _poll(self) -> Step:
-        pages = self.source.query(self.data_source, status_filter(self.config), tuple(self.config.mapped_properties))
-        snapshot = {page["id"]: page_state(page) for page in pages}
+        answers: list[list[dict[str, Any]] | None] = []
+        unread = []
+        for one in self.followed:
+            try:
+                answers.append(self.source.query(one.data_source, status_filter(one.config),
+                                                 tuple(one.config.mapped_properties)))
+            except PipelineError as error:
+                if one.snapshot is None or len(self.followed) == 1:
+                    raise
+                answers.append(None)  # a whole site's other sources go on; this one shows as it was
+                unread.append(f"{one.section}: {error}")
+        snapshots = [{page["id"]: page_state(page) for page in pages} if pages is not None else one.snapshot
+                     for one, pages in zip(self.followed, answers)]
         due = bool(self.pending) and self.clock.monotonic() >= self.recheck_at
-        if snapshot == self.snapshot and not due:
-            return Step()
+        if all(snapshot == one.snapshot for snapshot, one in zip(snapshots, self.followed)) and not due:
+            return Step(error="; ".join(unread))
         started = self.clock.utc()
-        before = bundle.Manifest.load(self.space.synced).pages
+        before = [bundle.Manifest.load(one.synced, one.manifest).pages for one in self.followed]
         spent = self.limiter.requests
-        report = sync(self.config, Selection(self.data_source, ()), token=self.token, out_dir=self.space.synced,
-                      options=self.options, allow_removal=True, queried=pages, clock=self.clock.utc,
-                      cache_dir=default_folder())  # the first sync starts from the trees earlier syncs kept
-        self.snapshot = snapshot
+        reports, failed = self._sync(answers)
         self.recheck_at = self.clock.monotonic() + self.recheck_interval(self.limiter.requests - spent)
-        after = bundle.Manifest.load(self.space.synced).pages
-        return self._settle(report, pages, before, after, started)
+        step = Step(synced=True, error="; ".join([*unread, *filter(None, [failed])]))
+        problems: list[Problem] = []
+        for one, pages, snapshot, earlier, report in zip(self.followed, answers, snapshots, before, reports):
+            if report is None or pages is None:
+                continue  # not read or not written: its next poll syncs it again
+            one.snapshot = snapshot
+            after = bundle.Manifest.load(one.synced, one.manifest).pages
+            written, removed = self._settle(one, report, pages, earlier, after, started)
+            step.written += one.named(written)
+            step.removed += one.named(removed)
+            problems += report.problems
+        step.problems = list(dict.fromkeys(p for p in problems if p not in self.shown))  # one a run, not a source
+        self.shown = set(problems)
+        return step
 
-    def _settle(self, report: Report, pages: list[dict[str, Any]], before: dict[str, dict[str, Any]],
-                after: dict[str, dict[str, Any]], started: datetime) -> Step:
-        """Notices for what the sync rejected or removed, and which pages to read again."""
+    def _sync(self, answers: list[list[dict[str, Any]] | None]) -> tuple[list[Report | None], str]:
+        """Each followed source that was read synced from its query's answer: its report (None if
+        it was not written), and what kept any from being written."""
+        one = self.followed[0]
+        return [sync(one.config, Selection(one.data_source, ()), token=self.token, out_dir=one.synced,
+                     options=self.options, allow_removal=True, queried=answers[0], clock=self.clock.utc,
+                     cache_dir=default_folder())], ""  # the first sync starts from the trees earlier syncs kept
+
+    def _settle(self, one: Followed, report: Report, pages: list[dict[str, Any]], before: dict[str, dict[str, Any]],
+                after: dict[str, dict[str, Any]], started: datetime) -> tuple[list[str], list[str]]:
+        """Notices for what the sync rejected or removed, and which pages to read again: the
+        posts written, and those removed."""
         by_url = {page.get("url"): page for page in pages}
         rejecting = {p.entry_url for p in report.problems if p.rejects and p.entry_url in by_url}
         rejected: dict[str, list[Problem]] = {}
@@ -516,7 +602,7 @@ class Follower:
         notices = {}
         for url, problems in rejected.items():
             page = by_url[url]
-            folder = notice_folder(page, self.config)
+            folder = notice_folder(page, one.config)
             if owners.get(folder, page["id"]) != page["id"]:  # a slug another entry keeps: its post stays in view
                 folder = f"{folder}-{page['id'][:8]}"
             notices[folder] = problems_notice(page_title(page) or "(untitled)", problems, edited(page, started))
@@ -524,24 +610,56 @@ class Follower:
         removed = {record["slug"] for record in before.values()} - shown
         # Hugo's server keeps serving a removed page's last rendering (a post's, or a problem
         # notice's): a notice replaces it, until a post or a problem notice takes the address.
-        earlier = self.gone
-        self.gone = (earlier | removed | set(self.notices)) - shown - set(notices)
-        notices.update({slug: self.notices[slug] if slug in earlier else gone_notice(started) for slug in self.gone})
-        self._write_notices(notices)
-        self.pending = {page_id for page_id, record in after.items() if not record.get("settled", True)}
-        self.pending |= {by_url[url]["id"] for url in rejected
-                         if not settled(by_url[url].get("last_edited_time", ""), started)}
-        new = [p for p in report.problems if p not in self.shown]
-        self.shown = set(report.problems)
-        return Step(synced=True, written=list(report.change.written), removed=sorted(removed), problems=new)
+        earlier = one.gone
+        one.gone = (earlier | removed | set(one.notices)) - shown - set(notices)
+        notices.update({slug: one.notices[slug] if slug in earlier else gone_notice(started) for slug in one.gone})
+        _write_notices(one, notices)
+        one.pending = {page_id for page_id, record in after.items() if not record.get("settled", True)}
+        one.pending |= {by_url[url]["id"] for url in rejected
+                        if not settled(by_url[url].get("last_edited_time", ""), started)}
+        return list(report.change.written), sorted(removed)
 
-    def _write_notices(self, notices: dict[str, str]) -> None:
-        for folder in set(self.notices) - set(notices):
-            shutil.rmtree(self.space.notices / folder, ignore_errors=True)
-        for folder, text in notices.items():
-            if self.notices.get(folder) != text:
-                bundle.atomic_write(self.space.notices / folder / "index.md", text.encode("utf-8"))
-        self.notices = notices
+
+def _write_notices(one: Followed, notices: dict[str, str]) -> None:
+    for folder in set(one.notices) - set(notices):
+        shutil.rmtree(one.notices_dir / folder, ignore_errors=True)
+    for folder, text in notices.items():
+        if one.notices.get(folder) != text:
+            bundle.atomic_write(one.notices_dir / folder / "index.md", text.encode("utf-8"))
+    one.notices = notices
+
+
+class SiteFollower(Follower):
+    """Follows every data source of a whole site (pipeline.toml's [[sources]]), each into its
+    section's preview folder: a poll is one query a data source, and a change in any of them
+    syncs them all at once as `sync_site` does, from the queries' answers (an unchanged entry
+    costs nothing), so that links across sources resolve; the sources not followed (page
+    trees) give the links to their pages from their manifests in the site, as last synced."""
+
+    def __init__(self, config: Config, sources: list[SiteSource], token: str, options: SourceOptions,
+                 space: Workspace, clock: Clock, poll: float) -> None:
+        self.config, self.sources = config, sources
+        self.places = [n for n, source in enumerate(sources) if source.data_source]  # of those followed, in `sources`
+        followed = [Followed(sources[n].config, sources[n].data_source, sources[n].out_dir, space.notices_for(str(n)),
+                             sources[n].section, sources[n].manifest) for n in self.places]
+        self._start(followed, token, options, clock, poll)
+
+    def _sync(self, answers: list[list[dict[str, Any]] | None]) -> tuple[list[Report | None], str]:
+        read = [n for n, pages in enumerate(answers) if pages is not None]
+        # By place: two sources of one data source may publish differently. A source not read
+        # (its query failed) gives the links to its posts from its preview manifest.
+        queried = {self.places[n]: pages for n in read if (pages := answers[n]) is not None}
+        site = sync_site(self.config, token=self.token, options=self.options, allow_removal=True,
+                         clock=self.clock.utc, cache_dir=default_folder(), sources=self.sources, queried=queried)
+        reports: list[Report | None] = [None] * len(self.followed)
+        errors = []
+        for n, run in zip(read, site.runs, strict=True):  # the sources read, in order
+            reports[n] = run.report if run.error is None else None
+            if run.error is not None:
+                if self.followed[n].snapshot is None:
+                    raise run.error  # the first poll: nothing to show yet
+                errors.append(f"{run.source.name}: {run.error}")
+        return reports, "; ".join(errors)
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -567,11 +685,46 @@ def resolve_data_source(selection: Selection, token: str, options: SourceOptions
     if selection.data_source is None:
         raise PipelineError("preview follows a data source: set notion.data_source in pipeline.toml, or pass "
                             "--data-source (single pages are not previewed).")
+    return resolve_data_sources([selection.data_source], token, options)[0]
+
+
+def resolve_data_sources(ids: list[str], token: str, options: SourceOptions) -> list[str]:
     client = make_client(token, options)
     try:
-        return NotionSource(client, options).data_source(selection.data_source)[0]
+        notion = NotionSource(client, options)
+        return [notion.data_source(one)[0] for one in ids]
     finally:
         client.close()
+
+
+def site_preview(config: Config, space: Workspace, drafts: bool, token: str, options: SourceOptions
+                 ) -> tuple[list[SiteSource], list[Overlay]]:
+    """A whole site's sources as the preview syncs them: each data source into its section's
+    preview folder (its id resolved once; its single pages left as last synced), the other
+    sources (page trees) where they are, only read for links; and an overlay for each section
+    of a data source, hiding the bundles that its sources' manifests in the site list."""
+    sources = site_sources(config)
+    followed = [n for n, source in enumerate(sources) if source.data_source]
+    if not followed:
+        raise PipelineError("preview follows data sources: pipeline.toml's [[sources]] name none (page trees are "
+                            "not previewed yet).")
+    resolved = dict(zip(followed, resolve_data_sources([sources[n].data_source for n in followed], token, options)))
+    previewed = [replace(source, config=preview_config(source.config, drafts), out_dir=space.synced_for(source.section),
+                         data_source=resolved[n], pages=()) if n in resolved else source
+                 for n, source in enumerate(sources)]
+    overlays = []
+    for section in dict.fromkeys(sources[n].section for n in followed):
+        space.synced_for(section).mkdir(parents=True, exist_ok=True)  # Hugo watches a mount's folder if it is there
+        theirs = [n for n in followed if sources[n].section == section]
+        posts = sources[theirs[0]].out_dir.resolve()
+        hidden = {record["slug"] for n in theirs if posts.is_dir()
+                  for record in bundle.Manifest.load(posts, sources[n].manifest).pages.values()}
+        notices = tuple(space.notices_for(str(n)) for n in theirs)  # as SiteFollower names them
+        for folder in notices:
+            folder.mkdir(parents=True)
+        overlays.append(Overlay(posts, section, space.synced_for(section), notices, tuple(sorted(hidden)),
+                                tuple(sorted({sources[n].manifest for n in theirs}))))
+    return previewed, overlays
 
 
 @dataclass(frozen=True, slots=True)
@@ -581,45 +734,65 @@ class Preview:
     address: str
     follower: Follower
     server: HugoServer
+    first: Step = field(default_factory=Step)  # a whole site's first poll, made before Hugo started
 
 
 @contextlib.contextmanager
-def serving(settings: Settings, config: Config, selection: Selection, *, token: str, options: SourceOptions,
+def serving(settings: Settings, config: Config, selection: Selection | None, *, token: str, options: SourceOptions,
             on_hugo: Callable[[str], None], clock: Clock | None = None) -> Iterator[Preview]:
     """Hugo serving the site with the preview's folders mounted, before the first poll. On the
-    way out, whatever ends it, Hugo is stopped and the folder and the lock are removed."""
+    way out, whatever ends it, Hugo is stopped and the folder and the lock are removed.
+    `selection` None: every data source of pipeline.toml's [[sources]], each in its section,
+    synced once before Hugo starts."""
     site = settings.site.resolve()
     if not site.is_dir():
         raise PipelineError(f"{site} is not a folder: name the Hugo site with --site.")
     hugo = find_hugo(settings.hugo)
     config = preview_config(config, settings.drafts)
-    posts = site_posts(site, config)
-    hidden = sorted({record["slug"] for record in bundle.Manifest.load(posts).pages.values()}) if posts.is_dir() else []
-    with SiteLock(site) as lock, workspace(posts.name) as space:
+    clock = clock or SystemClock()
+    posts = site_posts(site, config) if selection is not None else None
+    with SiteLock(site) as lock, workspace(posts.name if posts is not None else "") as space:
         root_config = _root_config_files(site)[:1]
-        mounts = mounts_for(project_mounts(hugo, site, ["--config", str(root_config[0])] if root_config else []),
-                            space, posts, hidden)
+        mounts = project_mounts(hugo, site, ["--config", str(root_config[0])] if root_config else [])
+        follower: Follower
+        if posts is None:  # a whole site
+            sources, overlays = site_preview(config, space, settings.drafts, token, options)
+            mounts = overlay_mounts(mounts, overlays)
+            follower = SiteFollower(config, sources, token, options, space, clock, settings.poll)
+        else:
+            assert selection is not None
+            hidden = sorted({record["slug"] for record in bundle.Manifest.load(posts).pages.values()}) \
+                if posts.is_dir() else []
+            mounts = mounts_for(mounts, space, posts, hidden)
+            follower = Follower(config, resolve_data_source(selection, token, options), token, options, space, clock,
+                                settings.poll)
         write_config_dir(site, space, mounts)
-        data_source = resolve_data_source(selection, token, options)
-        server = HugoServer(hugo, server_args(site, space, settings.port or free_port(), settings.drafts), space, on_hugo)
-        follower = Follower(config, data_source, token, options, space, clock or SystemClock(), settings.poll)
         try:
-            address = server.wait_ready()
-            lock.note(address)
-            yield Preview(address, follower, server)
+            # A whole site's own pages (a page tree's) may link to the posts: Hugo, with
+            # refLinksErrorLevel = "ERROR", would not start over sections still empty.
+            first = follower.poll_once() if selection is None else Step()
+            server = HugoServer(hugo, server_args(site, space, settings.port or free_port(), settings.drafts), space,
+                                on_hugo)
+            try:
+                address = server.wait_ready()
+                lock.note(address)
+                yield Preview(address, follower, server, first)
+            finally:
+                server.stop()
         finally:
             follower.close()
-            server.stop()
 
 
-def run(settings: Settings, config: Config, selection: Selection, *, token: str, options: SourceOptions,
+def run(settings: Settings, config: Config, selection: Selection | None, *, token: str, options: SourceOptions,
         on_ready: Callable[[str], None], on_step: Callable[[Step], None], on_hugo: Callable[[str], None],
         clock: Clock | None = None) -> None:
     """Serve the preview and follow Notion, one poll every `settings.poll` seconds, until
-    interrupted (KeyboardInterrupt, which the clock's sleep may raise)."""
+    interrupted (KeyboardInterrupt, which the clock's sleep may raise). `selection` None: the
+    whole site's data sources."""
     clock = clock or SystemClock()
     with serving(settings, config, selection, token=token, options=options, on_hugo=on_hugo, clock=clock) as preview:
         on_ready(preview.address)
+        on_step(preview.first)
         while True:
             began = clock.monotonic()
             on_step(preview.follower.poll_once())

@@ -184,12 +184,17 @@ class SiteReport:
 def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOptions(), dry_run: bool = False,
               force: bool = False, allow_removal: bool = False, progress: Callable[[str, int], None] | None = None,
               renderer: Renderer | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-              cache_dir: Path | None = None, entries: tuple[str, ...] = ()) -> SiteReport:
+              cache_dir: Path | None = None, entries: tuple[str, ...] = (), sources: list[SiteSource] | None = None,
+              queried: dict[int, list[dict[str, Any]]] | None = None) -> SiteReport:
     """One run over every source of pipeline.toml: read them all, then write each, holding each
     section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run.
     `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py).
-    `entries`: page ids (or URLs); only the sources holding them are read and written."""
-    sources = site_sources(config)
+    `entries`: page ids (or URLs); only the sources holding them are read and written.
+    `sources`: these instead of `site_sources(config)` (the preview's: its own folders).
+    `queried`: a data source's place in `sources` → its entries as a query with its config just
+    answered them (the preview's poll); only those sources are read (not queried again) and
+    written, the others' manifests give the links to their pages."""
+    sources = site_sources(config) if sources is None else sources
     renderer = renderer or renderer_for(config)
     site = SiteReport(content_folder(config))
     named = tuple(dict.fromkeys(require_notion_id(e, "Entry") for e in entries))
@@ -198,7 +203,9 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
         retrieved: dict[str, dict[str, Any] | None] = {}
         if named:
             owners, site.problems, retrieved = _owners(sources, named, token=token, options=options, progress=progress)
-        taking = [s for n, s in enumerate(sources) if owners is None or n in owners]
+        reading = {n for n, s in enumerate(sources)
+                   if (owners is None or n in owners) and (queried is None or n in queried)}
+        taking = [s for n, s in enumerate(sources) if n in reading]
         refused: dict[Path, PipelineError] = {}
         for out_dir in sorted({s.out_dir for s in taking}) if not dry_run else ():
             try:
@@ -206,7 +213,8 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
             except PipelineError as error:  # another sync holds this section: the others go on
                 refused[out_dir] = error
         loaded = _load_all(sources, refused, token=token, options=options, force=force, progress=progress,
-                           allow_removal=allow_removal, now=clock(), owners=owners, retrieved=retrieved)
+                           allow_removal=allow_removal, now=clock(), reading=reading, owners=owners, retrieved=retrieved,
+                           queried=queried or {})
         links, titles, tables = _link_map(loaded, config)
         for item in loaded:
             if not item.read:
@@ -299,19 +307,21 @@ def _held_by_none(page_id: str, page: dict[str, Any] | None) -> Problem:
 
 def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, token: str, options: SourceOptions,
               force: bool, progress: Callable[[str, int], None] | None, allow_removal: bool,
-              now: datetime, owners: dict[int, tuple[str, ...]] | None = None,
-              retrieved: dict[str, dict[str, Any] | None] | None = None) -> list[Loaded]:
-    """Every source read and checked, through one client; then the checks across them. A source
-    whose removals its guard refuses is not written (`_sync` would refuse them too), so the links
-    to its posts are those it has. With `owners` (a run over named entries), a source holding
-    none of them is not read (its manifest gives the links to its pages), a data source reads
-    its named entries alone, and a page tree holding one is read as in a full run."""
+              now: datetime, reading: set[int], owners: dict[int, tuple[str, ...]] | None = None,
+              retrieved: dict[str, dict[str, Any] | None] | None = None,
+              queried: dict[int, list[dict[str, Any]]] | None = None) -> list[Loaded]:
+    """Every source in `reading` (by its place in `sources`) read and checked, through one
+    client; then the checks across them. A source not read gives the links to its pages from its
+    manifest. A source whose removals its guard refuses is not written (`_sync` would refuse them
+    too), so the links to its posts are those it has. With `owners` (a run over named entries), a
+    data source reads its named entries alone, and a page tree holding one is read as in a full
+    run. `queried`: data sources' entries (by place) as a query just answered them."""
     loaded = []
     client = make_client(token, options, progress=progress)
     try:
         notion = NotionSource(client, options, progress)
         for n, source in enumerate(sources):
-            item = Loaded(source, bundle.Manifest(), read=owners is None or n in owners)
+            item = Loaded(source, bundle.Manifest(), read=n in reading)
             loaded.append(item)
             try:
                 if source.out_dir in refused:
@@ -324,7 +334,7 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
                 elif owners is not None:
                     _load_named(item, _Retrieved(notion, retrieved or {}), owners[n])
                 else:
-                    _load_entries(item, notion)
+                    _load_entries(item, notion, (queried or {}).get(n))
                 _place_languages(item)
                 if not allow_removal and not item.named:
                     gone = set(item.covered) - {c.entry.id for c in item.candidates}
@@ -337,10 +347,10 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
     return loaded
 
 
-def _load_entries(item: Loaded, notion: NotionSource) -> None:
+def _load_entries(item: Loaded, notion: NotionSource, queried: list[dict[str, Any]] | None = None) -> None:
     source = item.source
     selection = Selection(source.data_source or None, source.pages)
-    pages, item.problems = read_pages(notion, selection, source.config)
+    pages, item.problems = read_pages(notion, selection, source.config, queried)
     item.candidates = [check_page(page, source.config) for page in pages]
     # A data source covers every post it wrote; single pages cover themselves.
     item.covered = frozenset(item.manifest.pages if source.data_source else source.pages)
