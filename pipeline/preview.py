@@ -13,8 +13,10 @@ A whole site (pipeline.toml's [[sources]] or [languages]) is the same with every
 each synced into synced/<its section>/, with notices/<its place>/, both mounted over its
 section; a poll is one query a data source, and a change in any of them syncs them all with
 `sync_site` from those answers (links across sources resolve). Page trees and single pages
-are not followed: the site's own bundles of them show, and their manifests give the links. Its
-first sync runs before Hugo starts: Hugo refuses a site's link to a post it cannot find.
+are not followed: the site's own bundles of them show, and their manifests give the links.
+
+The first sync runs before Hugo starts (either way): Hugo refuses a site's link to a post it
+cannot find, and the site's bundles of the posts are hidden.
 
 The site is only read: its own posts folder stays mounted with the bundles its manifest lists
 hidden (the preview shows Notion's current version of those), Hugo renders to memory, and its
@@ -734,7 +736,7 @@ class Preview:
     address: str
     follower: Follower
     server: HugoServer
-    first: Step = field(default_factory=Step)  # a whole site's first poll, made before Hugo started
+    first: Step = field(default_factory=Step)  # the first poll, made before Hugo started
 
 
 @contextlib.contextmanager
@@ -768,9 +770,9 @@ def serving(settings: Settings, config: Config, selection: Selection | None, *, 
                                 settings.poll)
         write_config_dir(site, space, mounts)
         try:
-            # A whole site's own pages (a page tree's) may link to the posts: Hugo, with
-            # refLinksErrorLevel = "ERROR", would not start over sections still empty.
-            first = follower.poll_once() if selection is None else Step()
+            # The site's own pages (a page tree's, a hand-written one) may link to the posts:
+            # Hugo, with refLinksErrorLevel = "ERROR", would not start over sections still empty.
+            first = follower.poll_once()
             server = HugoServer(hugo, server_args(site, space, settings.port or free_port(), settings.drafts), space,
                                 on_hugo)
             try:
@@ -793,8 +795,9 @@ def run(settings: Settings, config: Config, selection: Selection | None, *, toke
     with serving(settings, config, selection, token=token, options=options, on_hugo=on_hugo, clock=clock) as preview:
         on_ready(preview.address)
         on_step(preview.first)
+        began = clock.monotonic()  # the first poll is made: the next one a poll later
         while True:
+            clock.sleep(max(0.0, began + settings.poll - clock.monotonic()))
             began = clock.monotonic()
             on_step(preview.follower.poll_once())
             preview.server.check()
-            clock.sleep(max(0.0, began + settings.poll - clock.monotonic()))

@@ -169,6 +169,21 @@ def running(tmp_path_factory):
             yield state
 
 
+def test_a_site_whose_own_page_refers_to_a_synced_post_starts_with_refs_fatal(tmp_path):
+    """The preview hides the site's synced bundles; before it synced first, Hugo refused to
+    start over the empty section when a hand-written page refers to one of them."""
+    with NotionEmulator(workspace_store(), token=TOKEN) as emulator:
+        site = blog(tmp_path / "blog", emulator)
+        (site / "hugo.toml").write_text((site / "hugo.toml").read_text() + 'refLinksErrorLevel = "ERROR"\n')
+        (site / "content" / "about.md").write_text('---\ntitle: About\n---\nSee [alpha]({{< ref "posts/alpha" >}}).\n')
+        options = SourceOptions(base_url=emulator.base_url, rate=0)
+        with preview.serving(preview.Settings(site, port=0, poll=1.0), CONFIG, Selection(SEED_DATA_SOURCE, ()),
+                             token=TOKEN, options=options, on_hugo=lambda line: None, clock=FakeClock()) as serving:
+            assert sorted(serving.first.written) == ["alpha", "beta"]  # before Hugo started
+            page = fetch(serving.address, "/about/").text
+            assert "/posts/alpha/\">alpha</a>" in page, page[page.find("See"):][:300]
+
+
 def test_the_synced_posts_show_beside_the_sites_own(running):
     assert "Written by hand." in fetch(running.address, "/posts/hand-written/").text
     listing = fetch(running.address, "/posts/").text
