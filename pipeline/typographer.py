@@ -30,6 +30,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 from pipeline.richtext import _LINKIFY_AFTER, linkified_end
@@ -40,6 +41,8 @@ _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ASCII_SPACE = frozenset(" \t\n\v\f\r")
 # The two things Goldmark never reads: a shortcode tag, and where linkify may start an address.
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.S)
+_TAG = re.compile(r"\{\{([<%])\s*+(/?)\s*+([A-Za-z0-9_][A-Za-z0-9_/.-]*+)")  # a shortcode tag's start and name
+_CLOSING = re.compile(r"\{\{[<%]\s*+/\s*+([A-Za-z0-9_][A-Za-z0-9_/.-]*+)")
 _ADDRESS = re.compile(r"(?:https?|ftp)://|www\.")
 
 
@@ -80,6 +83,36 @@ def use(md: MarkdownIt) -> None:
     for char in "'\".>-<":
         md.inline.add_terminator_char(char)
     md.inline.ruler.before("text", "typographer", _typographer)
+    md.core.ruler.before("inline", "typographer_raw_inner", _raw_inners)
+
+
+def _raw_inners(state: StateCore) -> None:
+    """Mark the inner content of `{{< name >}}…{{< /name >}}`, which Hugo hands to the shortcode
+    as it was typed (only `{{% %}}`'s is Markdown), for the typographer to pass over: the spans
+    of each inline text inside one, in document order, as it may hold paragraphs."""
+    if not isinstance(state.env, dict) or state.env.get(ENV_KEY) is None:
+        return
+    closed = {name for name in _CLOSING.findall(state.src)}
+    inner: dict[int, list[tuple[int, int]]] = state.env.setdefault("typographer_raw", {})
+    depth = 0
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        spans, start = [], 0
+        for tag in _TAG.finditer(token.content):
+            closing, name = tag.group(2) == "/", tag.group(3)
+            if closing and depth:
+                depth -= 1
+                if not depth:
+                    spans.append((start, tag.end()))
+            elif not closing and tag.group(1) == "<" and name in closed:
+                if not depth:
+                    start = tag.start()
+                depth += 1
+        if depth:
+            spans.append((start, len(token.content)))
+        if spans:
+            inner[id(token.content)] = spans
 
 
 def _punct(char: str) -> bool:  # Goldmark's util.IsPunctRune: a Unicode punctuation or symbol
@@ -135,20 +168,31 @@ def _skipped_of(state: StateInline) -> _Skipped:
     found: dict[int, _Skipped] = state.env.setdefault("typographer_skipped", {})
     key = id(state.src)  # the inline text is the same string while it is read (a link's label too)
     if key not in found:
-        found[key] = _Skipped(_skipped(state.src))
+        found[key] = _Skipped(_skipped(state.src, state.env.get("typographer_raw", {}).get(key, [])))
     return found[key]
 
 
-def _skipped(src: str) -> list[tuple[int, int]]:
-    """The spans of `src` Goldmark never reads, in order: shortcode tags (looked for only before
-    the last closing `}}`, so that an unclosed one costs no scan to the end), linkified addresses."""
+def _skipped(src: str, raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of `src` Goldmark never reads, in order and apart: `raw` (shortcodes' inner
+    content), shortcode tags (looked for only before the last closing `}}`, so that an unclosed
+    one costs no scan to the end), linkified addresses."""
     last = src.rfind("}}")
-    spans = [m.span() for m in _SHORTCODE.finditer(src, 0, last + 2)] if last >= 0 else []
+    spans = list(raw)
+    spans += [m.span() for m in _SHORTCODE.finditer(src, 0, last + 2)] if last >= 0 else []
+    covered = 0  # an address inside one already found is not read again (linear time)
     for match in _ADDRESS.finditer(src):
         start = match.start()
-        if (start == 0 or src[start - 1] in _LINKIFY_AFTER) and (end := linkified_end(src, start)) > start:
+        if start >= covered and (start == 0 or src[start - 1] in _LINKIFY_AFTER) \
+                and (end := linkified_end(src, start)) > start:
             spans.append((start, end))
-    return sorted(spans)
+            covered = end
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _inside(skipped: _Skipped, pos: int) -> bool:

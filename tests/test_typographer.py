@@ -103,6 +103,17 @@ def test_shortcode_arguments_are_left_as_typed():
         "It’s {{< kbd \"it's -- ok\" >}} and {{% note title=\"a...b\" %}}x{{% /note %}}"
 
 
+def test_the_inner_content_hugo_hands_to_a_shortcode_as_typed_is_left_as_typed(tmp_path):
+    # `{{< >}}`'s inner content is the template's, as typed; `{{% %}}`'s is Markdown.
+    typed = ["{{< box >}}\nI can't -- \"x\"...\n{{< /box >}}", "{{% box %}}\nI can't -- \"x\"...\n{{% /box %}}",
+             "{{< box >}}\n\nit's one\n\nit's two\n\n{{< /box >}}\n\nit's after"]
+    # Compared without whitespace: Hugo puts a `{{< >}}` shortcode's output in without its blank lines.
+    shown = ["".join(_words(page).split()) for page in _hugo_pages(tmp_path, typed)]
+    assert shown == ["Ican't--\"x\"...", "Ican’t–“x”…", "it'soneit'stwoit’safter"]
+    imported = [re.sub(r"\{\{.*?\}\}|\s", "", _plain(_imported(markdown))) for markdown in typed]
+    assert imported == shown
+
+
 def test_raw_html_blocks_are_left_as_typed():
     assert _plain(_imported("<div>\n<p>it's -- \"raw\"</p>\n</div>")) == "it's -- \"raw\""
 
@@ -114,6 +125,8 @@ def _hugo_pages(root: Path, bodies: list[str], config: str = "") -> list[str]:
     (root / "hugo.toml").write_text('baseURL = "https://example.org/"\ndisableKinds = ["taxonomy", "term", "RSS", '
                                     '"sitemap", "home", "section"]\n' + config, encoding="utf-8")
     (root / "layouts" / "_default" / "single.html").write_text("{{ .Content }}", encoding="utf-8")
+    (root / "layouts" / "_shortcodes").mkdir(parents=True)
+    (root / "layouts" / "_shortcodes" / "box.html").write_text("{{ .Inner }}", encoding="utf-8")
     for i, body in enumerate(bodies):
         (root / "content" / f"p{i}.md").write_text("---\ntitle: p\n---\n" + body + "\n", encoding="utf-8")
     subprocess.run([str(site.hugo_binary()), "build", "--source", str(root), "--logLevel", "error", "--noBuildLock"],
@@ -123,6 +136,10 @@ def _hugo_pages(root: Path, bodies: list[str], config: str = "") -> list[str]:
 
 def _hugo_page(root: Path, body: str, config: str = "") -> str:
     return _hugo_pages(root, [body], config)[0]
+
+
+def _words(page_html: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page_html)).split())
 
 
 def _shown(page_html: str) -> list[str]:
