@@ -37,6 +37,7 @@ from pipeline.richtext import _LINKIFY_AFTER, linkified_end
 
 TYPOGRAPHER = "markup.goldmark.extensions.typographer."  # its settings, as site.own_markup flattens them
 ENV_KEY = "typographer"  # the parse's env holds the site's Typographer there; none: off
+HELD_KEY = "typographer_held"  # and there the shortcode tags held out of the text (`_raw_inners`)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ASCII_SPACE = frozenset(" \t\n\v\f\r")
 # The two things Goldmark never reads: a shortcode tag, and where linkify may start an address.
@@ -89,25 +90,35 @@ def use(md: MarkdownIt) -> None:
 def _raw_inners(state: StateCore) -> None:
     """Mark the inner content of `{{< name >}}…{{< /name >}}`, which Hugo hands to the shortcode
     as it was typed (only `{{% %}}`'s is Markdown), for the typographer to pass over: the spans
-    of each inline text inside one, in document order, as it may hold paragraphs."""
+    of each inline text inside one, in document order, as it may hold paragraphs. A tag may be
+    held out of the text as a placeholder (env HELD_KEY: its pattern, whose group 1 indexes the
+    tags)."""
     if not isinstance(state.env, dict) or state.env.get(ENV_KEY) is None:
         return
-    closed = {name for name in _CLOSING.findall(state.src)}
+    placeholder, held = state.env.get(HELD_KEY) or (None, [])
+    closed = set(_CLOSING.findall(state.src)) | {name for tag in held for name in _CLOSING.findall(tag)}
     inner: dict[int, list[tuple[int, int]]] = state.env.setdefault("typographer_raw", {})
     depth = 0
     for token in state.tokens:
         if token.type != "inline":
             continue
+        tags = [(m.start(), m.end(), m.group(0)) for m in _TAG.finditer(token.content)]
+        if placeholder is not None:
+            tags = sorted(tags + [(m.start(), m.end(), held[int(m.group(1))])
+                                  for m in placeholder.finditer(token.content)])
         spans, start = [], 0
-        for tag in _TAG.finditer(token.content):
-            closing, name = tag.group(2) == "/", tag.group(3)
-            if closing and depth:
-                depth -= 1
+        for tag_start, tag_end, text in tags:
+            tag = _TAG.match(text)
+            if tag is None:
+                continue
+            if tag.group(2) == "/":
+                if depth:
+                    depth -= 1
+                    if not depth:
+                        spans.append((start, tag_end))
+            elif tag.group(1) == "<" and tag.group(3) in closed:
                 if not depth:
-                    spans.append((start, tag.end()))
-            elif not closing and tag.group(1) == "<" and name in closed:
-                if not depth:
-                    start = tag.start()
+                    start = tag_start
                 depth += 1
         if depth:
             spans.append((start, len(token.content)))

@@ -97,8 +97,16 @@ def test_code_blocks_math_blocks_link_destinations_and_html_attributes_are_left_
             i["text"].get("link")] == [("it’s", "https://example.com/a--b..."), ("it’s", "https://example.com/c--d")]
 
 
-def test_shortcode_arguments_are_left_as_typed():
+def test_shortcode_arguments_are_left_as_typed_but_a_figure_s_caption_that_hugo_shows_as_markdown(tmp_path):
     # Hugo replaces a shortcode before Goldmark reads the page: its arguments are the template's.
+    # Hugo's own figure shows its caption through markdownify: the typographer's characters.
+    typed = "{{< figure src=\"https://example.com/it's--a.png\" alt=\"it's\" caption=\"it's -- \\\"ok\\\"...\" >}}"
+    page = _hugo_page(tmp_path, typed)
+    assert re.search(r"<figcaption>\s*<p>(.*?)</p>", page).group(1) == "it&rsquo;s &ndash; &ldquo;ok&rdquo;&hellip;"
+    assert 'alt="it&#39;s"' in page
+    image = _imported(typed)[0]["image"]
+    assert (image["external"]["url"], _plain([{"type": "p", "p": {"rich_text": image["caption"]}}])) == (
+        "https://example.com/it's--a.png", "it’s – “ok”…\nfigure: alt=\"it's\"")
     assert _plain(_imported("It's {{< kbd \"it's -- ok\" >}} and {{% note title=\"a...b\" %}}x{{% /note %}}")) == \
         "It’s {{< kbd \"it's -- ok\" >}} and {{% note title=\"a...b\" %}}x{{% /note %}}"
 
@@ -112,6 +120,10 @@ def test_the_inner_content_hugo_hands_to_a_shortcode_as_typed_is_left_as_typed(t
     assert shown == ["Ican't--\"x\"...", "Ican’t–“x”…", "it'soneit'stwoit’safter"]
     imported = [re.sub(r"\{\{.*?\}\}|\s", "", _plain(_imported(markdown))) for markdown in typed]
     assert imported == shown
+    # The same when the owner keeps the shortcode ([render] shortcodes), whose tags import holds
+    # out of the Markdown reader's way.
+    kept = ImportContext(typographer=ON, shortcodes=frozenset({"box"}))
+    assert [re.sub(r"\{\{.*?\}\}|\s", "", _plain(to_blocks(markdown, kept).blocks)) for markdown in typed] == shown
 
 
 def test_raw_html_blocks_are_left_as_typed():
