@@ -193,7 +193,8 @@ def _skipped(src: str, raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
     covered = 0  # an address inside one already found is not read again (linear time)
     for match in _ADDRESS.finditer(src):
         start = match.start()
-        if start >= covered and (start == 0 or src[start - 1] in _LINKIFY_AFTER) \
+        # Not a link's destination, `](http…`: the link is read first, and linkify never sees it.
+        if start >= covered and (start == 0 or src[start - 1] in _LINKIFY_AFTER) and src[max(0, start - 2):start] != "](" \
                 and (end := linkified_end(src, start)) > start:
             spans.append((start, end))
             covered = end

@@ -46,6 +46,8 @@ REPLACED = [
     ("*\"em\"*", "“em”"),
     ("[link \"t\"](https://example.com/a--b)", "link “t”"),
     ("He said \"it's\"!", "He said “it’s”!"),
+    ("[Lionel Henry](https://github.com/lionel-)'s package", "Lionel Henry’s package"),  # rOpenSci's blog
+    ("a client for the '[NASA POWER](https://power.larc.nasa.gov/)' API", "a client for the ‘NASA POWER’ API"),
 ]
 
 # (typed, what the reader sees): places the typographer never reads.
