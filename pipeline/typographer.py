@@ -4,7 +4,7 @@ shows them again).
 
 Hugo turns the typographer on unless a site says `markup.goldmark.extensions.typographer.disable
 = true`; each of its replacements can be set to other text (an HTML entity) or to "" (left as
-typed): gohugo.io/configuration/markup/#typographer. Its rules are those of Goldmark v1.8
+typed): https://gohugo.io/configuration/markup/ (Goldmark, extensions, typographer). Its rules are those of Goldmark v1.8
 (Hugo 0.168), extension/typographer.go, written here as a markdown-it inline rule, which reads
 the same raw source Goldmark's inline parser does:
 
@@ -12,13 +12,14 @@ the same raw source Goldmark's inline parser does:
   right (`----` is an em dash and a hyphen);
 - a quote is decided where it stands, not paired: by CommonMark's flanking rules for the run of
   quotes it starts, the character before it in the source and the rest of its line, a few
-  English special cases (`'90s`, `'twas`, `I'm`, `Smiths'`), and how many quotes the paragraph
-  has opened. A quote that cannot open or close stays as typed.
+  English special cases (`'90s`, `'twas`, `I'm`, `Smiths'`), and how many quotes the page has
+  opened and not closed. A quote that cannot open or close stays as typed.
 
 It never reads what another rule takes first: an escaped character (`\\'`, `\\.`), code spans,
-math, links' destinations and titles, autolinks, raw HTML. Two things Goldmark never sees are
-passed over too: Hugo's shortcode tags (replaced before Goldmark runs) and the addresses
-Goldmark's linkify makes links of (it reads them before the typographer does).
+math, links' destinations and titles, autolinks, raw HTML. What Goldmark never sees is passed
+over too: Hugo's shortcode tags and a `{{< >}}` shortcode's inner content (Hugo hands them to the
+template before Goldmark runs), and the addresses Goldmark's linkify makes links of (it reads
+them before the typographer does).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ ENV_KEY = "typographer"  # the parse's env holds the site's Typographer there; n
 HELD_KEY = "typographer_held"  # and there the shortcode tags held out of the text (`_raw_inners`)
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ASCII_SPACE = frozenset(" \t\n\v\f\r")
-# The two things Goldmark never reads: a shortcode tag, and where linkify may start an address.
+# What Goldmark never reads: a shortcode tag (and a `{{< >}}` one's inner content, from its name
+# to the closing tag's), and where linkify may start an address.
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.S)
 _TAG = re.compile(r"\{\{([<%])\s*+(/?)\s*+([A-Za-z0-9_][A-Za-z0-9_/.-]*+)")  # a shortcode tag's start and name
 _CLOSING = re.compile(r"\{\{[<%]\s*+/\s*+([A-Za-z0-9_][A-Za-z0-9_/.-]*+)")
