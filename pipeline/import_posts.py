@@ -52,8 +52,9 @@ from pipeline.markdown_in import (LOCAL_FILE, Conversion, ImportContext, Unholda
 from pipeline.model import IMPORT_MARKER, Entry, Problem, Severity, is_import_marker
 from pipeline.render import MAX_DEPTH
 from pipeline.validate import slug_problem
-from pipeline.site import is_hugo_site, list_all, site_settings
+from pipeline.site import is_hugo_site, list_all, own_markup, site_settings
 from pipeline.source import NotionSource, SourceOptions, explain, make_client
+from pipeline.typographer import Typographer, site_typographer
 
 MAX_CHILDREN = 100  # block children a request (patch-block-children)
 MAX_BLOCKS = 1000  # block elements a request (request-limits)
@@ -736,6 +737,16 @@ def site_base_url(site: Path | None) -> str:
     return base if isinstance(base, str) and re.match(r"https?://[^/\s]+", base) else ""
 
 
+def typographer_of(site: Path | None) -> Typographer | None:
+    """The typographer the site's Goldmark settings give its pages (None: turned off); Hugo's
+    default, on, for posts outside a site or whose site's config cannot be read (Hugo could not
+    build it either)."""
+    try:
+        return site_typographer(own_markup(site)) if site is not None else Typographer()
+    except ConfigError:
+        return Typographer()
+
+
 def _unpublished(values: dict[str, Any], config: Config, schema: dict[str, Any]) -> dict[str, Any]:
     """The properties a new entry is created with: a status the blog does not publish (the
     first of `[publish] drafts`; without one, the data source's default), the real one
@@ -802,7 +813,8 @@ def import_posts(paths: list[Path], config: Config, data_source_id: str, *, toke
             static = site / "static"
         run = Converting(links, section, min(config.limits.max_depth, MAX_DEPTH), max_bytes, static,
                          regular_files(static) if static is not None and static.is_dir() else frozenset(),
-                         frozenset(config.render.shortcodes), site_base_url(site), served_at(site, report.plans))
+                         frozenset(config.render.shortcodes), site_base_url(site), served_at(site, report.plans),
+                         typographer_of(site))
         for plan in report.plans:
             if plan.action in writing:
                 _convert(plan, run)
@@ -841,6 +853,7 @@ class Converting:
     shortcodes: frozenset[str] = frozenset()
     base_url: str = ""  # the site's, for root-relative links to its other pages
     permalinks: dict[str, str] = field(default_factory=dict)  # a post's URL path → its slug
+    typographer: Typographer | None = None  # the site's: its posts' text as their readers saw it
 
 
 def _convert(plan: PostPlan, run: Converting) -> None:
@@ -849,7 +862,8 @@ def _convert(plan: PostPlan, run: Converting) -> None:
     assert plan.post is not None
     ctx = ImportContext(post_links=run.links, section=run.section, bundle_files=plan.post.bundle_files(),
                         static_files=run.static_files, shortcodes=run.shortcodes, slug=plan.slug,
-                        base_url=run.base_url, permalinks=run.permalinks, max_depth=run.max_depth)
+                        base_url=run.base_url, permalinks=run.permalinks, max_depth=run.max_depth,
+                        typographer=run.typographer)
     try:
         conversion = to_blocks(plan.post.body, ctx)
         plan.cover = _cover(plan.post, ctx)

@@ -33,7 +33,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from bs4 import MarkupResemblesLocatorWarning
@@ -54,6 +54,8 @@ from pipeline.hugo_syntax import (FENCE_CAPTION, FIGURE_ARGUMENTS, MORE, Caption
 from pipeline.render import MAX_DEPTH, goldmark
 from pipeline.code_languages import chroma_name, notion_language
 from pipeline.richtext import COLORS, INLINE_MATH
+from pipeline import typographer
+from pipeline.typographer import Typographer
 
 MAX_TEXT = 2000  # characters a text object, and a URL (developers.notion.com/reference/request-limits)
 MAX_RICH_TEXT = 100  # items a rich text array (same)
@@ -125,6 +127,8 @@ class ImportContext:
     permalinks: dict[str, str] = field(default_factory=dict)  # a post's URL path (lower case) → its slug
     shortcodes: frozenset[str] = frozenset()  # the shortcodes the site owner keeps ([render] shortcodes)
     max_depth: int = MAX_DEPTH  # levels of nested blocks a sync reads and shows ([limits] max_depth)
+    # The site's Goldmark typographer (None: off): the post's text is read as its reader saw it.
+    typographer: Typographer | None = None
     conversion: Conversion = field(default_factory=Conversion)
     # Images met inside text (a paragraph's, a heading's, a list item's), placed after its block.
     pending: list[dict[str, Any]] = field(default_factory=list)
@@ -184,6 +188,7 @@ def parser() -> MarkdownIt:
     md.inline.ruler.disable("math_inline")
     md.inline.ruler.before("escape", "github_math_inline", _github_math)
     md.options["maxNesting"] = MAX_MARKDOWN_NESTING
+    typographer.use(md)
     return md
 
 
@@ -211,10 +216,12 @@ def _github_math(state: StateInline, silent: bool) -> bool:
 _PARSER = parser()
 
 
-def parse(markdown: str) -> list[SyntaxTreeNode]:
-    """The top-level nodes of Markdown text. A token at the parser's nesting limit means that
-    markdown-it stopped there and dropped the rest: that post is refused, never cut."""
-    tokens = _PARSER.parse(markdown)
+def parse(markdown: str, typographer_: Typographer | None = None, held: Sequence[str] = ()) -> list[SyntaxTreeNode]:
+    """The top-level nodes of Markdown text, its text as `typographer_` shows it (None: as
+    typed; `held`: the shortcode tags `_held_tags` took out of it). A token at the parser's
+    nesting limit means that markdown-it stopped there and dropped the rest: that post is
+    refused, never cut."""
+    tokens = _PARSER.parse(markdown, {typographer.ENV_KEY: typographer_, typographer.HELD_KEY: (_HELD, held)})
     if any(token.level >= MAX_MARKDOWN_NESTING - 1 for token in tokens):
         raise Unholdable(
             f"its Markdown nests lists and quotes more than {MAX_MARKDOWN_NESTING // 2} levels deep, where the "
@@ -362,7 +369,7 @@ def to_blocks(markdown: str, ctx: ImportContext) -> Conversion:
     """The Notion blocks of a post body, each within Notion's limits for one block. The site
     kit's shortcodes are read as the HTML they stand for (`goldmark.raw_html`)."""
     markdown = _REF_LINK.sub(_ref_link, hugo_blocks(goldmark.raw_html(markdown), ctx))
-    nodes = parse(markdown)
+    nodes = parse(markdown, ctx.typographer, ctx.held)
     # <aside> and <details> span HTML blocks that markdown-it does not nest: how deep they go
     # is counted first, in one pass, so that converting them cannot take the square of it.
     opened = deepest = 0
@@ -962,14 +969,14 @@ def _video(tag: ShortcodeTag, ctx: ImportContext) -> list[dict[str, Any]] | None
 
 def _figure(tag: ShortcodeTag, ctx: ImportContext) -> list[dict[str, Any]]:
     """Hugo's figure shortcode as an image: its caption shown (as Markdown, which the shortcode
-    reads it as), its other arguments in a `figure:` line, which sync writes back."""
+    reads it as, the typographer's characters too), its other arguments in a `figure:` line, which sync writes back."""
     args = tag.args
     url = args.pop("src")
     caption_text = args.pop("caption", "")
     source, wanted = file_source(url, "image", ctx)
     caption = []
     if caption_text:
-        nodes = parse(caption_text)
+        nodes = parse(caption_text, ctx.typographer)  # Hugo's figure shows it through markdownify
         caption = rich_text(nodes[0].children[0] if nodes and nodes[0].type == "paragraph" and nodes[0].children
                             else None, ctx) or text_objects(caption_text)
     if source is None:

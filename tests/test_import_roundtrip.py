@@ -55,15 +55,16 @@ def test_every_block_fixture_within_what_notion_holds_comes_back_byte_for_byte(t
     assert differing == []
 
 
-# What Goldmark's typographer makes of a hand-written post's characters (Hugo's default), read
-# back as the characters typed: a synced post escapes them, so that it shows what Notion holds.
-TYPOGRAPHER = {"&rsquo;": "'", "&lsquo;": "'", "&ldquo;": '"', "&rdquo;": '"', "&ndash;": "--", "&mdash;": "---",
-               "&hellip;": "...", "&laquo;": "&lt;&lt;", "&raquo;": "&gt;&gt;"}
+# What Goldmark's typographer makes of a hand-written post's characters (Hugo's default) is
+# written as entities, the same characters in a synced post as themselves: import reads a post as
+# its reader saw it, and sync writes Notion's text as it is.
+TYPOGRAPHER = {"&rsquo;": "\u2019", "&lsquo;": "\u2018", "&ldquo;": "\u201c", "&rdquo;": "\u201d", "&ndash;": "\u2013",
+               "&mdash;": "\u2014", "&hellip;": "\u2026", "&laquo;": "\u00ab", "&raquo;": "\u00bb"}
 
 
 def _content(page: Path) -> list[str]:
     """The post's HTML as top-level elements, whitespace between words collapsed (a line break
-    in a paragraph's source and a space show the same), the typographer's characters as typed."""
+    in a paragraph's source and a space show the same), the typographer's entities as characters."""
     body = re.search(r'<div class="post-content">(.*?)</div>\s*</article>', page.read_text(encoding="utf-8"), re.S)
     assert body, page
     text = re.sub(r"\s+", " ", body.group(1)).strip()
@@ -108,7 +109,8 @@ EXPECTED_DIFFERENCES = {
     "notes-on-raft": 1,
     # Notion's export put callouts' Markdown inside raw HTML: now rendered as paragraphs (5); and a
     # heading's anchor: Hugo cuts the hand-written one at the typographer's apostrophe ("what"),
-    # while the synced heading's escaped apostrophe gives "whats-best-to-have" (1)
+    # while the synced heading's ’ (a character Notion holds, not the typographer's) gives
+    # "whats-best-to-have" (1)
     "seed-repaired": 6,
 }
 
