@@ -274,7 +274,8 @@ def _selection(config: Config, data_source: str | None, pages: tuple[str, ...], 
                    "source that holds it (a page of a page tree: that tree, incrementally); no other source is read.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the block trees fetched here, so that a rendering change (a rule, [render], an upgrade) "
-                   "re-renders unedited posts without fetching them again. [default: $NOTION_HUGO_CACHE, else "
+                   "re-renders unedited posts without fetching them again. A new or empty folder (tagged "
+                   "CACHEDIR.TAG); one holding other files is not used. [default: $NOTION_HUGO_CACHE, else "
                    "$XDG_CACHE_HOME/notion-hugo, else ~/.cache/notion-hugo]")
 @click.option("--no-cache", is_flag=True, help="Neither read nor keep fetched block trees.")
 @click.option("--allow-removal", is_flag=True,
