@@ -32,7 +32,7 @@ from pipeline.model import Post
 MANIFEST = ".notion-hugo.json"
 INDEX = "index.md"
 MANIFEST_FORMAT = "notion-hugo-manifest/1"
-_TEMP_PREFIX = ".notion-hugo-"  # only temporaries with this prefix are ever cleaned up
+TEMP_PREFIX = ".notion-hugo-"  # only temporaries with this prefix are ever cleaned up
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -190,7 +190,7 @@ def read_inside(root: Path, relative: str, max_bytes: int) -> bytes:
 
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{_TEMP_PREFIX}{path.name}.", suffix=".tmp")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -437,7 +437,7 @@ def _remove_stale_temporaries(out_dir: Path, folders: set[str]) -> None:
     for folder in folders:
         if (out_dir / folder).is_symlink():
             continue
-        for temp in (out_dir / folder).glob(f"{_TEMP_PREFIX}*.tmp"):
+        for temp in (out_dir / folder).glob(f"{TEMP_PREFIX}*.tmp"):
             temp.unlink(missing_ok=True)
 
 

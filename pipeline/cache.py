@@ -27,8 +27,9 @@ Invalidation:
   a synced block copied from another page, whose edits do not move this page's edit time.
 
 Ownership: the folder may be any the user names, so it is marked as the cache's with a
-`CACHEDIR.TAG` (bford.org/cachedir) when notion-hugo makes it (or finds it empty), and a
-folder holding other files without that tag is not used at all. Inside, only names the cache
+`CACHEDIR.TAG` (bford.org/cachedir) when notion-hugo makes it (or finds it empty, or holding
+only names the cache makes: a cache kept before the tag), and a folder holding other files
+without that tag is not used at all. Inside, only names the cache
 makes are written or removed: `blocks/<page id>.json` and `files/<sha256>`.
 """
 
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.bundle import atomic_write, read_inside, refusal, regular_files
+from pipeline.bundle import TEMP_PREFIX, atomic_write, read_inside, refusal, regular_files
 from pipeline.model import Block, Entry
 from pipeline.render.specs import walk
 
@@ -91,9 +92,22 @@ class BlockCache:
             return False
         tag = self.folder / TAG
         try:
-            return (tag.is_file() and not tag.is_symlink()) or not self.folder.exists() or not any(self.folder.iterdir())
+            return (tag.is_file() and not tag.is_symlink()) or not self.folder.exists() or self._holds_only_its_own()
         except OSError:  # not a folder, or unreadable: no cache, the run goes on
             return False
+
+    def _holds_only_its_own(self) -> bool:
+        """Whether every file in the folder is named as the cache names its own: an empty folder,
+        or a cache kept before the tag existed (the Action's restored one), which is then tagged."""
+        own = {"blocks": _TREE_NAME, "files": _FILE_NAME}
+        for entry in self.folder.iterdir():
+            if entry.name not in own or entry.is_symlink() or not entry.is_dir():
+                return False
+            for inside in entry.iterdir():
+                if inside.is_symlink() or not inside.is_file() or not (
+                        own[entry.name].fullmatch(inside.name) or inside.name.startswith(TEMP_PREFIX)):
+                    return False
+        return True
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -124,8 +138,6 @@ class BlockCache:
         edit time cannot tell when it changes (faults, a synced block from another page)."""
         if entry.faults or any(_copied_from_elsewhere(block) for block in walk(entry.blocks)):
             return
-        if refusal(self.folder, TAG, {TAG}) is None and not (self.folder / TAG).is_file():
-            atomic_write(self.folder / TAG, TAG_TEXT)  # the folder is the cache's from now on
         hashes = {url: hashlib.sha256(data).hexdigest() for url, data in files.items()}
         for url, sha in hashes.items():
             if refusal(self.folder, f"files/{sha}", set()) is None:  # not there yet, and no link on the way
@@ -136,6 +148,14 @@ class BlockCache:
         if refusal(self.folder, name, {name}) is None:
             # ASCII: a lone surrogate from the API (which rejects its entry) is kept as an escape.
             atomic_write(self.folder / name, json.dumps(record, separators=(",", ":")).encode())
+
+    def claim(self) -> None:
+        """Tag the folder as the cache's (a run that writes): from now on it is used as such."""
+        try:
+            if refusal(self.folder, TAG, {TAG}) is None and not (self.folder / TAG).is_file():
+                atomic_write(self.folder / TAG, TAG_TEXT)
+        except OSError:  # a read-only cache: the next run decides again
+            pass
 
     def prune(self, now: float | None = None) -> None:
         """Remove trees unused for MAX_AGE_DAYS, then every file no tree names."""

@@ -638,6 +638,7 @@ def _sync(job: Job) -> Report:
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
         if cache is not None:
+            cache.claim()
             keep_fetched(cache, fetched, downloads, config, started)
             if not selection.entries:
                 cache.prune()

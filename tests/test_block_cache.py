@@ -211,3 +211,14 @@ def test_a_post_showing_a_synced_block_from_another_page_is_read_again(tmp_path)
     report, _ = run(_with_copy(True, "edited on the original"), out, cache, config=COLORED)
     assert report.exit_code == 0
     assert "edited on the original" in (out / "copies" / "index.md").read_text()
+
+
+def test_a_cache_kept_before_the_tag_existed_is_still_used_and_then_tagged(tmp_path):
+    """The Action restores the cache of earlier runs: its folder holds only the cache's names."""
+    cache, out = tmp_path / "cache", tmp_path / "posts"
+    store = load_store(SEED_STORE)
+    run(store, out, cache)
+    (cache / "CACHEDIR.TAG").unlink()
+    report, requests = run(store, out, cache, config=COLORED)
+    assert query_only(requests) and not [p for p in report.problems if p.where == str(cache)]
+    assert (cache / "CACHEDIR.TAG").is_file()
