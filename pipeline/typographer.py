@@ -34,7 +34,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
-from pipeline.richtext import _LINKIFY_AFTER, linkified_end
+from pipeline.richtext import linkified_end
 
 TYPOGRAPHER = "markup.goldmark.extensions.typographer."  # its settings, as site.own_markup flattens them
 ENV_KEY = "typographer"  # the parse's env holds the site's Typographer there; none: off
@@ -185,6 +185,19 @@ def _skipped_of(state: StateInline) -> _Skipped:
     return found[key]
 
 
+# Where Goldmark's linkify may start in a Markdown source (its parser's trigger bytes,
+# extension/linkify.go): after whitespace, `(`, or an emphasis or strikethrough delimiter
+# (`**https://…**` is linked); an escaped `\*` is text, no delimiter.
+_LINKIFY_TRIGGERS = frozenset(" \t\n(*_~")
+
+
+def _linkify_may_start(src: str, start: int) -> bool:
+    if start == 0:
+        return True
+    before = src[start - 1]
+    return before in _LINKIFY_TRIGGERS and not (before in "*_~" and src[max(0, start - 2):start - 1] == "\\")
+
+
 def _skipped(src: str, raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans of `src` Goldmark never reads, in order and apart: `raw` (shortcodes' inner
     content), shortcode tags (looked for only before the last closing `}}`, so that an unclosed
@@ -196,7 +209,7 @@ def _skipped(src: str, raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
     for match in _ADDRESS.finditer(src):
         start = match.start()
         # Not a link's destination, `](http…`: the link is read first, and linkify never sees it.
-        if start >= covered and (start == 0 or src[start - 1] in _LINKIFY_AFTER) and src[max(0, start - 2):start] != "](" \
+        if start >= covered and _linkify_may_start(src, start) and src[max(0, start - 2):start] != "](" \
                 and (end := linkified_end(src, start)) > start:
             spans.append((start, end))
             covered = end

@@ -111,6 +111,27 @@ def test_the_alert_hook_renders_every_other_blockquote_byte_for_byte_as_goldmark
     assert re.search(r'<link rel="stylesheet" href="/notion-hugo/notion-hugo\.min\.[0-9a-f]+\.css"', css)
 
 
+def quote(n: int, words: str) -> Block:
+    return Block(data={"object": "block", "id": f"q0000000-0000-4000-8000-{n:012d}", "type": "quote",
+                       "has_children": False, "in_trash": False, "quote": {"rich_text": [text(words)], "color": "default"}})
+
+
+@pytest.mark.parametrize("html", ["raw", "shortcodes"])
+def test_a_quote_typed_like_an_alert_in_notion_stays_a_quote(tmp_path: Path, html: str) -> None:
+    """Review: a Notion quote starting `[!WARNING]` became an alert, whatever escaped its `[`
+    (Hugo reads the rendered text). Its `[` is now an element of its own."""
+    typed = quote(1, "[!WARNING] typed in Notion")
+    posts = {"typed": FRONT.format(title="Typed", day=1) + alerts(typed, html=html) + "\n"}
+    blog = make_site(tmp_path / "blog", posts, config='[markup.goldmark.renderer]\n  unsafe = true\n' if html == "raw" else "")
+    _write(blog / "pipeline.toml", f'[[front_matter]]\nkey = "title"\nproperty = "Title"\n\n[render]\nhtml = "{html}"\n'
+                                   'callouts = "alerts"\n')
+    assert run("site-kit", str(blog)).exit_code == 0 and (blog / site.ALERT_HOOK).is_file()
+    page = (build(blog, tmp_path / "public") / "posts" / "typed" / "index.html").read_text(encoding="utf-8")
+    assert "notion-alert" not in page
+    shown = re.sub(r"<[^>]+>", "", re.search(r"<blockquote>(.*?)</blockquote>", page, re.S).group(1))
+    assert shown.strip().replace("&#91;", "[") == "[!WARNING] typed in Notion"
+
+
 def test_a_themes_own_alert_hook_renders_the_callouts_and_the_kit_adds_none(tmp_path: Path) -> None:
     blog = make_site(tmp_path / "blog", {"plain": FRONT.format(title="Plain", day=1) + "Text.\n"})
     _write(blog / "themes/papermod-like/layouts/_markup/render-blockquote-alert.html", "<div class=theirs>{{ .Text }}</div>")

@@ -190,6 +190,11 @@ def _linkify(markup: str) -> str:
     return "".join(out)
 
 
+def inline_html(markup: str, r: RenderContext) -> str:
+    """Inline HTML the pipeline writes whole: as it is, or inside the kit's `notion-hugo/text`."""
+    return _text_shortcode(markup) if r.options.html == SHORTCODES else markup
+
+
 def _text_shortcode(inner_html: str) -> str:
     return "{{< notion-hugo/text >}}" + inner_html + "{{< /notion-hugo/text >}}"
 

@@ -122,8 +122,17 @@ def quote(body: str) -> str:
     return "\n".join("> " + line if line else ">" for line in body.split("\n")) if body else ""
 
 
+# Hugo (≥ 0.132) takes a blockquote whose rendered text starts with `[!TYPE]` for an alert, and
+# escapes and entities render to that same text: a quote typed so in Notion keeps its `[` in an
+# element of its own, which the rendered text then starts with instead.
+_ALERT_OPENER = re.compile(r"(?:\\?\[|&#91;)(?=!)")
+
+
 def render_quote(block: Block, r: RenderContext) -> str:
-    return quote(then(block_text(block, r), r.children(block)))
+    text = block_text(block, r)
+    if _ALERT_OPENER.match(text):
+        text = goldmark.inline_html("<span>&#91;</span>", r) + _ALERT_OPENER.sub("", text, count=1)
+    return quote(then(text, r.children(block)))
 
 
 def icon(value: dict) -> str:
