@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -30,6 +29,7 @@ from tests import sitestore, storekit, test_site as site_test
 from tests.conftest import ROOT, SEED_DATA_SOURCE, TOKEN
 from tests.hugosite import make_site
 from tests.sitestore import page_id
+from tests import test_preview
 from tests.test_preview import FakeClock, api, edit, fetch, first_line, says, served, tree
 
 NOTES = "0f0f0f0f-0000-4000-8000-0000000000d5"  # the second data source: notes
@@ -94,22 +94,12 @@ def new_entry(client: Any, data_source: str, title: str, slug: str, text: str) -
     return page["id"], client.blocks.children.list(page["id"])["results"][0]["id"]
 
 
-class Running:
-    def __init__(self, emulator: NotionEmulator, site: Path, serving: preview.Preview) -> None:
-        self.emulator, self.site, self.preview = emulator, site, serving
-        self.client = api(emulator)
+class Running(test_preview.Running):
+    """A whole site's preview, with the site's files as they were before it started."""
+
+    def __init__(self, emulator: NotionEmulator, site: Path, serving: preview.Preview, clock: FakeClock) -> None:
+        super().__init__(emulator, site, serving, clock)
         self.before = tree(site)
-
-    @property
-    def address(self) -> str:
-        return self.preview.address
-
-    def poll(self) -> preview.Step:
-        self.last = self.preview.follower.poll_once()
-        return self.last
-
-    def shows(self, path: str, holds) -> httpx.Response:
-        return served(self.address, path, holds, self.poll)
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +109,8 @@ def running(tmp_path_factory):
         site, config = site_with_two_sources(tmp / "blog", emulator)
         with preview.serving(preview.Settings(site, port=0, poll=1.0), config, None, token=TOKEN,
                              options=SourceOptions(base_url=emulator.base_url, rate=0), on_hugo=print,
-                             clock=FakeClock()) as serving:
-            state = Running(emulator, site, serving)
+                             clock=(clock := FakeClock())) as serving:
+            state = Running(emulator, site, serving, clock)
             assert sorted(serving.first.written) == ["notes/gamma", "posts/alpha", "posts/beta"]  # before Hugo started
             assert "Gamma reads" in fetch(serving.address, "/notes/gamma/").text
             yield state
