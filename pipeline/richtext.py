@@ -630,10 +630,12 @@ _TYPOGRAPHIC = re.compile(r"['\"]|-{2,}|\.{3,}|>{2,}")
 _URL_PATH = r"""(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=();,'">^{}\[\]`]*)?"""
 _LINKIFY = re.compile(r"(?:(?:https?|ftp)://[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-z]+(?::\d+)?|www\.[-a-zA-Z0-9@:%._+~#=]{1,256}"
                       r"\.[a-z]+)" + _URL_PATH)
-_LINKIFY_AFTER = frozenset(" \t\n(")
+# Where Goldmark's linkify may start (its parser's trigger bytes, extension/linkify.go): after
+# whitespace, `(`, or an unescaped emphasis or strikethrough character (`x_http://…` is linked).
+LINKIFY_TRIGGERS = frozenset(" \t\n(*_~")
 # typographer_proof's pieces: an escape, a typographic sequence, a bracket, a character linkify
 # may start after, or a run of none of these (any other character alone).
-_TOKEN = re.compile(r"\\.|['\"]|-{2,}|\.{3,}|>{2,}|[\[\] \t\n(]|[^\\'\"\-.>\[\] \t\n(]+|.", re.S)
+_TOKEN = re.compile(r"\\.|['\"]|-{2,}|\.{3,}|>{2,}|[\[\] \t\n(*_~]|[^\\'\"\-.>\[\] \t\n(*_~]+|.", re.S)
 
 
 def linkified_end(text: str, start: int) -> int:
@@ -698,7 +700,7 @@ def typographer_proof(markdown: str, before: str = "", *, linkify: bool = True) 
         elif text in ("[", "]") and depth is not None:
             depth = _brackets(text, depth)
         out.append(text)
-        trigger = text in _LINKIFY_AFTER
+        trigger = text in LINKIFY_TRIGGERS
         i = token.end()
     return "".join(out)
 

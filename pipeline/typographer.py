@@ -34,7 +34,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
-from pipeline.richtext import linkified_end
+from pipeline.richtext import LINKIFY_TRIGGERS, linkified_end
 
 TYPOGRAPHER = "markup.goldmark.extensions.typographer."  # its settings, as site.own_markup flattens them
 ENV_KEY = "typographer"  # the parse's env holds the site's Typographer there; none: off
@@ -185,17 +185,13 @@ def _skipped_of(state: StateInline) -> _Skipped:
     return found[key]
 
 
-# Where Goldmark's linkify may start in a Markdown source (its parser's trigger bytes,
-# extension/linkify.go): after whitespace, `(`, or an emphasis or strikethrough delimiter
-# (`**https://…**` is linked); an escaped `\*` is text, no delimiter.
-_LINKIFY_TRIGGERS = frozenset(" \t\n(*_~")
-
-
 def _linkify_may_start(src: str, start: int) -> bool:
+    """Whether Goldmark's linkify reads an address at `start` of a Markdown source: after a
+    trigger byte (`**https://…**` is linked), but not an escaped one (`\\*` is text)."""
     if start == 0:
         return True
     before = src[start - 1]
-    return before in _LINKIFY_TRIGGERS and not (before in "*_~" and src[max(0, start - 2):start - 1] == "\\")
+    return before in LINKIFY_TRIGGERS and not (before in "*_~" and src[max(0, start - 2):start - 1] == "\\")
 
 
 def _skipped(src: str, raw: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -152,6 +153,22 @@ def test_notion_text_shows_the_same_with_the_typographer_on_or_off(tmp_path_fact
         pages[typographer] = [(public / f"p{i}/index.html").read_text(encoding="utf-8") for i in range(len(texts))]
     assert pages["on"] == pages["off"]
     assert "&rsquo;" not in "".join(pages["on"]) and "&ndash;" not in "".join(pages["on"])
+
+
+def test_an_address_linkify_reads_after_an_underscore_keeps_its_whole_target(tmp_path: Path) -> None:
+    """Review: `_` (as `*` and `~`) is one of linkify's triggers; the typographer's escapes went
+    inside an address after it, and Hugo linked http://x.y/it instead of http://x.y/it's."""
+    texts = {"x_http://x.y/it's": "http://x.y/it's", "a_https://example.com/a--b c": "https://example.com/a--b",
+             "snake_www.y.org/a...b": "https://www.y.org/a...b"}
+    blog = tmp_path / "blog"
+    _write(blog / "hugo.toml", 'baseURL = "/"\ndisableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n')
+    _write(blog / "layouts/_default/single.html", "{{ .Content }}")
+    for i, text in enumerate(texts):
+        _write(blog / f"content/p{i}.md", f"---\ntitle: p{i}\n---\n{rich_text(_text(text), RenderContext())}\n")
+    public = build(blog, tmp_path / "public")
+    for i, (text, target) in enumerate(texts.items()):
+        page = (public / f"p{i}/index.html").read_text(encoding="utf-8")
+        assert f'href="{target}"' in page and html.unescape(re.sub(r"<[^>]+>", "", page)).strip() == text
 
 
 class _Canonical(HTMLParser):
