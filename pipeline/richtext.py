@@ -586,8 +586,10 @@ class _Markdown:
             nxt = text[i + 1] if i + 1 < len(text) else after
             if self.as_entity(ch, nxt, last=i == len(text) - 1):
                 out.append(f"&#{ord(ch)};")
+            elif self.where.raw_inner and (ch == "&" or self.backslashed(ch, prev, nxt, text, i)):
+                out.append(f"&#{ord(ch)};")  # every `&`: a browser reads `&lt` too
             elif self.backslashed(ch, prev, nxt, text, i):
-                out.append(f"&#{ord(ch)};" if self.where.raw_inner else "\\" + ch)
+                out.append("\\" + ch)
             else:
                 out.append(ch)
         return "".join(out)
