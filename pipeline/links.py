@@ -47,6 +47,7 @@ class RenderContext:
     number: int = 1  # a numbered list item's number in its list
     renderer: "Renderer | None" = None  # set by Renderer.render_page
     footnotes: frozenset[str] = frozenset()  # labels of the footnote notes on the page (render/hugo.py)
+    raw_inner: frozenset[str] = frozenset()  # ids of the blocks inside a kept {{< >}} shortcode (render/hugo.py)
 
     def at(self, block: Block, number: int = 1) -> "RenderContext":
         """The context for rendering `block`, one of the blocks listed at this depth."""

@@ -388,6 +388,12 @@ class Where:
     cell: bool = False  # a GFM table cell: `|` splits the row even inside code spans
     label: bool = False  # a link's text: brackets are escaped, links inside are dropped
     before: str = ""  # what comes before the text; "" for the start of a line
+    # The inner content of a kept `{{< >}}` shortcode, which Hugo hands to its template as typed:
+    # a template that prints `.Inner` raw shows a backslash escape, one that markdownifies it
+    # shows the typographer's characters, as the original post did (import leaves them as typed
+    # there). So escapes are character references, which both show as the character, and
+    # typographic sequences are left as typed.
+    raw_inner: bool = False
 
 
 PARAGRAPH = Where(newline="\\\n")
@@ -482,7 +488,9 @@ class _Markdown:
             self.url += node.text
             self.written += len(node.text)
             escaped_text = self.escape(node.text, before[-1:], after)
-            return typographer_proof(escaped_text, before, linkify=not self.in_link).replace("\n", self.where.newline)
+            if not self.where.raw_inner:
+                escaped_text = typographer_proof(escaped_text, before, linkify=not self.in_link)
+            return escaped_text.replace("\n", self.where.newline)
         # Goldmark's linkify extends a bare URL over `[`, `` ` `` and `~` (not a backslash):
         # what follows one is written as HTML, whose `<` ends it.
         linkified = _bare_url_at_end(self.url)
@@ -578,6 +586,8 @@ class _Markdown:
             nxt = text[i + 1] if i + 1 < len(text) else after
             if self.as_entity(ch, nxt, last=i == len(text) - 1):
                 out.append(f"&#{ord(ch)};")
+            elif self.where.raw_inner and (ch == "&" or self.backslashed(ch, prev, nxt, text, i)):
+                out.append(f"&#{ord(ch)};")  # every `&`: a browser reads `&lt` too
             elif self.backslashed(ch, prev, nxt, text, i):
                 out.append("\\" + ch)
             else:
@@ -705,14 +715,19 @@ def typographer_proof(markdown: str, before: str = "", *, linkify: bool = True) 
     return "".join(out)
 
 
-def _escape_line_starts(markdown: str) -> str:
-    """Text that would start a heading, quote, list, table, setext underline or definition."""
+def _escape_line_starts(markdown: str, raw_inner: bool = False) -> str:
+    """Text that would start a heading, quote, list, table, setext underline or definition
+    (`raw_inner`: escaped as a character reference, `Where.raw_inner`)."""
+
+    def escape(ch: str) -> str:
+        return f"&#{ord(ch)};" if raw_inner else "\\" + ch
 
     def fix(match: re.Match[str]) -> str:
         indent = match.group("indent")
         if match.group("num"):
-            return indent + match.group("num") + "\\" + match.group("dot")
-        return indent + "\\" + match.group(0)[len(indent):]
+            return indent + match.group("num") + escape(match.group("dot"))
+        mark = match.group(0)[len(indent):]
+        return indent + escape(mark[0]) + mark[1:]
 
     lines = markdown.split("\n")
     return "\n".join(_LINE_START.sub(fix, line, count=1) for line in lines)
@@ -748,7 +763,7 @@ def to_markdown(items: Iterable[dict[str, Any]], ctx: RenderContext, where: Wher
     tildes = plain.count("~") >= 2 or any("strikethrough" in run.marks for run in runs)
     markdown = _Markdown(where, tildes, plain, INLINE_MATH[ctx.options.math]).nodes(_nest(runs), where.before,
                                                                              "]" if where.label else "")
-    return _escape_line_starts(markdown)
+    return _escape_line_starts(markdown, where.raw_inner)
 
 
 def rich_text(items: Iterable[dict[str, Any]], ctx: RenderContext) -> str:

@@ -9,6 +9,9 @@ the grammar both read (`pipeline.hugo_syntax`):
 - a paragraph that is one code-styled `<!--more-->`: Hugo's summary divider;
 - a paragraph that is one code-styled shortcode tag whose name the site owner keeps
   (`[render] shortcodes`): that tag, arguments quoted. A name not on the list stays text;
+- the text inside a kept `{{< >}}` shortcode (between its tags' paragraphs, or its tags in one
+  text): Hugo hands it to the template as typed, so it is written for a template that prints
+  it raw as well as one that markdownifies it (`Where.raw_inner`);
 - a piece of code `[^label]` in text: a footnote's reference; a paragraph starting with code
   `[^label]:`, its note.
 
@@ -163,16 +166,70 @@ def text_with_shortcodes(rich_text: Any, r: RenderContext, where: Where) -> str:
     site owner keeps (`[render] shortcodes`) is that tag: what import made of a tag inside text."""
     items = as_objects(rich_text)
     kept = r.options.shortcodes
+    if r.block is not None and r.block.id in r.raw_inner:
+        where = replace(where, raw_inner=True)
     tags = {i: tag for i, item in enumerate(items) for tag in [_kept_tag(item, kept, r.footnotes)] if tag is not None}
     if not tags:
         return to_markdown(items, r, where)
     out, start = [], 0
+    raw_open: list[str] = []  # the kept {{< >}} shortcodes open here, innermost last
     for i in sorted(tags):
         found = tags[i]
-        out += [_segment(items[start:i], r, where), found if isinstance(found, str) else found.text()]
+        inside = replace(where, raw_inner=True) if raw_open else where
+        out += [_segment(items[start:i], r, inside), found if isinstance(found, str) else found.text()]
+        if isinstance(found, ShortcodeTag):
+            _follow(raw_open, found)
         start = i + 1
-    out.append(_segment(items[start:], r, where))
+    out.append(_segment(items[start:], r, replace(where, raw_inner=True) if raw_open else where))
     return "".join(out)
+
+
+def _follow(raw_open: list[str], tag: ShortcodeTag) -> None:
+    """Keep `raw_open`, the names of the `{{< >}}` shortcodes open, up to date past `tag`."""
+    if tag.percent:
+        return
+    if not tag.closing:
+        raw_open.append(tag.name)
+    elif tag.name in raw_open:
+        del raw_open[len(raw_open) - 1 - raw_open[::-1].index(tag.name)]
+
+
+def raw_inner_blocks(blocks: Sequence[Block], kept: tuple[str, ...]) -> frozenset[str]:
+    """The ids of the blocks, at any depth, between the paragraphs that open and close a kept
+    `{{< >}}` shortcode (and of everything they hold): its inner content, which Hugo hands to
+    the template as typed (`Where.raw_inner`). A tag left unclosed opens nothing."""
+    found: set[str] = set()
+    if not kept:
+        return frozenset()
+    stack = [list(blocks)]
+    while stack:
+        siblings = stack.pop()
+        raw_open: list[str] = []
+        pending: list[Block] = []  # blocks after an open tag, inner content once it closes
+        for block in siblings:
+            line = _single_code(block.value.get("rich_text")) if block.type == "paragraph" else None
+            tag = shortcode_tag(line) if line else None
+            if tag is not None and tag.name in kept and not tag.percent:
+                _follow(raw_open, tag)
+                if not raw_open:
+                    found.update(_ids(pending))
+                    pending = []
+                continue
+            if raw_open:
+                pending.append(block)
+            else:
+                stack.append(list(block.children))
+    return frozenset(found)
+
+
+def _ids(blocks: Sequence[Block]) -> set[str]:
+    """The ids of blocks and of every block they hold."""
+    found, stack = set(), list(blocks)
+    while stack:
+        block = stack.pop()
+        found.add(block.id)
+        stack += block.children
+    return found
 
 
 def _kept_tag(item: dict[str, Any], kept: tuple[str, ...], footnotes: frozenset[str]) -> ShortcodeTag | str | None:

@@ -28,7 +28,7 @@ from pipeline.links import RenderContext
 from pipeline.model import Block
 from pipeline.render import goldmark
 from pipeline.render.depth import too_deep
-from pipeline.render.hugo import footnote_labels, text_with_shortcodes
+from pipeline.render.hugo import footnote_labels, raw_inner_blocks, text_with_shortcodes
 from pipeline.render.specs import BLOCKS, FALLBACK, spec_of
 from pipeline.render.text import list_style
 from pipeline.richtext import PARAGRAPH, Where
@@ -83,7 +83,8 @@ class Renderer:
 
     def render_page(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
         """The Markdown body of a page: its blocks, with one trailing newline."""
-        ctx = replace(ctx, renderer=self, footnotes=footnote_labels(blocks))
+        ctx = replace(ctx, renderer=self, footnotes=footnote_labels(blocks),
+                      raw_inner=raw_inner_blocks(blocks, ctx.options.shortcodes))
         return goldmark.keep_paragraphs(self.render_blocks(blocks, ctx).strip("\n"), ctx)
 
     def render_blocks(self, blocks: Sequence[Block], ctx: RenderContext) -> str:
