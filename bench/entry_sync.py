@@ -12,7 +12,7 @@ what a webhook's dispatch runs.
 
 Then the same on a two-source site ([[sources]]: a data source and a page tree, bench/site_sync.py's
 workspace): requests of a full incremental whole-site run after one edit, against `sync --entry`
-of the edited entry (its data source alone) and of an edited tree page (its tree alone).
+of the edited entry (its data source alone) and of an edited tree page (that page alone, in its place).
 """
 
 from __future__ import annotations

@@ -17,9 +17,11 @@ are those its manifest recorded.
 With named entries (`sync --entry`, what a webhook's dispatch runs), each id is synced in the
 source that holds it, and no other source is read, locked or written: a data source's entry (by
 its parent, as Notion answers it) is read alone, as `sync --entry` reads one; a page of a page
-tree (its root, a page its manifest lists, or a new sub-page of one of those) has that tree read
-incrementally, since its pages' folders, weights and sub-pages hang together. Links to everything
-not read come from the manifests, as last written. An id no source holds is a warning.
+tree that its manifest lists, and whose place is as the manifest recorded it (its parent, its
+title and folder, its sub-pages), is read alone too: its page and its blocks. Any other page of a
+tree (a new sub-page, a moved, renamed or trashed one) has that tree read incrementally, since its
+pages' folders, weights and sub-pages hang together. Links to everything not read come from the
+manifests, as last written. An id no source holds is a warning.
 
 On a multilingual site (`[languages]`), each page is `index.<code>.md` (`_index.<code>.md`),
 so entries of one slug in different languages are translations in one bundle, sharing its
@@ -35,7 +37,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from pipeline import bundle
 from pipeline.config import Config, load_schema, require_notion_id
@@ -49,7 +51,7 @@ from pipeline.sync import (
     Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_entries, read_pages, refuse_mass_removal,
     renderer_for,
 )
-from pipeline.tree import read_tree
+from pipeline.tree import read_tree, sub_pages, trashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,14 +244,21 @@ def check_site(config: Config, *, token: str, options: SourceOptions = SourceOpt
 
 
 class _Retrieved(NotionSource):
-    """Notion, answering the pages this run has retrieved already from memory."""
+    """Notion, answering the pages this run has retrieved already, and the ones it has read
+    whole, from memory."""
 
     def __init__(self, notion: NotionSource, pages: dict[str, dict[str, Any] | None]) -> None:
         super().__init__(notion.client, notion.options, notion.progress)
         self.pages = pages
+        self.read: dict[str, Entry] = {}
 
     def page_or_missing(self, page_id: str) -> dict[str, Any] | None:
         return self.pages[page_id] if page_id in self.pages else super().page_or_missing(page_id)
+
+    def entries(self, pages: Iterable[dict[str, Any]]) -> list[Entry]:
+        pages = list(pages)
+        return [self.read[p["id"]] for p in pages if p["id"] in self.read] \
+            + super().entries([p for p in pages if p["id"] not in self.read])
 
 
 def _owners(sources: list[SiteSource], named: tuple[str, ...], *, token: str, options: SourceOptions,
@@ -330,7 +339,8 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
                 if not item.read:
                     continue
                 if source.root:
-                    _load_tree(item, notion, force)
+                    _load_tree(item, _Retrieved(notion, dict(retrieved or {})), force,
+                               owners[n] if owners is not None else ())
                 elif owners is not None:
                     _load_named(item, _Retrieved(notion, retrieved or {}), owners[n])
                 else:
@@ -370,11 +380,15 @@ def _load_named(item: Loaded, notion: NotionSource, named: tuple[str, ...]) -> N
     item.covered = frozenset(named)
 
 
-def _load_tree(item: Loaded, notion: NotionSource, force: bool) -> None:
+def _load_tree(item: Loaded, notion: _Retrieved, force: bool, named: tuple[str, ...] = ()) -> None:
     """A page tree as Hugo sections: the root the section's `_index.md`; each sub-page a bundle
     in its parent's folder, named by its slug: a branch (`_index.md`) when it has sub-pages of its
-    own, else a leaf (`index.md`); `weight` its place among its siblings."""
+    own, else a leaf (`index.md`); `weight` its place among its siblings. `named`: the pages of a
+    run over named entries, read alone when each is in place (`_load_tree_pages`), else the
+    tree is walked (what they read is not asked again)."""
     source, records = item.source, item.manifest.pages
+    if named and _load_tree_pages(item, notion, named):
+        return
 
     def remembered(page: dict[str, Any]) -> list[str] | None:
         record = records.get(page["id"]) or {}
@@ -391,21 +405,75 @@ def _load_tree(item: Loaded, notion: NotionSource, force: bool) -> None:
     for tp in tree.pages:
         candidate = check_page(tp.page, source.config)
         branch = tp.parent is None or any(page_id in exported for page_id in tp.sub_pages)
-        # A page's folder is in its sub-pages' paths, and so in links to them: a slug that is not
-        # one (the page is rejected for it) gives way to the page's id there.
-        name = candidate.slug if slug.fullmatch(candidate.slug) else tp.id.replace("-", "")
-        candidate.path = folders[tp.id] = "" if tp.parent is None else bundle.bundle_path(folders[tp.parent], name)
-        candidate.sub_pages = tp.sub_pages
-        candidate.place = {"index": "_index.md" if branch else bundle.INDEX}
-        if tp.parent is not None:
-            candidate.place["weight"] = tp.position
-            candidate.metadata.setdefault("weight", tp.position)
+        folders[tp.id] = _tree_folder(candidate, None if tp.parent is None else folders[tp.parent], slug)
+        _place(candidate, folders[tp.id], tp.sub_pages, branch, tp.position if tp.parent is not None else None)
         item.candidates.append(candidate)
     # A sub-page that cannot be read keeps its earlier output, and so do the pages under it.
     unread = [records[page_id]["slug"] for page_id in tree.unreadable if page_id in records]
     kept = {pid for pid, rec in records.items() for folder in unread
             if rec["slug"] == folder or rec["slug"].startswith(folder + "/")}
     item.covered = frozenset(set(records) - kept)
+
+
+def _tree_folder(candidate: Candidate, parent_folder: str | None, slug: re.Pattern[str]) -> str:
+    """A tree page's folder: its parent's (None for the root, whose folder is the section's),
+    and in it the page's slug. A page's folder is in its sub-pages' paths, and so in links to
+    them: a slug that is not one (the page is rejected for it) gives way to the page's id there."""
+    if parent_folder is None:
+        return ""
+    name = candidate.slug if slug.fullmatch(candidate.slug) else candidate.entry.id.replace("-", "")
+    return bundle.bundle_path(parent_folder, name)
+
+
+def _place(candidate: Candidate, folder: str, pages: list[str], branch: bool, position: int | None) -> None:
+    """A tree page's place, as its bundle and manifest record keep it: its folder and sub-pages,
+    a branch or a leaf, and (but for the root) its weight among its siblings."""
+    candidate.path = folder
+    candidate.sub_pages = pages
+    candidate.place = {"index": "_index.md" if branch else bundle.INDEX}
+    if position is not None:
+        candidate.place["weight"] = position
+        candidate.metadata.setdefault("weight", position)
+
+
+def _load_tree_pages(item: Loaded, notion: _Retrieved, named: tuple[str, ...]) -> bool:
+    """The named pages of a tree alone, each retrieved and read whole, when every one is in the
+    place the manifest recorded: listed in it, with the same parent page (the one whose recorded
+    sub-pages list it, at the recorded weight), the same title and so the same folder, and the
+    same sub-pages. Then the rest of the tree, and its records, stay as they are; else False,
+    and what was read is kept in `notion` for the walk of the tree."""
+    source, records = item.source, item.manifest.pages
+    parents = {str(sub): (pid, n) for pid, rec in records.items()
+               for n, sub in enumerate(rec.get("sub_pages") or (), 1)}
+    slug = re.compile(load_schema("post.schema.json")["properties"]["slug"]["pattern"])
+    candidates = []
+    for page_id in named:
+        record = records.get(page_id)
+        root = page_id == source.root
+        parent_id, position = (None, None) if root else parents.get(page_id, ("", None))
+        if not isinstance(record, dict) or parent_id == "":
+            return False
+        page = notion.pages[page_id] = notion.page_or_missing(page_id)
+        if page is None or trashed(page):
+            return False
+        # Shape: developers.notion.com/reference/parent-object ({"type": "page_id", "page_id": …} for a sub-page).
+        parent = as_object(page.get("parent"))
+        if not root and (parent.get("type") != "page_id" or as_text(parent.get("page_id")) != parent_id):
+            return False
+        place = as_object(record.get("place"))
+        candidate = check_page(page, source.config)
+        folder = _tree_folder(candidate, None if parent_id is None else str(records[parent_id]["slug"]), slug)
+        if candidate.title != record.get("title") or folder != record.get("slug") or place.get("weight") != position:
+            return False
+        entry = notion.read[page_id] = notion.entries([page])[0]
+        pages = list(dict.fromkeys(sub for sub, _ in sub_pages(entry.blocks)))
+        if pages != record.get("sub_pages"):
+            return False
+        _place(candidate, folder, pages, str(place.get("index", "")).startswith("_"), position)
+        candidates.append(candidate)
+    item.named, item.candidates, item.covered = named, candidates, frozenset(named)
+    item.fetched = dict(notion.read)
+    return True
 
 
 def _place_languages(item: Loaded) -> None:

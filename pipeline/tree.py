@@ -54,7 +54,7 @@ def sub_pages(blocks: tuple[Block, ...]) -> Iterator[tuple[str, str]]:
             yield block.id, str(block.value.get("title") or "")
 
 
-def _trashed(page: dict[str, Any]) -> bool:
+def trashed(page: dict[str, Any]) -> bool:
     return bool(page.get("in_trash") or page.get("archived"))
 
 
@@ -65,7 +65,7 @@ def read_tree(source: NotionSource, root_id: str, remembered: Callable[[dict[str
     that cannot be read or is in the trash is the source's failure (NotionError); a sub-page the
     integration cannot read is reported, with its parent."""
     root = source.page(root_id)
-    if _trashed(root):
+    if trashed(root):
         raise NotionError(f"the root page of the page tree, {page_title(root) or root_id!r} ({root.get('url', root_id)}), "
                           "is in Notion's trash: restore it, or remove its [[sources]] table from pipeline.toml. Nothing "
                           "of its section was written or removed.")
@@ -106,6 +106,6 @@ def read_tree(source: NotionSource, root_id: str, remembered: Callable[[dict[str
                                                  message=f"the integration cannot read this sub-page of {page_title(parent.page) or parent.id!r} (Notion "
                         "answered 404): share it with the integration (••• → Connections), or move it out of the tree. "
                         "Its earlier output, and its sub-pages', is kept as it was."))
-                elif not _trashed(page):
+                elif not trashed(page):
                     level.append(TreePage(page, parent.id, n))
     return tree

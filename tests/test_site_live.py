@@ -66,19 +66,102 @@ def test_a_named_entry_is_synced_in_its_data_source_alone(tmp_path):
     assert snapshot(full / "content")["posts/hello/index.en.md"] == after["posts/hello/index.en.md"]
 
 
-def test_a_named_tree_page_reads_its_tree_alone(tmp_path):
+def as_a_full_run_writes(tmp_path: Path, store: dict, site: Path) -> None:
+    """The site's files are byte for byte those a full run over `store` writes from scratch."""
+    full = make_site(tmp_path / "full")
+    run(store, full)
+    assert snapshot(site / "content") == snapshot(full / "content")
+
+
+@pytest.mark.parametrize(("name", "written"), [
+    ("install", "docs/getting-started/install/_index.en.md"),  # a branch, between the root and a leaf
+    ("on-linux", "docs/getting-started/install/on-linux/index.en.md"),  # a leaf
+    ("docs", "docs/_index.en.md"),  # the root
+])
+def test_a_named_tree_page_in_its_place_is_read_alone(tmp_path, name, written):
+    """Its parent, title and sub-pages as its manifest recorded them: the page and its blocks
+    are read, no other page of its tree, and the files are those a full run writes."""
     site, store = synced_site(tmp_path)
     content = site / "content"
-    before = snapshot(content)
-    report, requests = run(edited(store, "install", sitestore.text("Install it.")), site, entries=(INSTALL,))
-    assert report.combined().change.written == ["docs/getting-started/install/_index.en.md"]
+    before, times = snapshot(content), stamps(content)
+    changed = copy.deepcopy(store)
+    changed["pages"][page_id(name)]["last_edited_time"] = sitestore.EDITED
+    changed["blocks"][changed["children"][page_id(name)][0]] = copy.deepcopy(
+        edited(store, "install", sitestore.text("Edited alone."))["blocks"][store["children"][INSTALL][0]])
+    changed["blocks"][changed["children"][page_id(name)][0]]["id"] = changed["children"][page_id(name)][0]
+    report, requests = run(changed, site, entries=(page_id(name),))
+    assert report.combined().change.written == [written] and report.exit_code == 0
     assert [r.source.name for r in report.runs] == ["docs (en)"]
-    english = [name for name, _, _ in sitestore.DOCS_EN] + ["secret"]
-    assert sorted(requests) == sorted([("GET", f"/v1/pages/{page_id(n)}") for n in english]
-                                      + [("GET", f"/v1/blocks/{INSTALL}/children")])
+    assert requests == [("GET", f"/v1/pages/{page_id(name)}"), ("GET", f"/v1/blocks/{page_id(name)}/children")]
     after = snapshot(content)
-    assert {name for name in after if after[name] != before[name]} == {
-        "docs/getting-started/install/_index.en.md", "docs/.notion-hugo.en.json"}
+    assert {n for n in after if after[n] != before[n]} == {written, "docs/.notion-hugo.en.json"}
+    assert "Edited alone." in after[written].decode()
+    assert {n: t for n, t in stamps(content).items() if n not in (written, "docs/.notion-hugo.en.json")} == \
+        {n: t for n, t in times.items() if n not in (written, "docs/.notion-hugo.en.json")}
+    as_a_full_run_writes(tmp_path, changed, site)
+
+
+def walked(requests: list[tuple[str, str]]) -> list[str]:
+    """The pages of the English docs tree a run retrieved, each once."""
+    english = {page_id(n) for n, _, _ in sitestore.DOCS_EN}
+    return sorted(path.removeprefix("/v1/pages/") for _, path in requests
+                  if path.startswith("/v1/pages/") and path.removeprefix("/v1/pages/") in english)
+
+
+def renamed(store: dict) -> dict:
+    """Install retitled: its folder, and its sub-page's, move."""
+    store = edited(store, "install", sitestore.text("Install it."))
+    title = store["pages"][INSTALL]["properties"]["title"]["title"][0]
+    title["plain_text"] = title["text"]["content"] = "Setup"
+    return store
+
+
+def moved(store: dict) -> dict:
+    """On Linux moved from Install to Reference: both parents are edited, and so is the page."""
+    store = copy.deepcopy(store)
+    linux = page_id("on-linux")
+    store["children"][INSTALL].remove(linux)
+    store["children"][page_id("reference")].append(linux)
+    store["pages"][linux]["parent"] = {"type": "page_id", "page_id": page_id("reference")}
+    for name in ("on-linux", "install", "reference"):
+        store["pages"][page_id(name)]["last_edited_time"] = sitestore.EDITED
+    return store
+
+
+def grown(store: dict) -> dict:
+    """Install gains a sub-page: it is edited, and lists one more."""
+    store = sitestore.add_tree(copy.deepcopy(store), [("faq", "FAQ", "install")])
+    store["pages"][INSTALL]["last_edited_time"] = sitestore.EDITED
+    return store
+
+
+def trashed_linux(store: dict) -> dict:
+    store = copy.deepcopy(store)
+    store["pages"][page_id("on-linux")]["in_trash"] = True
+    return store
+
+
+@pytest.mark.parametrize(("change", "name", "written", "removed"), [
+    (renamed, "install", ["docs/getting-started/_index.en.md", "docs/getting-started/setup/_index.en.md",
+                          "docs/getting-started/setup/on-linux/index.en.md"],
+     ["docs/getting-started/install/_index.en.md", "docs/getting-started/install/on-linux/index.en.md"]),
+    (moved, "on-linux", ["docs/getting-started/install/_index.en.md", "docs/reference/_index.en.md",
+                         "docs/reference/on-linux/index.en.md"],
+     ["docs/getting-started/install/on-linux/index.en.md", "docs/reference/index.en.md"]),
+    (grown, "install", ["docs/getting-started/install/_index.en.md", "docs/getting-started/install/faq/index.en.md"], []),
+    (trashed_linux, "on-linux", ["docs/getting-started/install/_index.en.md"],
+     ["docs/getting-started/install/on-linux/index.en.md"]),
+], ids=["renamed", "moved", "new sub-page", "trashed"])
+def test_a_named_tree_page_out_of_its_place_has_its_tree_walked(tmp_path, change, name, written, removed):
+    """Whatever moves a folder, a weight or a sub-page is the tree's incremental walk, as before:
+    every page of the tree retrieved once (the named one too), its moves written and removed."""
+    site, store = synced_site(tmp_path)
+    changed = change(store)
+    report, requests = run(changed, site, entries=(page_id(name),))
+    assert [r.source.name for r in report.runs] == ["docs (en)"]
+    combined = report.combined()
+    assert sorted(combined.change.written) == written and sorted(combined.change.removed) == removed
+    assert walked(requests) == sorted(page_id(n) for n, _, _ in sitestore.DOCS_EN)
 
 
 def test_a_new_sub_page_is_held_by_its_tree(tmp_path):
