@@ -52,8 +52,9 @@ FORMAT = "notion-hugo-blocks/3"  # 3: trees with faults are not kept
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
             b"# This folder holds notion-hugo's fetched Notion block trees; it can be deleted.\n")
-_TREE_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json")
-_FILE_NAME = re.compile(r"[0-9a-f]{64}")
+# The only names the cache writes or removes, by folder.
+_OWN_NAMES = {"blocks": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json"),
+              "files": re.compile(r"[0-9a-f]{64}")}
 ENVIRONMENT = "NOTION_HUGO_CACHE"
 MAX_TREE_BYTES = 64 * 2**20  # a cached tree larger than any page's answers together: not read
 MAX_AGE_DAYS = 30  # trees not used for this long are removed (pages unpublished or gone)
@@ -99,13 +100,12 @@ class BlockCache:
     def _holds_only_its_own(self) -> bool:
         """Whether every file in the folder is named as the cache names its own: an empty folder,
         or a cache kept before the tag existed (the Action's restored one), which is then tagged."""
-        own = {"blocks": _TREE_NAME, "files": _FILE_NAME}
         for entry in self.folder.iterdir():
-            if entry.name not in own or entry.is_symlink() or not entry.is_dir():
+            if entry.name not in _OWN_NAMES or entry.is_symlink() or not entry.is_dir():
                 return False
             for inside in entry.iterdir():
                 if inside.is_symlink() or not inside.is_file() or not (
-                        own[entry.name].fullmatch(inside.name) or inside.name.startswith(TEMP_PREFIX)):
+                        _OWN_NAMES[entry.name].fullmatch(inside.name) or inside.name.startswith(TEMP_PREFIX)):
                     return False
         return True
 
@@ -161,7 +161,7 @@ class BlockCache:
         """Remove trees unused for MAX_AGE_DAYS, then every file no tree names."""
         now = time.time() if now is None else now
         named: set[str] = set()
-        for name in sorted(_named(self.folder / "blocks", _TREE_NAME)):
+        for name in sorted(_named(self.folder, "blocks")):
             path = self.folder / "blocks" / name
             if now - path.stat().st_mtime > MAX_AGE_DAYS * 86400:
                 path.unlink(missing_ok=True)
@@ -170,16 +170,17 @@ class BlockCache:
                 named.update(json.loads(path.read_bytes()).get("files", {}).values())
             except (OSError, ValueError, AttributeError):
                 path.unlink(missing_ok=True)
-        for name in _named(self.folder / "files", _FILE_NAME):
+        for name in _named(self.folder, "files"):
             if name not in named:
                 (self.folder / "files" / name).unlink(missing_ok=True)
 
 
-def _named(folder: Path, name: re.Pattern[str]) -> list[str]:
-    """The regular files directly in `folder` named as the cache names its own."""
+def _named(cache: Path, kind: str) -> list[str]:
+    """The regular files directly in the cache's `kind` folder named as the cache names its own."""
+    folder = cache / kind
     if not folder.is_dir() or folder.is_symlink():
         return []
-    return [found for found in regular_files(folder) if name.fullmatch(found)]
+    return [found for found in regular_files(folder) if _OWN_NAMES[kind].fullmatch(found)]
 
 
 def _copied_from_elsewhere(block: Block) -> bool:

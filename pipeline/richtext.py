@@ -348,31 +348,23 @@ def _outermost(runs: Sequence[_Run], levels: Sequence[tuple[str, Callable[[_Run]
     return 0
 
 
-def _nest(runs: Sequence[_Run], levels: Sequence[tuple[str, Callable[[_Run], Any]]] = _NESTING) -> list[_Node]:
+def _nest(runs: Sequence[_Run], levels: Sequence[tuple[str, Callable[[_Run], Any]]] = _NESTING,
+          innermost: Sequence[tuple[str, Callable[[_Run], Any]]] = _INNERMOST) -> list[_Node]:
     """Well-nested nodes: consecutive runs sharing a link or an annotation share one element,
-    so `**a *b***` never comes out as `**a****b**`."""
-    if not levels:
-        return _nest_innermost(runs, 0)
-    chosen = _outermost(runs, levels)
-    kind, key = levels[chosen]
-    rest = tuple(levels[:chosen]) + tuple(levels[chosen + 1:])
-    nodes: list[_Node] = []
-    for start, end in _spans(runs, key):
-        inner = _nest(runs[start:end], rest)
-        on = key(runs[start])
-        nodes.extend([_Node(kind, href=runs[start].href, children=tuple(inner))] if on else inner)
-    return nodes
-
-
-def _nest_innermost(runs: Sequence[_Run], level: int) -> list[_Node]:
-    if level == len(_INNERMOST):
+    so `**a *b***` never comes out as `**a****b**`. `levels` nest in the order `_outermost`
+    chooses, then `innermost` in its own order."""
+    if not levels and not innermost:
         return [_Node("math" if "equation" in r.marks else "code" if "code" in r.marks else "text", r.text) for r in runs]
-    kind, key = _INNERMOST[level]
+    if levels:
+        chosen = _outermost(runs, levels)
+        (kind, key), levels = levels[chosen], tuple(levels[:chosen]) + tuple(levels[chosen + 1:])
+    else:
+        (kind, key), innermost = innermost[0], innermost[1:]
     nodes: list[_Node] = []
     for start, end in _spans(runs, key):
-        inner = _nest_innermost(runs[start:end], level + 1)
+        inner = _nest(runs[start:end], levels, innermost)
         on = key(runs[start])
-        nodes.extend([_Node(kind, color=_color(runs[start]), children=tuple(inner))] if on else inner)
+        nodes.extend([_Node(kind, href=runs[start].href, color=_color(runs[start]), children=tuple(inner))] if on else inner)
     return nodes
 
 
