@@ -32,6 +32,7 @@ else `[languages] default`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -48,8 +49,8 @@ from pipeline.model import Entry, Problem, Severity, as_object, as_text
 from pipeline.render import Renderer
 from pipeline.source import NotionSource, SourceOptions, make_client
 from pipeline.sync import (
-    Candidate, Job, Report, Selection, Share, _sync, check_page, permalink, read_entries, read_pages, refuse_mass_removal,
-    renderer_for,
+    Candidate, Job, Report, Selection, Share, _sync, check_page, fingerprint, linking_to, permalink, read_entries,
+    read_pages, refuse_mass_removal, renderer_for,
 )
 from pipeline.tree import read_tree, sub_pages, trashed
 
@@ -191,15 +192,49 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
     """One run over every source of pipeline.toml: read them all, then write each, holding each
     section's lock (`[limits] lock_wait`) from before its manifest is read, unless it is a dry run.
     `cache_dir`: the block trees kept between runs, as `sync` keeps them (pipeline/cache.py).
-    `entries`: page ids (or URLs); only the sources holding them are read and written.
+    `entries`: page ids (or URLs); only the sources holding them are read and written, and then
+    the posts, in any source, whose links to them changed (a new slug or title, or a removal:
+    Hugo's relref to the old address would fail the build until the next full run).
     `sources`: these instead of `site_sources(config)` (the preview's: its own folders).
     `queried`: a data source's place in `sources` → its entries as a query with its config just
     answered them (the preview's poll); only those sources are read (not queried again) and
     written, the others' manifests give the links to their pages."""
     sources = site_sources(config) if sources is None else sources
     renderer = renderer or renderer_for(config)
-    site = SiteReport(content_folder(config))
     named = tuple(dict.fromkeys(require_notion_id(e, "Entry") for e in entries))
+    settings = _Settings(token, options, dry_run, force, allow_removal, progress, renderer, clock, cache_dir)
+    site, referrers = _run_site(config, sources, settings, named, queried)
+    if referrers and not dry_run:
+        # Their pages are retrieved (still published, under which slug?); their trees come from the cache.
+        linking, _ = _run_site(config, sources, dataclasses.replace(settings, reread_named=False), referrers, None)
+        site.runs += linking.runs
+        site.problems += linking.problems
+    return site
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """How a run was asked for, the same for each of its passes."""
+
+    token: str
+    options: SourceOptions
+    dry_run: bool
+    force: bool
+    allow_removal: bool
+    progress: Callable[[str, int], None] | None
+    renderer: Renderer
+    clock: Callable[[], datetime]
+    cache_dir: Path | None
+    reread_named: bool = True  # named entries read from Notion, not the block cache: they were just edited
+
+
+def _run_site(config: Config, sources: list[SiteSource], settings: _Settings, named: tuple[str, ...],
+              queried: dict[int, list[dict[str, Any]]] | None) -> tuple[SiteReport, tuple[str, ...]]:
+    """One pass of `sync_site`: its report, and (for named entries) the posts not named whose
+    links to them are no longer written as they are."""
+    token, options, dry_run, progress = settings.token, settings.options, settings.dry_run, settings.progress
+    site = SiteReport(content_folder(config))
+    referrers: set[str] = set()
     with contextlib.ExitStack() as locks:
         owners: dict[int, tuple[str, ...]] | None = None  # source (its place in `sources`) → the ids it holds
         retrieved: dict[str, dict[str, Any] | None] = {}
@@ -214,11 +249,15 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
                 locks.enter_context(bundle.locked(out_dir, config.limits.lock_wait))
             except PipelineError as error:  # another sync holds this section: the others go on
                 refused[out_dir] = error
-        loaded = _load_all(sources, refused, token=token, options=options, force=force, progress=progress,
-                           allow_removal=allow_removal, now=clock(), reading=reading, owners=owners, retrieved=retrieved,
-                           queried=queried or {})
+        loaded = _load_all(sources, refused, token=token, options=options, force=settings.force, progress=progress,
+                           allow_removal=settings.allow_removal, now=settings.clock(), reading=reading, owners=owners,
+                           retrieved=retrieved, queried=queried or {})
         links, titles, tables = _link_map(loaded, config)
         for item in loaded:
+            if named and settings.reread_named and item.error is None \
+                    and item.manifest.fingerprint == fingerprint(item.source.config, settings.renderer):
+                read = {c.entry.id for c in item.candidates} | set(item.covered) if item.read else set()
+                referrers |= linking_to(item.manifest, read, links, titles)  # (after a config change: the next full run)
             if not item.read:
                 continue  # holds none of the named entries: only its manifest was read, for links
             run = SourceRun(item.source, error=item.error)
@@ -228,13 +267,14 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
             share = Share(item.source.manifest, item.candidates, item.problems, links, titles, item.covered,
                           item.fetched, tables)
             selection = Selection(item.source.data_source, (), item.named) if item.named else Selection(None, ())
-            job = Job(item.source.config, selection, token, item.source.out_dir, options, renderer, dry_run,
-                      force, allow_removal, progress, clock, cache_dir, site=share)
+            job = Job(item.source.config, selection, token, item.source.out_dir, options, settings.renderer, dry_run,
+                      settings.force, settings.allow_removal, progress, settings.clock, settings.cache_dir, site=share,
+                      reread_named=settings.reread_named)
             try:
                 run.report = _sync(job)
             except PipelineError as error:  # its removal guard, or its folder: this source writes nothing
                 run.error = error
-    return site
+    return site, tuple(sorted(referrers))
 
 
 def check_site(config: Config, *, token: str, options: SourceOptions = SourceOptions()) -> SiteReport:
@@ -582,35 +622,46 @@ def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dic
         prefix = f"/{code}" if languages is not None and code != languages.default else ""
         return permalink(folder, source.section, config.link_style, code if languages else "", prefix)
 
+    def as_written(source: SiteSource, page_id: str, record: dict[str, Any]) -> None:
+        index = str((record.get("place") or {}).get("index", bundle.INDEX))
+        code = index.split(".")[1] if index.count(".") == 2 else ""
+        links[page_id] = link(source, record["slug"], code or (languages.default if languages else ""))
+        if isinstance(record.get("title"), str):
+            titles[page_id] = record["title"]
+
     partly = [item.error is not None or not item.read or bool(item.named) for item in loaded]
     for item, recorded in zip(loaded, partly):
         source = item.source
         shown: dict[str, tuple[str, ...]] = {}
-        if recorded:  # as its manifest says it was last written, and then what was read
-            for page_id, record in item.manifest.pages.items():
-                index = str((record.get("place") or {}).get("index", bundle.INDEX))
-                code = index.split(".")[1] if index.count(".") == 2 else ""
-                links[page_id] = link(source, record["slug"], code or (languages.default if languages else ""))
-                if isinstance(record.get("title"), str):
-                    titles[page_id] = record["title"]
-        if item.error is None and item.read:
+        read = item.error is None and item.read
+        # As its manifest says it was last written (a rejected entry's post stays as it was), and
+        # then what was read; a page the run covers and no longer finds is removed, not linked to.
+        gone = set(item.covered) - {c.entry.id for c in item.candidates} if read else set()
+        rejected = {c.entry.id for c in item.candidates if not c.valid} if read else set()
+        for page_id, record in item.manifest.pages.items():
+            if (recorded or page_id in rejected) and page_id not in gone:
+                as_written(source, page_id, record)
+        if read:
             valid = [c for c in item.candidates if c.valid]
             for candidate in valid:
                 links[candidate.entry.id] = link(source, candidate.folder, item.languages.get(candidate.entry.id, ""))
                 titles[candidate.entry.id] = candidate.title
-            if not item.named:
-                shown = {database: tuple(c.entry.id for c in valid) for database in item.databases}
+            if not item.named:  # the published entries, a rejected one's post too (it stays)
+                listed = tuple(c.entry.id for c in item.candidates if c.valid or c.entry.id in item.manifest.pages)
+                shown = {database: listed for database in item.databases}
         for database, rows in shown.items():
             tables[database] = rows
             # What a page showing the table depends on beyond each row: which rows there are. The
             # page's manifest record keeps it, for a run in which that database cannot be read.
             links[table_key(database)] = json.dumps(rows, separators=(",", ":"))
     if any(partly):
-        # The tables of a database that was not read (or not whole), as the pages showing them last did.
+        # The tables of a database that was not read (or not whole), as the pages showing them
+        # last did, but for the entries no longer published (removed by this run or an earlier one).
         for item in loaded:
             for record in item.manifest.pages.values():
                 for key, shown_as in (record.get("links") or {}).items():
                     if key.startswith(table_key("")) and key not in links and isinstance(shown_as, list) and shown_as:
-                        links[key] = str(shown_as[0])
-                        tables[key.removeprefix(table_key(""))] = tuple(_rows(shown_as[0]))
+                        rows = tuple(row for row in _rows(shown_as[0]) if row in links)
+                        links[key] = json.dumps(rows, separators=(",", ":"))
+                        tables[key.removeprefix(table_key(""))] = rows
     return links, titles, tables

@@ -502,6 +502,9 @@ class Job:
     cache_dir: Path | None = None  # where fetched trees are kept between runs (pipeline/cache.py)
     queried: list[dict[str, Any]] | None = None  # the data source's entries, as a query just answered them
     site: Share | None = None  # a source of a whole-site run: read already, with the others
+    # Named entries are read from Notion, not the block cache: they were just edited. Those named
+    # because they link to an edited page were not: their trees may come from the cache.
+    reread_named: bool = True
 
 
 def renderer_for(config: Config) -> Renderer:
@@ -564,17 +567,25 @@ def _sync(job: Job) -> Report:
         section = out_dir.name
         links: dict[str, str] = dict(site.links) if site else {}
         titles: dict[str, str] = dict(site.titles) if site else {}
-        if selection.entries:
-            # The other posts are not read: links to them come from the manifest, as last written
-            # (a whole site has checked the folders, and mapped the links, for every source).
-            if site is None:
+        referrers: set[str] = set()
+        if site is None:  # (a whole site has checked the folders, and mapped the links, for every source)
+            if selection.entries:
                 check_slugs_against(candidates, manifest, selection.entries)
-                others = {pid: rec for pid, rec in manifest.pages.items() if pid not in selection.entries}
-                links = {pid: permalink(rec["slug"], section, config.link_style) for pid, rec in others.items()}
-                titles = {pid: rec["title"] for pid, rec in others.items() if isinstance(rec.get("title"), str)}
-        if site is None:
-            links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in candidates if c.valid}
-            titles |= {c.entry.id: c.title for c in candidates if c.valid}
+            links, titles = post_targets(candidates, manifest, covering(selection, manifest), section, config)
+            if selection.entries and manifest.fingerprint == stamp:
+                # A named entry's new slug or title, or its removal, changes the posts linking to
+                # it: they are read again too (their trees from the cache), or Hugo's relref to the
+                # old address would fail the blog's build until the next full run. (After a config
+                # change, the next full run writes every post again anyway.)
+                referrers = linking_to(manifest, set(selection.entries), links, titles)
+            if referrers:
+                named = Selection(selection.data_source, selection.pages, tuple(sorted(referrers)))
+                pages, problems = read_entries(source, named, config)
+                report.problems += problems
+                again = check_pages(pages, config)
+                check_slugs_against(again, manifest, (*selection.entries, *referrers))
+                candidates += again
+                links, titles = post_targets(candidates, manifest, covering(selection, manifest) | referrers, section, config)
         # A named entry is read again whatever the manifest says: an edit in the minute of the
         # last sync leaves last_edited_time as it was.
         kept = {c.entry.id for c in candidates if c.valid and reuse and not selection.entries
@@ -590,9 +601,10 @@ def _sync(job: Job) -> Report:
         read_before = site.fetched if site else {}  # a page tree's edited pages, read whole to find their sub-pages
         # --force and named entries read Notion itself; otherwise an unedited page's tree is the
         # one fetched before (a rendering change then costs the query alone).
-        hits = {} if cache is None or job.force or selection.entries else \
+        hits = {} if cache is None or job.force else \
             {c.entry.id: hit for c in to_fetch
-             if c.entry.id not in read_before and (hit := cache.load(c.entry.page)) and whole(hit, config)}
+             if c.entry.id not in read_before and not (job.reread_named and c.entry.id in selection.entries)
+             and (hit := cache.load(c.entry.page)) and whole(hit, config)}
         fetched = source.entries([c.entry.page for c in to_fetch if c.entry.id not in hits and c.entry.id not in read_before])
         fetched += [read_before[c.entry.id] for c in to_fetch if c.entry.id in read_before]
         entries = {e.id: e for e in fetched} | {page_id: hit.entry for page_id, hit in hits.items()}
@@ -619,8 +631,7 @@ def _sync(job: Job) -> Report:
             report.rejected.append(candidate.title)
         else:
             report.posts.append(post)
-    # A run over the data source covers every entry; one over named pages or entries covers those.
-    covered = set(site.covered) if site else set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
+    covered = set(site.covered) if site else covering(selection, manifest) | referrers
     drop = covered - {c.entry.id for c in candidates}
     # A dry run stops as the real run would: it shows what that run does. A page or entry named is meant (the
     # removal window is kept as it was), and an allowed removal starts that window afresh.
@@ -672,6 +683,33 @@ def keep_fetched(cache: BlockCache, fetched: list[Entry], downloads: dict[str, b
                 cache.store(entry, {url: data for url, data in files.items() if isinstance(data, bytes)})
             except OSError:  # a full disk or a read-only cache costs the next run requests, not this run's posts
                 return
+
+
+def covering(selection: Selection, manifest: bundle.Manifest) -> set[str]:
+    """The posts a run answers for: every post of a data source, or the pages or entries named."""
+    return set(selection.entries or (manifest.pages if selection.data_source else selection.pages))
+
+
+def post_targets(candidates: list[Candidate], manifest: bundle.Manifest, covered: set[str], section: str,
+                 config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    """Where each post of the folder is linked to, and its title: a valid entry's as read now;
+    a rejected one's, and those of the posts not read, as last written (the post stays); a
+    post covered by the run and no longer among the entries is removed, and not linked to."""
+    valid = [c for c in candidates if c.valid]
+    gone = covered - {c.entry.id for c in candidates}
+    staying = {pid: record for pid, record in manifest.pages.items() if pid not in gone}
+    links = {pid: permalink(record["slug"], section, config.link_style) for pid, record in staying.items()}
+    titles = {pid: record["title"] for pid, record in staying.items() if isinstance(record.get("title"), str)}
+    links |= {c.entry.id: permalink(c.slug, section, config.link_style) for c in valid}
+    titles |= {c.entry.id: c.title for c in valid}
+    return links, titles
+
+
+def linking_to(manifest: bundle.Manifest, read: set[str], links: dict[str, str], titles: dict[str, str]) -> set[str]:
+    """The posts not `read` by a run whose links would no longer be written as they are: to a
+    page it moved, renamed or removed."""
+    return {pid for pid, record in manifest.pages.items() if pid not in read
+            and any(link_target(target, links, titles) != shown for target, shown in (record.get("links") or {}).items())}
 
 
 def check_slugs_against(candidates: list[Candidate], manifest: bundle.Manifest, named: tuple[str, ...]) -> None:

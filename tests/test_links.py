@@ -35,6 +35,26 @@ def test_link_to_page_is_a_link_to_the_post_titled_as_in_notion(tmp_path):
     assert body.strip() == '[Second Post]({{< relref "/posts/second-post" >}})'
 
 
+def test_a_link_to_a_rejected_entry_points_at_its_post_which_stays(tmp_path):
+    """A rejected entry keeps its post as last written: links to it keep pointing there (they
+    became links to the Notion page, often private, until the entry was fixed)."""
+    first = storekit.entry("First Post", "first-post", 1)
+    second = storekit.entry("Second Post", "second-post", 2)
+    store = storekit.store([(first, [link_to_page(first["id"], second["id"])]), (second, [])])
+    out = tmp_path / "posts"
+    for slug, edited in (("second-post", "2026-01-01T00:00:00.000Z"), ("Not A Slug!", "2030-01-01T00:00:00.000Z")):
+        rich = store["pages"][second["id"]]["properties"]["Slug"]["rich_text"][0]
+        rich["plain_text"] = rich["text"]["content"] = slug
+        store["pages"][second["id"]]["last_edited_time"] = store["pages"][first["id"]]["last_edited_time"] = edited
+        with NotionEmulator(store, token=TOKEN) as emulator:
+            report = sync(CONFIG, Selection(SEED_DATA_SOURCE, ()), token=TOKEN, out_dir=out,
+                          options=SourceOptions(base_url=emulator.base_url, rate=0))
+    assert report.exit_code == 1 and [(p.entry_title, p.where) for p in report.errors] == [("Second Post", "Slug")]
+    assert report.change.written == [] and (out / "second-post" / "index.md").is_file()
+    body = (out / "first-post" / "index.md").read_text().split("---\n", 2)[2]
+    assert body.strip() == '[Second Post]({{< relref "/posts/second-post" >}})'
+
+
 def test_a_synced_block_from_an_unshared_page_rejects_its_entry_not_the_run(tmp_path):
     # Shape: developers.notion.com/reference/block#synced-block: a copy names its original in
     # synced_from.block_id; listing that original's children answers 404 when its page is not

@@ -77,7 +77,7 @@ def test_a_named_entry_is_read_and_written_and_nothing_else_is_requested(store, 
 
 
 @pytest.mark.parametrize("change", ["unpublished", "trashed", "deleted"])
-def test_a_named_entry_no_longer_published_loses_its_bundle_alone(store, synced, change):
+def test_a_named_entry_no_longer_published_loses_its_bundle_and_the_link_to_it_goes(store, synced, change, tmp_path):
     gone = copy.deepcopy(store)
     if change == "unpublished":
         gone["pages"][STEPS_PAGE]["properties"]["Status"]["status"]["name"] = "Draft"
@@ -86,12 +86,19 @@ def test_a_named_entry_no_longer_published_loses_its_bundle_alone(store, synced,
     else:
         del gone["pages"][STEPS_PAGE]
         gone["entries"][SEED_DATA_SOURCE].remove(STEPS_PAGE)
-    seed_before = snapshot(synced)[f"{SEED_SLUG}/index.md"]
+    linking = f'[Steps to Learn Kubernetes]({{{{< relref "/posts/{STEPS_SLUG}" >}}}})'
+    assert linking in (synced / SEED_SLUG / "index.md").read_text()
     report, requests = run(gone, synced, (STEPS_PAGE,))
     assert report.exit_code == 0
     assert report.change.removed == [f"{STEPS_SLUG}/index.md"] and not (synced / STEPS_SLUG).exists()
-    assert snapshot(synced)[f"{SEED_SLUG}/index.md"] == seed_before
-    assert not any(path.endswith("/children") for _, path in requests)
+    assert not any(path.startswith(f"/v1/blocks/{STEPS_PAGE}") for _, path in requests)
+    # The seed post links to it: a relref to a removed post would fail Hugo's build, so the seed
+    # post is written again, as a full run of the same workspace writes it.
+    assert report.change.written == [SEED_SLUG]
+    assert linking not in (synced / SEED_SLUG / "index.md").read_text()
+    rebuilt = tmp_path / "rebuilt" / "posts"
+    run(gone, rebuilt)
+    assert {k: v[0] for k, v in snapshot(rebuilt).items()} == {k: v[0] for k, v in snapshot(synced).items()}
 
 
 def test_removing_every_named_entry_is_not_a_mass_removal(store, synced):
@@ -105,10 +112,11 @@ def test_a_page_moved_out_of_the_data_source_is_reported_and_unpublished(store, 
     moved = copy.deepcopy(store)
     moved["pages"][STEPS_PAGE]["parent"] = {"type": "page_id", "page_id": SEED_PAGE}
     report, _ = run(moved, synced, (STEPS_PAGE,))
-    assert report.exit_code == 0 and report.change.written == []
+    assert report.exit_code == 0 and report.change.written == [SEED_SLUG]  # its link to the moved page goes
     assert report.change.removed == [f"{STEPS_SLUG}/index.md"]  # as a full run would
-    assert [(p.severity, p.where) for p in report.problems] == [("warning", "--entry")]
-    assert "is not an entry of data source f49e1ed9" in report.problems[0].message
+    moved_out = [p for p in report.problems if p.where == "--entry"]
+    assert [(p.severity, p.entry_title) for p in moved_out] == [("warning", "Steps to Learn Kubernetes")]
+    assert "is not an entry of data source f49e1ed9" in moved_out[0].message
     # A page that never was a post: reported, nothing written or removed.
     before = snapshot(synced)
     report, _ = run(moved, synced, (STEPS_PAGE,))
@@ -206,3 +214,55 @@ def test_a_single_page_of_the_config_is_synced_by_entry_beside_the_data_source(s
                       options=SourceOptions(base_url=emulator.base_url, rate=0))
     assert report.change.removed == ["about/index.md"] and not (out / "about").exists()
     assert (out / STEPS_SLUG / "index.md").read_bytes() == steps  # the data source's posts left as they were
+
+
+def linked_pair() -> tuple[dict, dict, dict]:
+    """First Post links to Second Post (link_to_page): (the workspace, first, second)."""
+    first = storekit.entry("First Post", "first-post", 1)
+    second = storekit.entry("Second Post", "second-post", 2)
+    return storekit.store([(first, [link_to_page(first["id"], second["id"])]), (second, [])]), first, second
+
+
+def retitled(workspace: dict, page_id: str, slug: str | None = None, title: str | None = None) -> dict:
+    changed = copy.deepcopy(workspace)
+    properties = changed["pages"][page_id]["properties"]
+    for name, kind, value in (("Slug", "rich_text", slug), ("Title", "title", title)):
+        if value is not None:
+            properties[name][kind][0]["plain_text"] = properties[name][kind][0]["text"]["content"] = value
+    changed["pages"][page_id]["last_edited_time"] = "2030-01-01T00:00:00.000Z"
+    return changed
+
+
+@pytest.mark.parametrize("change", ["slug", "title", "unpublished"])
+def test_a_post_linking_to_a_named_entry_follows_its_new_address_title_or_removal(tmp_path, change):
+    """A webhook's run names the edited entry alone. A post linking to it kept the old relref,
+    which fails Hugo's build (refLinksErrorLevel) until the next full run: it is read again too,
+    and the folder is what a full run of the same workspace writes."""
+    workspace, first, second = linked_pair()
+    out, cache = tmp_path / "posts", tmp_path / "cache"
+    run(workspace, out, cache_dir=cache)
+    if change == "unpublished":
+        edited = copy.deepcopy(workspace)
+        edited["pages"][second["id"]]["properties"]["Status"]["status"]["name"] = "Draft"
+    else:
+        edited = retitled(workspace, second["id"], **({"slug": "second-renamed"} if change == "slug" else {"title": "Second, Retitled"}))
+    report, requests = run(edited, out, (second["id"],), cache_dir=cache)
+    assert report.exit_code == 0
+    assert "first-post" in report.change.written
+    # The linking post's page is retrieved (is it still published, under which slug?); its blocks come from the cache.
+    assert ("GET", f"/v1/pages/{first['id']}") in requests
+    assert ("GET", f"/v1/blocks/{first['id']}/children") not in requests
+    rebuilt = tmp_path / "rebuilt" / "posts"
+    full, _ = run(edited, rebuilt)
+    assert {k: v[0] for k, v in snapshot(rebuilt).items()} == {k: v[0] for k, v in snapshot(out).items()}
+    assert [(p.entry_title, p.where) for p in report.problems] == [(p.entry_title, p.where) for p in full.problems]
+    text = (out / "first-post" / "index.md").read_text()
+    if change == "slug":
+        assert '{{< relref "/posts/second-renamed" >}}' in text and "second-post" not in text
+    elif change == "title":
+        assert "[Second, Retitled]" in text
+    else:
+        assert "relref" not in text and [p.entry_title for p in report.problems] == ["First Post"]
+    # The next run of the same entry finds nothing stale: the linking post is not read again.
+    _, requests = run(edited, out, (second["id"],), cache_dir=cache)
+    assert ("GET", f"/v1/pages/{first['id']}") not in requests

@@ -23,7 +23,10 @@ def page_link(page_id: str, title: str, what: str, r: RenderContext) -> str:
 
 
 def render_child_page(block: Block, r: RenderContext) -> str:
-    return page_link(block.id, as_text(block.value.get("title")), "child page", r)
+    # An exported page's title as this run read it: renaming a sub-page leaves its parent's
+    # last_edited_time as it was, so the block may come from a tree kept from before.
+    current = r.titles.get(block.id, "") if block.id in r.post_links else ""
+    return page_link(block.id, current or as_text(block.value.get("title")), "child page", r)
 
 
 def render_child_database(block: Block, r: RenderContext) -> str:
