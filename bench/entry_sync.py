@@ -10,6 +10,10 @@ what a webhook's dispatch runs.
     .venv/bin/python bench/entry_sync.py               # 600 posts
     .venv/bin/python bench/entry_sync.py --posts 100
 
+Then an entry that other posts mention gets a new slug: the posts linking to it must be written
+again (a relref to the old address fails Hugo's build). A full incremental run and `--entry`,
+both with the block cache of the first sync, against the same emulator.
+
 Then the same on a two-source site ([[sources]]: a data source and a page tree, bench/site_sync.py's
 workspace): requests of a full incremental whole-site run after one edit, against `sync --entry`
 of the edited entry (its data source alone) and of an edited tree page (that page alone, in its place).
@@ -52,14 +56,38 @@ def edited(store: dict) -> tuple[dict, str]:
     return store, page_id
 
 
-def timed(store: dict, out: Path, selection: Selection) -> dict[str, float]:
+def renamed(store: dict) -> tuple[dict, str, int]:
+    """The store with its most mentioned entry given a new slug: (store, that page's id, how
+    many posts mention it)."""
+    store = copy.deepcopy(store)
+    mentioning: dict[str, set[str]] = {}
+    for page_id in store["entries"][generate.DATA_SOURCE_ID]:
+        for block_id in store["children"].get(page_id, []):
+            block = store["blocks"][block_id]
+            for item in block.get(block["type"], {}).get("rich_text", []):
+                if item.get("type") == "mention" and item["mention"].get("type") == "page":
+                    mentioning.setdefault(item["mention"]["page"]["id"], set()).add(page_id)
+    page_id = max(mentioning, key=lambda target: len(mentioning[target]))
+    slug = store["pages"][page_id]["properties"]["Slug"]["rich_text"][0]
+    slug["plain_text"] = slug["text"]["content"] = slug["plain_text"] + "-renamed"
+    store["pages"][page_id]["last_edited_time"] = "2026-12-01T09:00:00.000Z"
+    return store, page_id, len(mentioning[page_id] - {page_id})
+
+
+def timed(store: dict, out: Path, selection: Selection, written: int = 1, cache: Path | None = None) -> dict[str, float]:
     config = load_default_config()
     with NotionEmulator(store, token=TOKEN, latency=LATENCY, rate=RATE, burst=BURST) as emulator:
         started = time.monotonic()
-        report = sync(config, selection, token=TOKEN, out_dir=out, options=SourceOptions(base_url=emulator.base_url))
+        report = sync(config, selection, token=TOKEN, out_dir=out, options=SourceOptions(base_url=emulator.base_url),
+                      cache_dir=cache)
         wall = time.monotonic() - started
-        assert report.exit_code == 0 and len(report.change.written) == 1, report.change
+        assert report.exit_code == 0 and len(report.change.written) == written, report.change
         return {"requests": len(emulator.requests), "wall": wall}
+
+
+def same_posts(one: Path, other: Path) -> bool:
+    return {p.relative_to(one): p.read_bytes() for p in one.rglob("*.md")} == \
+        {p.relative_to(other): p.read_bytes() for p in other.rglob("*.md")}
 
 
 def main() -> int:
@@ -78,9 +106,7 @@ def main() -> int:
         shutil.copytree(base, entry_out)
         full = timed(changed, full_out, Selection(generate.DATA_SOURCE_ID, ()))
         entry = timed(changed, entry_out, Selection(generate.DATA_SOURCE_ID, (), (page_id,)))
-        same = (full_out / ".notion-hugo.json").exists() and all(
-            (entry_out / p.relative_to(full_out)).read_bytes() == p.read_bytes()
-            for p in full_out.rglob("*.md"))
+        same = same_posts(full_out, entry_out)
     print(f"One entry edited in a data source of {args.posts} posts; emulator latency {LATENCY:g} s, {RATE:g} req/s:")
     print("| run | requests | wall |")
     print("| --- | --- | --- |")
@@ -88,8 +114,36 @@ def main() -> int:
     print(f"| `sync --entry` | {entry['requests']} | {entry['wall']:.2f} s |")
     print(f"ratio --entry/full: requests {entry['requests'] / full['requests']:.3f}, wall {entry['wall'] / full['wall']:.3f}; "
           f"the same posts written: {same}")
+    linked_case(store, args.posts)
     site_case()
     return 0
+
+
+def linked_case(store: dict, posts: int) -> None:
+    """A new slug for an entry other posts mention: full incremental run against --entry, both
+    with the cache of the first sync; each writes the renamed post and every post linking to it."""
+    changed, page_id, linking = renamed(store)
+    with tempfile.TemporaryDirectory() as tmp:
+        base, cache = Path(tmp) / "base" / "posts", Path(tmp) / "cache"
+        with NotionEmulator(store, token=TOKEN) as emulator:
+            sync(load_default_config(), Selection(generate.DATA_SOURCE_ID, ()), token=TOKEN, out_dir=base,
+                 options=SourceOptions(base_url=emulator.base_url, rate=0), cache_dir=cache)
+        runs = {}
+        for name, selection in (("full", Selection(generate.DATA_SOURCE_ID, ())),
+                                ("entry", Selection(generate.DATA_SOURCE_ID, (), (page_id,)))):
+            shutil.copytree(base, Path(tmp) / name / "posts")
+            shutil.copytree(cache, Path(tmp) / name / "cache")
+            runs[name] = timed(changed, Path(tmp) / name / "posts", selection, written=1 + linking,
+                               cache=Path(tmp) / name / "cache")
+        same = same_posts(Path(tmp) / "full" / "posts", Path(tmp) / "entry" / "posts")
+    full, entry = runs["full"], runs["entry"]
+    print(f"\nAn entry mentioned by {linking} other posts gets a new slug (block cache kept from the first sync):")
+    print("| run | requests | wall |")
+    print("| --- | --- | --- |")
+    print(f"| full incremental `sync` | {full['requests']} | {full['wall']:.2f} s |")
+    print(f"| `sync --entry` | {entry['requests']} | {entry['wall']:.2f} s |")
+    print(f"ratio --entry/full: requests {entry['requests'] / full['requests']:.3f}, wall {entry['wall'] / full['wall']:.3f}; "
+          f"the same posts written: {same}")
 
 
 def site_case() -> None:
