@@ -365,24 +365,23 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
     too), so the links to its posts are those it has. With `owners` (a run over named entries), a
     data source reads its named entries alone, and a page tree holding one is read as in a full
     run. `queried`: data sources' entries (by place) as a query just answered them."""
-    loaded = []
+    loaded = [Loaded(source, bundle.Manifest(), read=n in reading) for n, source in enumerate(sources)]
     client = make_client(token, options, progress=progress)
     try:
         notion = NotionSource(client, options, progress)
-        for n, source in enumerate(sources):
-            item = Loaded(source, bundle.Manifest(), read=n in reading)
-            loaded.append(item)
+
+        def load(n: int, item: Loaded, named: tuple[str, ...] | None) -> None:
+            source = item.source
             try:
                 if source.out_dir in refused:
                     raise refused[source.out_dir]
                 item.manifest = bundle.Manifest.load(source.out_dir, source.manifest)
                 if not item.read:
-                    continue
+                    return
                 if source.root:
-                    _load_tree(item, _Retrieved(notion, dict(retrieved or {})), force,
-                               owners[n] if owners is not None else ())
-                elif owners is not None:
-                    _load_named(item, _Retrieved(notion, retrieved or {}), owners[n])
+                    _load_tree(item, _Retrieved(notion, dict(retrieved or {})), force, named or ())
+                elif named is not None:
+                    _load_named(item, _Retrieved(notion, retrieved or {}), named)
                 else:
                     _load_entries(item, notion, (queried or {}).get(n))
                 _place_languages(item)
@@ -391,6 +390,19 @@ def _load_all(sources: list[SiteSource], refused: dict[Path, PipelineError], *, 
                     refuse_mass_removal(gone, item.manifest, source.config, now)
             except PipelineError as error:  # this source is not written; the others go on
                 item.error = error
+
+        for n, item in enumerate(loaded):
+            load(n, item, owners[n] if owners is not None and n in owners else None)
+        if owners is not None:
+            # A named tree page not in its place had its tree walked: a translation of a page that
+            # moved may change its form (a branch in one language is one in every language), so the
+            # trees of other languages in that section are walked too (its lock is held already).
+            walked = {item.source.out_dir for item in loaded
+                      if item.read and item.error is None and item.source.root and not item.named}
+            for n, item in enumerate(loaded):
+                if not item.read and item.source.root and item.source.out_dir in walked:
+                    item.read = True
+                    load(n, item, ())
     finally:
         client.close()
     _check_folders(loaded)
