@@ -328,6 +328,9 @@ def _untrusted(path: Path, why: str) -> OutputError:
     )
 
 
+_PAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _manifest_problem(data: Any) -> str | None:
     """What makes `data` not a manifest this version wrote, or None."""
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
@@ -335,6 +338,8 @@ def _manifest_problem(data: Any) -> str | None:
     if not isinstance(data.get("fingerprint"), str) or not isinstance(data.get("pages"), dict):
         return "it lacks a fingerprint or pages"
     for page_id, record in data["pages"].items():
+        if not _PAGE_ID.fullmatch(page_id):  # ids go into API paths (a run re-reads the posts linking to a page)
+            return f"it lists {page_id!r}, which is not a Notion page id"
         if not isinstance(record, dict) or not isinstance(record.get("slug"), str) \
                 or not isinstance(record.get("files"), list) or not isinstance(record.get("links", {}), dict):
             return f"the record of page {page_id!r} lacks a slug or its files"

@@ -203,13 +203,26 @@ def sync_site(config: Config, *, token: str, options: SourceOptions = SourceOpti
     renderer = renderer or renderer_for(config)
     named = tuple(dict.fromkeys(require_notion_id(e, "Entry") for e in entries))
     settings = _Settings(token, options, dry_run, force, allow_removal, progress, renderer, clock, cache_dir)
-    site, referrers = _run_site(config, sources, settings, named, queried)
-    if referrers and not dry_run:
-        # Their pages are retrieved (still published, under which slug?); their trees come from the cache.
-        linking, _ = _run_site(config, sources, dataclasses.replace(settings, reread_named=False), referrers, None)
+    site, done = _run_site(config, sources, settings, named, queried)
+    while done.referrers:
+        # Their pages are retrieved (still published, under which slug?), their trees come from the
+        # cache, and they link as the passes before wrote (a dry run wrote nothing); one that moves
+        # makes the posts linking to it stale in turn.
+        linking, done = _run_site(config, sources, dataclasses.replace(settings, reread_named=False), done.referrers,
+                                  None, done)
         site.runs += linking.runs
         site.problems += linking.problems
     return site
+
+
+@dataclass(slots=True)
+class _Pass:
+    """What a pass of a run over named entries leaves to the next: where the pages it read link
+    to, every page it (or an earlier pass) read, and the posts to read again for their links."""
+
+    link_map: LinkMap
+    read: set[str]
+    referrers: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,12 +242,13 @@ class _Settings:
 
 
 def _run_site(config: Config, sources: list[SiteSource], settings: _Settings, named: tuple[str, ...],
-              queried: dict[int, list[dict[str, Any]]] | None) -> tuple[SiteReport, tuple[str, ...]]:
-    """One pass of `sync_site`: its report, and (for named entries) the posts not named whose
-    links to them are no longer written as they are."""
+              queried: dict[int, list[dict[str, Any]]] | None, earlier: _Pass | None = None) -> tuple[SiteReport, _Pass]:
+    """One pass of `sync_site`: its report, and what the next pass needs (for named entries:
+    the posts not read by it or an `earlier` pass whose links are no longer written as they are)."""
     token, options, dry_run, progress = settings.token, settings.options, settings.dry_run, settings.progress
     site = SiteReport(content_folder(config))
     referrers: set[str] = set()
+    read = set(earlier.read) if earlier else set()
     with contextlib.ExitStack() as locks:
         owners: dict[int, tuple[str, ...]] | None = None  # source (its place in `sources`) → the ids it holds
         retrieved: dict[str, dict[str, Any] | None] = {}
@@ -252,11 +266,12 @@ def _run_site(config: Config, sources: list[SiteSource], settings: _Settings, na
         loaded = _load_all(sources, refused, token=token, options=options, force=settings.force, progress=progress,
                            allow_removal=settings.allow_removal, now=settings.clock(), reading=reading, owners=owners,
                            retrieved=retrieved, queried=queried or {})
-        links, titles, tables = _link_map(loaded, config)
+        link_map = _link_map(loaded, config, earlier.link_map if earlier else None)
+        links, titles, tables = link_map.links, link_map.titles, link_map.tables
+        read |= {page_id for item in loaded if item.read for page_id in (*item.covered, *(c.entry.id for c in item.candidates))}
         for item in loaded:
-            if named and settings.reread_named and item.error is None \
+            if named and item.error is None \
                     and item.manifest.fingerprint == fingerprint(item.source.config, settings.renderer):
-                read = {c.entry.id for c in item.candidates} | set(item.covered) if item.read else set()
                 referrers |= linking_to(item.manifest, read, links, titles)  # (after a config change: the next full run)
             if not item.read:
                 continue  # holds none of the named entries: only its manifest was read, for links
@@ -274,7 +289,7 @@ def _run_site(config: Config, sources: list[SiteSource], settings: _Settings, na
                 run.report = _sync(job)
             except PipelineError as error:  # its removal guard, or its folder: this source writes nothing
                 run.error = error
-    return site, tuple(sorted(referrers))
+    return site, _Pass(link_map, read, tuple(sorted(referrers)))
 
 
 def check_site(config: Config, *, token: str, options: SourceOptions = SourceOptions()) -> SiteReport:
@@ -331,7 +346,7 @@ def _owners(sources: list[SiteSource], named: tuple[str, ...], *, token: str, op
                 # Shape: developers.notion.com/reference/parent-object ({"type": "data_source_id",
                 # "data_source_id": …, "database_id": …} for an entry, {"type": "page_id", …} for a sub-page).
                 ids = {as_text(parent.get(key)) for key in ("data_source_id", "database_id", "page_id")} - {""}
-                holders = [n for n, source in enumerate(sources) if source.data_source in ids]
+                holders = [n for n, source in enumerate(sources) if source.data_source in ids or page_id in source.pages]
                 holders += [n for n, tree in trees.items() if ids & tree]
                 holders = holders or [n for n, source in enumerate(sources) if source.data_source and page_id in manifests[n]]
                 if not holders:
@@ -416,10 +431,16 @@ def _load_entries(item: Loaded, notion: NotionSource, queried: list[dict[str, An
     item.candidates = [check_page(page, source.config) for page in pages]
     # A data source covers every post it wrote; single pages cover themselves.
     item.covered = frozenset(item.manifest.pages if source.data_source else source.pages)
-    if source.data_source:
-        parents = [as_object(page.get("parent")) for page in pages]
-        ids = {source.data_source} | {as_text(p.get(key)) for p in parents for key in ("data_source_id", "database_id")}
-        item.databases = frozenset(ids - {""})
+    item.databases = _databases(source, pages)
+
+
+def _databases(source: SiteSource, pages: list[dict[str, Any]]) -> frozenset[str]:
+    """A data source's ids (its own, its database's, as its entries name them), for inline tables."""
+    if not source.data_source:
+        return frozenset()
+    parents = [as_object(page.get("parent")) for page in pages]
+    ids = {source.data_source} | {as_text(p.get(key)) for p in parents for key in ("data_source_id", "database_id")}
+    return frozenset(ids - {""})
 
 
 def _load_named(item: Loaded, notion: NotionSource, named: tuple[str, ...]) -> None:
@@ -427,9 +448,10 @@ def _load_named(item: Loaded, notion: NotionSource, named: tuple[str, ...]) -> N
     published ones are its candidates, and the others lose their posts."""
     source = item.source
     item.named = named
-    pages, item.problems = read_entries(notion, Selection(source.data_source, (), named), source.config)
+    pages, item.problems = read_entries(notion, Selection(source.data_source or None, source.pages, named), source.config)
     item.candidates = [check_page(page, source.config) for page in pages]
     item.covered = frozenset(named)
+    item.databases = _databases(source, pages)
 
 
 def _load_tree(item: Loaded, notion: _Retrieved, force: bool, named: tuple[str, ...] = ()) -> None:
@@ -621,14 +643,24 @@ def _held_as_written(loaded: list[Loaded], read: list[Loaded]) -> None:
                     "post: give this entry a different slug."))
 
 
-def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
-    """Where every exported page of the site is linked to, and its title, from every source read
-    (a source that was not read: from its manifest, as last written); and each inline database
-    that is a source of the site, with its exported entries."""
+@dataclass(slots=True)
+class LinkMap:
+    """Where every exported page of a site is linked to, and its title; each inline database
+    that is a source of the site, with its exported entries (its rows); and the pages a run removed."""
+
+    links: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+
+
+def _link_map(loaded: list[Loaded], config: Config, earlier: LinkMap | None = None) -> LinkMap:
+    """The site's link map, from every source read (a source that was not read: from its
+    manifest, as last written, or as an `earlier` pass of the run linked it)."""
     languages = config.languages
-    links: dict[str, str] = {}
-    titles: dict[str, str] = {}
-    tables: dict[str, tuple[str, ...]] = {}
+    earlier = earlier or LinkMap()
+    found = LinkMap(dict(earlier.links), dict(earlier.titles), dict(earlier.tables), set(earlier.gone))
+    links, titles, tables = found.links, found.titles, found.tables
 
     def link(source: SiteSource, folder: str, code: str) -> str:
         prefix = f"/{code}" if languages is not None and code != languages.default else ""
@@ -642,16 +674,17 @@ def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dic
             titles[page_id] = record["title"]
 
     partly = [item.error is not None or not item.read or bool(item.named) for item in loaded]
+    joining: dict[str, list[str]] = {}  # a database → its named entries published now
     for item, recorded in zip(loaded, partly):
         source = item.source
         shown: dict[str, tuple[str, ...]] = {}
         read = item.error is None and item.read
         # As its manifest says it was last written (a rejected entry's post stays as it was), and
         # then what was read; a page the run covers and no longer finds is removed, not linked to.
-        gone = set(item.covered) - {c.entry.id for c in item.candidates} if read else set()
+        found.gone |= set(item.covered) - {c.entry.id for c in item.candidates} if read else set()
         rejected = {c.entry.id for c in item.candidates if not c.valid} if read else set()
         for page_id, record in item.manifest.pages.items():
-            if (recorded or page_id in rejected) and page_id not in gone:
+            if (recorded or page_id in rejected) and page_id not in found.gone and page_id not in earlier.links:
                 as_written(source, page_id, record)
         if read:
             valid = [c for c in item.candidates if c.valid]
@@ -661,19 +694,27 @@ def _link_map(loaded: list[Loaded], config: Config) -> tuple[dict[str, str], dic
             if not item.named:  # the published entries, a rejected one's post too (it stays)
                 listed = tuple(c.entry.id for c in item.candidates if c.valid or c.entry.id in item.manifest.pages)
                 shown = {database: listed for database in item.databases}
+            for database in item.databases if item.named else ():
+                joining.setdefault(database, []).extend(c.entry.id for c in valid)
         for database, rows in shown.items():
             tables[database] = rows
             # What a page showing the table depends on beyond each row: which rows there are. The
             # page's manifest record keeps it, for a run in which that database cannot be read.
             links[table_key(database)] = json.dumps(rows, separators=(",", ":"))
+    for page_id in found.gone:
+        links.pop(page_id, None)
+        titles.pop(page_id, None)
     if any(partly):
         # The tables of a database that was not read (or not whole), as the pages showing them
-        # last did, but for the entries no longer published (removed by this run or an earlier one).
+        # last did, but for the entries no longer published (removed by this run or an earlier
+        # one); a named entry published now joins at the end (a full run puts it in query order).
         for item in loaded:
             for record in item.manifest.pages.values():
                 for key, shown_as in (record.get("links") or {}).items():
                     if key.startswith(table_key("")) and key not in links and isinstance(shown_as, list) and shown_as:
-                        rows = tuple(row for row in _rows(shown_as[0]) if row in links)
-                        links[key] = json.dumps(rows, separators=(",", ":"))
-                        tables[key.removeprefix(table_key(""))] = rows
-    return links, titles, tables
+                        database = key.removeprefix(table_key(""))
+                        still = [row for row in _rows(shown_as[0]) if row in links]
+                        listed = tuple(still + [row for row in joining.get(database, ()) if row not in still])
+                        links[key] = json.dumps(listed, separators=(",", ":"))
+                        tables[database] = listed
+    return found

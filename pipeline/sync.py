@@ -572,15 +572,15 @@ def _sync(job: Job) -> Report:
             if selection.entries:
                 check_slugs_against(candidates, manifest, selection.entries)
             links, titles = post_targets(candidates, manifest, covering(selection, manifest), section, config)
-            if selection.entries and manifest.fingerprint == stamp:
-                # A named entry's new slug or title, or its removal, changes the posts linking to
-                # it: they are read again too (their trees from the cache), or Hugo's relref to the
-                # old address would fail the blog's build until the next full run. (After a config
-                # change, the next full run writes every post again anyway.)
-                referrers = linking_to(manifest, set(selection.entries), links, titles)
-            if referrers:
-                named = Selection(selection.data_source, selection.pages, tuple(sorted(referrers)))
-                pages, problems = read_entries(source, named, config)
+            # A named entry's new slug or title, or its removal, changes the posts linking to it:
+            # they are read again too (their trees from the cache), and so on while one of those
+            # moved, or Hugo's relref to an old address would fail the blog's build until the next
+            # full run. (After a config change, the next full run writes every post again anyway.)
+            while selection.entries and manifest.fingerprint == stamp and \
+                    (more := linking_to(manifest, set(selection.entries) | referrers, links, titles)):
+                referrers |= more
+                pages, problems = read_entries(source, Selection(selection.data_source, selection.pages, tuple(sorted(more))),
+                                               config)
                 report.problems += problems
                 again = check_pages(pages, config)
                 check_slugs_against(again, manifest, (*selection.entries, *referrers))
@@ -639,6 +639,10 @@ def _sync(job: Job) -> Report:
     removals = manifest.removals if not covers_all else []
     if covers_all and not job.allow_removal:
         removals = refuse_mass_removal(drop, manifest, config, started)
+    # Posts read again for their links and found gone: no one named them, so the guard counts them.
+    unasked = drop - set(selection.entries) if job.reread_named else drop
+    if selection.entries and unasked and not job.allow_removal:
+        removals = refuse_mass_removal(unasked, manifest, config, started)
     # A run over named entries leaves the other posts as they were written, so it keeps the
     # fingerprint they were written under: after a config change, the next full run rebuilds them.
     stamp = manifest.fingerprint if selection.entries else stamp

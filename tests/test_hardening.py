@@ -138,7 +138,11 @@ def test_a_hand_written_file_at_a_synced_path_is_never_overwritten_nor_removed(m
     (lambda text: text.replace('"steps-to-learn-kubernetes/index.md"', '"steps-to-learn-kubernetes/../../x"'),
      "is not a path inside its folder"),
     (lambda text: text.replace('"slug": "steps-to-learn-kubernetes"', '"slug": ".."'), "which is not a folder inside the output folder"),
-], ids=["truncated", "array", "pages-null", "foreign", "pages-not-object", "dotdot", "dotdot-inside", "slug-dotdot"])
+    # A page id goes into API paths when a run reads again the posts linking to a named page.
+    (lambda text: json.dumps({**json.loads(text), "pages": {"../../v1/users": next(iter(json.loads(text)["pages"].values()))}}),
+     "it lists '../../v1/users', which is not a Notion page id"),
+], ids=["truncated", "array", "pages-null", "foreign", "pages-not-object", "dotdot", "dotdot-inside", "slug-dotdot",
+        "page-id"])
 def test_a_corrupt_or_foreign_manifest_stops_the_run_with_the_fix(manifest, why, synced, monkeypatch, tmp_path):
     """Findings 10, 11, 14: never silently replaced, never trusted to name a path outside."""
     outside = tmp_path / "x"

@@ -280,17 +280,18 @@ def test_a_sibling_manifest_shares_its_bundles_files_never_its_pages(tmp_path):
     """Two sources in one section (one language each): an image of a bundle both translate is
     written by either and removed by neither while the other lists it; a page is its own source's."""
     folder = tmp_path / "docs"
+    english_page, chinese_page = "00000000-0000-4000-8000-00000000000e", "00000000-0000-4000-8000-00000000000c"
     (folder / "intro").mkdir(parents=True)
     for name in ("_index.en.md", "a.png"):
         (folder / "intro" / name).write_bytes(b"x")
-    english = bundle.Manifest(pages={"p": {"slug": "intro", "files": ["intro/_index.en.md", "intro/a.png"],
+    english = bundle.Manifest(pages={english_page: {"slug": "intro", "files": ["intro/_index.en.md", "intro/a.png"],
                                            "place": {"index": "_index.en.md"}}}, name=bundle.manifest_name("en"))
     english.save(folder)
     chinese = bundle.Manifest.load(folder, bundle.manifest_name("zh"))
     assert chinese.shared == {"intro/a.png"} and chinese.files == frozenset()
     assert bundle.refusal(folder, "intro/a.png", chinese.owned) is None
     assert "notion-hugo did not write it" in bundle.refusal(folder, "intro/_index.en.md", chinese.owned)
-    change, _ = bundle.plan(folder, [], bundle.Manifest(pages={"q": {"slug": "intro", "files": ["intro/a.png"]}},
+    change, _ = bundle.plan(folder, [], bundle.Manifest(pages={chinese_page: {"slug": "intro", "files": ["intro/a.png"]}},
                                                         name=bundle.manifest_name("zh"), shared=chinese.shared),
-                            drop={"q"}, fingerprint="")
+                            drop={chinese_page}, fingerprint="")
     assert change.removed == []  # the English bundle still shows it
