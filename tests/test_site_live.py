@@ -22,6 +22,7 @@ from tests.test_webhook import GITHUB_TOKEN, HOOK_TOKEN, REPO, delivered, runnin
 from tests.webhookkit import FakeClock, paragraph
 from tests.conftest import SEED_DATA_SOURCE, TOKEN
 from tests.sitestore import page_id
+from tests.hugosite import build
 from tests.test_site import cli, edited, make_site, run, snapshot
 
 HELLO, INSTALL = page_id("hello"), page_id("install")
@@ -334,6 +335,9 @@ def test_the_pages_linking_to_a_named_page_follow_it_in_every_source(tmp_path, c
     rebuilt = make_site(tmp_path / "rebuilt")
     run(changed, rebuilt)
     assert snapshot(site / "content") == snapshot(rebuilt / "content")
+    public = build(site, tmp_path)  # refLinksErrorLevel = "ERROR": a relref left to an old address fails it
+    if change is renamed:
+        assert '<a href="/docs/getting-started/setup/">Install</a>' in (public / "posts" / "hello" / "index.html").read_text()
     # The linking posts of a data source are retrieved, and their trees come from the cache (a
     # tree page named, or read again, is read whole: its sub-pages are among its blocks).
     posts = {page_id(n) for n in ("hello", "hello-zh")} & {r[1].removeprefix("/v1/pages/") for r in requests}
