@@ -355,6 +355,7 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path, failures: list[
         result: dict[str, Any] = {
             "written": report.change.written, "unchanged": report.change.unchanged,
             "removed": report.change.removed, "left": report.change.left, "rejected": report.rejected,
+            "relinked": report.relinked,
             "problems": [p.as_dict() for p in report.problems], "dry_run": dry_run,
         }
         if failures is not None:
@@ -368,6 +369,9 @@ def emit(report: Report, fmt: str, dry_run: bool, out_dir: Path, failures: list[
         say(f"{'would remove' if dry_run else 'removed'} {out_dir / path}", keep_newlines=False)
     for reason in report.change.left:
         say(f"left {reason}", err=True, keep_newlines=False)
+    if report.relinked:
+        say(f"{'would write' if dry_run else 'wrote'} {len(report.relinked)} of these for their links to a named page that "
+            "moved, was renamed or went (a link to its old address would fail Hugo's build).", err=True)
     if report.problems:
         say(format_problems(report.problems), err=True)
     for name, why in failures or ():

@@ -178,7 +178,7 @@ class SiteReport:
             total.rejected += report.rejected
             for mine, theirs in ((total.change.written, report.change.written),
                                  (total.change.unchanged, report.change.unchanged),
-                                 (total.change.removed, report.change.removed)):
+                                 (total.change.removed, report.change.removed), (total.relinked, report.relinked)):
                 mine += [bundle.bundle_path(section, label) for label in theirs]
             total.change.left += report.change.left
         return total

@@ -37,6 +37,9 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     change: bundle.Change = field(default_factory=bundle.Change)
     rejected: list[str] = field(default_factory=list)  # titles
+    # Posts of a run over named entries written again because they link to a named page that
+    # moved, was renamed or went (as `change.written` names them)
+    relinked: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -650,6 +653,9 @@ def _sync(job: Job) -> Report:
     new_manifest.removals = removals
     change.unchanged += sorted(bundle.post_label(c.folder, c.index) for c in candidates if c.entry.id in kept)
     report.change = change
+    linking = referrers if job.reread_named else set(selection.entries)
+    relinked = {bundle.post_label(post.slug, post.index) for post in report.posts if post.entry_id in linking}
+    report.relinked = [label for label in change.written if label in relinked]
     if not job.dry_run:
         bundle.apply(out_dir, report.posts, change, manifest, new_manifest)
         if cache is not None:

@@ -266,3 +266,27 @@ def test_a_post_linking_to_a_named_entry_follows_its_new_address_title_or_remova
     # The next run of the same entry finds nothing stale: the linking post is not read again.
     _, requests = run(edited, out, (second["id"],), cache_dir=cache)
     assert ("GET", f"/v1/pages/{first['id']}") not in requests
+
+
+def test_the_cli_says_which_posts_it_wrote_again_for_their_links(tmp_path, notion_env):
+    """The user named one page and sees two written: the summary says why, and --format json
+    lists them."""
+    workspace, first, second = linked_pair()
+    out = tmp_path / "posts"
+    run(workspace, out)
+    edited = retitled(workspace, second["id"], slug="second-renamed")
+    with NotionEmulator(edited, token=TOKEN) as emulator:
+        notion_env(emulator)
+        args = ["sync", "--config", str(DEFAULT_CONFIG_FILE), "--data-source", SEED_DATA_SOURCE, "--out", str(out),
+                "--entry", second["id"]]
+        dry = CliRunner().invoke(main, [*args, "--dry-run"])
+        result = CliRunner().invoke(main, args)
+        again = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert dry.exit_code == 0 and "would write 1 of these for their links to a named page" in dry.output
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out / 'first-post' / 'index.md'}" in result.output
+    assert "wrote 1 of these for their links to a named page that moved, was renamed or went (a link to its old " \
+           "address would fail Hugo's build)." in result.output
+    import json
+
+    assert json.loads(again.stdout)["relinked"] == []  # nothing stale any more
