@@ -248,7 +248,9 @@ def _run_site(config: Config, sources: list[SiteSource], settings: _Settings, na
     token, options, dry_run, progress = settings.token, settings.options, settings.dry_run, settings.progress
     site = SiteReport(content_folder(config))
     referrers: set[str] = set()
-    read = set(earlier.read) if earlier else set()
+    # Every page asked for counts as read, even one no source could answer for (a tree page the
+    # integration cannot read): asking again in the next pass would never end.
+    read = (set(earlier.read) if earlier else set()) | set(named)
     with contextlib.ExitStack() as locks:
         owners: dict[int, tuple[str, ...]] | None = None  # source (its place in `sources`) → the ids it holds
         retrieved: dict[str, dict[str, Any] | None] = {}
@@ -701,7 +703,9 @@ def _link_map(loaded: list[Loaded], config: Config, earlier: LinkMap | None = No
             # What a page showing the table depends on beyond each row: which rows there are. The
             # page's manifest record keeps it, for a run in which that database cannot be read.
             links[table_key(database)] = json.dumps(rows, separators=(",", ":"))
-    for page_id in found.gone:
+    # (a page gone from one source may have moved to another, which links it now)
+    linked_now = {c.entry.id for item in loaded if item.error is None and item.read for c in item.candidates if c.valid}
+    for page_id in found.gone - linked_now:
         links.pop(page_id, None)
         titles.pop(page_id, None)
     if any(partly):
