@@ -108,15 +108,20 @@ def main() -> int:
         entry = timed(changed, entry_out, Selection(generate.DATA_SOURCE_ID, (), (page_id,)))
         same = same_posts(full_out, entry_out)
     print(f"One entry edited in a data source of {args.posts} posts; emulator latency {LATENCY:g} s, {RATE:g} req/s:")
+    print_runs(full, entry, same)
+    linked_case(store, args.posts)
+    site_case()
+    return 0
+
+
+def print_runs(full: dict[str, float], entry: dict[str, float], same: bool) -> None:
+    """A full incremental run against `--entry`: a Markdown table and the ratios."""
     print("| run | requests | wall |")
     print("| --- | --- | --- |")
     print(f"| full incremental `sync` | {full['requests']} | {full['wall']:.2f} s |")
     print(f"| `sync --entry` | {entry['requests']} | {entry['wall']:.2f} s |")
     print(f"ratio --entry/full: requests {entry['requests'] / full['requests']:.3f}, wall {entry['wall'] / full['wall']:.3f}; "
           f"the same posts written: {same}")
-    linked_case(store, args.posts)
-    site_case()
-    return 0
 
 
 def linked_case(store: dict, posts: int) -> None:
@@ -138,12 +143,7 @@ def linked_case(store: dict, posts: int) -> None:
         same = same_posts(Path(tmp) / "full" / "posts", Path(tmp) / "entry" / "posts")
     full, entry = runs["full"], runs["entry"]
     print(f"\nAn entry mentioned by {linking} other posts gets a new slug (block cache kept from the first sync):")
-    print("| run | requests | wall |")
-    print("| --- | --- | --- |")
-    print(f"| full incremental `sync` | {full['requests']} | {full['wall']:.2f} s |")
-    print(f"| `sync --entry` | {entry['requests']} | {entry['wall']:.2f} s |")
-    print(f"ratio --entry/full: requests {entry['requests'] / full['requests']:.3f}, wall {entry['wall'] / full['wall']:.3f}; "
-          f"the same posts written: {same}")
+    print_runs(full, entry, same)
 
 
 def site_case() -> None:

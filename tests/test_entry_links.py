@@ -38,20 +38,27 @@ def about_site(root):
     return site
 
 
+def renamed_install_as_a_full_run(make_about_site, tmp_path):
+    """`--entry Install` after Install is renamed, on a site with About: no warning about About,
+    which nobody named, and every page as a full run writes it (manifests aside). The site."""
+    site = make_about_site(tmp_path / "site")
+    store = with_about(sitestore.workspace())
+    run(store, site)
+    changed = renamed(store)
+    report, _ = run(changed, site, entries=(INSTALL,))
+    assert not [p.message for p in report.combined().problems if p.where == "--entry"]
+    full = make_about_site(tmp_path / "full")
+    run(changed, full)
+    a, b = snapshot(site / "content"), snapshot(full / "content")
+    assert not {n for n in a.keys() | b.keys() if a.get(n) != b.get(n) and not n.endswith(".json")}
+    return site
+
+
 def test_a_single_page_linking_to_a_renamed_docs_page_follows_it(tmp_path):
     """[notion] pages only (no data source): About, a single page mentioning Install, follows
     Install's new folder (its relref to the old one would fail Hugo's build), with no warning
     about a page nobody named."""
-    site = about_site(tmp_path / "site")
-    store = with_about(sitestore.workspace())
-    run(store, site)
-    changed = renamed(store)
-    report, requests = run(changed, site, entries=(INSTALL,))
-    assert not [p.message for p in report.combined().problems if p.where == "--entry"]  # nobody named About
-    full = about_site(tmp_path / "full")
-    run(changed, full)
-    a, b = snapshot(site / "content"), snapshot(full / "content")
-    assert not {n for n in a.keys() | b.keys() if a.get(n) != b.get(n) and not n.endswith(".json")}
+    renamed_install_as_a_full_run(about_site, tmp_path)
 
 
 def notion_source_site(root):
@@ -69,17 +76,8 @@ def notion_source_site(root):
 def test_a_single_page_beside_the_data_source_linking_to_a_renamed_docs_page_stays(tmp_path):
     """[notion] data source and pages: About, a single page beside the data source's posts, is
     read as a single page (not as an entry that left the data source, which removed its post)."""
-    site = notion_source_site(tmp_path / "site")
-    store = with_about(sitestore.workspace())
-    run(store, site)
+    site = renamed_install_as_a_full_run(notion_source_site, tmp_path)
     assert (site / "content" / "posts" / "about" / "index.en.md").is_file()
-    changed = renamed(store)
-    report, requests = run(changed, site, entries=(INSTALL,))
-    assert not [p.message for p in report.combined().problems if p.where == "--entry"]  # nobody named About
-    full = notion_source_site(tmp_path / "full")
-    run(changed, full)
-    a, b = snapshot(site / "content"), snapshot(full / "content")
-    assert not {n for n in a.keys() | b.keys() if a.get(n) != b.get(n) and not n.endswith(".json")}
 
 
 def test_a_post_linking_to_a_referrer_that_moves_follows_it_too(tmp_path):
